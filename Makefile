@@ -1,0 +1,57 @@
+# The commands the README names. Every target creates the environment first, so each one works
+# on a fresh machine with Python 3.11 and nothing else.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test demo lint typecheck bench unit integration e2e rebuild-reports dead-letters clean lock
+
+$(STAMP): requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/python -m suite.launcher run
+
+demo: $(STAMP)
+	$(BIN)/python -m suite.launcher demo
+
+test: $(STAMP)
+	$(BIN)/python -m pytest -q
+
+unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit
+
+integration: $(STAMP)
+	$(BIN)/python -m pytest -q tests/integration
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest -q tests/e2e
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy shared services suite
+
+bench: $(STAMP)
+	$(BIN)/python -m bench.run
+
+rebuild-reports: $(STAMP)
+	$(BIN)/python -m services.reporting rebuild
+
+dead-letters: $(STAMP)
+	$(BIN)/python -m shared.messaging.dead_letters list
+
+# Regenerates the lock file from pyproject.toml (needs network access to PyPI).
+lock:
+	$(PYTHON) -m pip install --quiet uv
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock --no-header
+
+clean:
+	rm -rf $(VENV) .asysta .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,69 @@
+"""Engines for a service's own database: PostgreSQL (asyncpg) or an embedded SQLite file.
+
+SQLite serves one machine: every transaction takes the write lock at BEGIN (BEGIN IMMEDIATE),
+so a read-then-append transaction can never fail half-way on a lock upgrade, and WAL lets
+readers go on beside the writer.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sqlalchemy import MetaData, event, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def is_sqlite(engine: AsyncEngine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
+    """An engine for `url`, tuned for its dialect."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_async_engine(
+            url,
+            json_serializer=_dumps,
+            connect_args={"timeout": 30},
+        )
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(
+        url,
+        json_serializer=_dumps,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=True,
+    )
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let us issue BEGIN ourselves; the driver's implicit BEGIN is DEFERRED.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+async def create_schema(engine: AsyncEngine, *metadatas: MetaData) -> None:
+    """Create the tables that do not exist yet (the schema is additive so far)."""
+    async with engine.begin() as conn:
+        if not is_sqlite(engine):
+            # Several processes of one service may start at once; one creates, the rest wait.
+            await conn.execute(text("SELECT pg_advisory_xact_lock(7305510012)"))
+        for metadata in metadatas:
+            await conn.run_sync(metadata.create_all)

@@ -1,0 +1,63 @@
+"""Settings every service shares, read from the environment (documented in the README).
+
+Each service subclasses `ServiceSettings` with its own env prefix (REFERRALS_, CASEWORK_, ...)
+for its database URL, host and port; the rest is common to the suite and unprefixed.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEVELOPMENT_JWT_SECRET = "asysta-development-only-secret-change-me"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="ASYSTA_ENV"
+    )
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+    stream_prefix: str = Field("asysta:", validation_alias="ASYSTA_STREAM_PREFIX")
+    jwt_secret: SecretStr | None = Field(None, validation_alias="ASYSTA_JWT_SECRET")
+    jwt_public_key: str | None = Field(None, validation_alias="ASYSTA_JWT_PUBLIC_KEY")
+    jwt_audience: str = Field("asysta", validation_alias="ASYSTA_JWT_AUDIENCE")
+    log_level: str = Field("INFO", validation_alias="ASYSTA_LOG_LEVEL")
+    log_json: bool | None = Field(None, validation_alias="ASYSTA_LOG_JSON")
+    consumer_name: str | None = Field(None, validation_alias="ASYSTA_CONSUMER_NAME")
+    consumer_batch_size: int = Field(100, validation_alias="ASYSTA_CONSUMER_BATCH_SIZE")
+    claim_idle_ms: int = Field(30_000, validation_alias="ASYSTA_CLAIM_IDLE_MS")
+    max_deliveries: int = Field(5, validation_alias="ASYSTA_MAX_DELIVERIES")
+
+    # Prefixed per service (REFERRALS_DATABASE_URL, ...); subclasses give the defaults.
+    database_url: str = "sqlite+aiosqlite:///.asysta/service.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _secret_outside_development(self) -> ServiceSettings:
+        if self.environment == "development":
+            return self
+        if self.jwt_public_key:
+            return self
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if not secret or secret == DEVELOPMENT_JWT_SECRET or len(secret) < 32:
+            raise ValueError(
+                "ASYSTA_JWT_SECRET must be set to a random value of at least 32 characters "
+                "(or ASYSTA_JWT_PUBLIC_KEY for RS256) outside development"
+            )
+        return self
+
+    def signing_secret(self) -> str:
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        return DEVELOPMENT_JWT_SECRET
+
+    def stable_consumer_name(self, service: str) -> str:
+        """A replica's name in its consumer group: stable across restarts, unique per replica.
+        Set ASYSTA_CONSUMER_NAME when several replicas share a host."""
+        return self.consumer_name or f"{service}-{socket.gethostname()}"
