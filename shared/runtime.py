@@ -67,7 +67,7 @@ class ServiceRuntime:
                     source=source,
                     group=self.name,
                     consumer=self.consumer_name,
-                    inbox=Inbox(self.engine, self.name, handler),
+                    inbox=Inbox(self.engine, self.name, handler, on_commit=self.events_committed),
                     batch_size=self.settings.consumer_batch_size,
                     claim_idle_ms=self.settings.claim_idle_ms,
                     max_deliveries=self.settings.max_deliveries,

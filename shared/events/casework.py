@@ -21,6 +21,7 @@ CASELOAD_LIMIT = 15
 class CaseOpened(DomainEvent):
     referral_id: UUID
     family_id: UUID
+    district: DistrictCode
     source: ReferralSource
     obligatory: bool
     opened_on: date

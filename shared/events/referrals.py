@@ -8,6 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
+from shared.districts import DistrictCode
 from shared.events.base import DomainEvent
 from shared.events.family import FamilyMember, ReferralSource
 from shared.events.personal import PERSONAL
@@ -15,6 +16,7 @@ from shared.events.personal import PERSONAL
 
 class FamilyReferred(DomainEvent):
     family_id: UUID
+    district: DistrictCode
     source: ReferralSource
     sender_reference: str | None = None
     referred_on: date

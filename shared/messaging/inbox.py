@@ -33,10 +33,19 @@ Handler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
 class Inbox:
     """Applies envelopes through `handler` for the consumer called `consumer`."""
 
-    def __init__(self, engine: AsyncEngine, consumer: str, handler: Handler) -> None:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        consumer: str,
+        handler: Handler,
+        *,
+        on_commit: Callable[[], None] | None = None,
+    ) -> None:
         self.engine = engine
         self.consumer = consumer
         self.handler = handler
+        # Called after a transaction commits: the handler may have stored events to publish.
+        self.on_commit = on_commit or (lambda: None)
 
     async def process(self, envelopes: Sequence[Envelope]) -> list[BaseException | None]:
         """Apply a batch; returns, per envelope, None if handled (or already handled) or the
@@ -47,6 +56,7 @@ class Inbox:
         try:
             async with self.engine.begin() as conn:
                 await self.apply(conn, envelopes)
+            self.on_commit()
             return [None] * len(envelopes)
         except Exception as exc:
             if len(envelopes) == 1:
@@ -56,6 +66,7 @@ class Inbox:
             try:
                 async with self.engine.begin() as conn:
                     await self.apply(conn, [envelope])
+                self.on_commit()
                 results.append(None)
             except Exception as exc:
                 results.append(exc)

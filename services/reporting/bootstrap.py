@@ -1,0 +1,25 @@
+"""Reporting's composition root: projections fed by every producing service's stream."""
+
+from __future__ import annotations
+
+from services.reporting.adapters.tables import metadata
+from services.reporting.application.projector import project
+from services.reporting.settings import ReportingSettings
+from shared.clock import Clock, SystemClock
+from shared.messaging.streams import PRODUCERS
+from shared.runtime import ServiceRuntime
+
+NAME = "reporting"
+
+
+def build_runtime(
+    settings: ReportingSettings | None = None, clock: Clock | None = None
+) -> ServiceRuntime:
+    return ServiceRuntime(
+        name=NAME,
+        settings=settings or ReportingSettings(),
+        metadata=metadata,
+        produces_events=False,
+        subscriptions=dict.fromkeys(PRODUCERS, project),
+        clock=clock or SystemClock(),
+    )
