@@ -56,6 +56,11 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool | None = 
     root.setLevel(level)
     # uvicorn's access log prints query strings, which may carry personal data.
     logging.getLogger("uvicorn.access").disabled = True
+    # faststream gives its own logger a coloured console handler; route it through ours.
+    faststream_logger = logging.getLogger("faststream")
+    faststream_logger.handlers.clear()
+    faststream_logger.propagate = True
+    faststream_logger.setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
     _configured = True

@@ -48,7 +48,10 @@ def main(
         access_log=False,
         lifespan="on",
     )
-    uvicorn.Server(config).run()
+    try:
+        uvicorn.Server(config).run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the signal after a graceful shutdown
     return 0
 
 

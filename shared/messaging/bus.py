@@ -18,7 +18,10 @@ class Bus:
     def __init__(self, redis_url: str, *, prefix: str) -> None:
         self.redis_url = redis_url
         self.prefix = prefix
-        self.broker = RedisBroker(redis_url, logger=logging.getLogger("faststream"))
+        # Per-message "Received"/"Processed" lines only at DEBUG: at INFO they drown the log.
+        self.broker = RedisBroker(
+            redis_url, logger=logging.getLogger("asysta.bus"), log_level=logging.DEBUG
+        )
         self.redis: aioredis.Redis = aioredis.from_url(redis_url)
         self._connected = False
 
