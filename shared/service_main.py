@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import signal
 from collections.abc import Callable
 
@@ -48,10 +49,9 @@ def main(
         access_log=False,
         lifespan="on",
     )
-    try:
+    # uvicorn re-raises the signal after a graceful shutdown.
+    with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run()
-    except KeyboardInterrupt:
-        pass  # uvicorn re-raises the signal after a graceful shutdown
     return 0
 
 

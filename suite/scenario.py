@@ -111,7 +111,9 @@ def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[st
     for key, assistant_index in ASSIGNMENTS.items():
         assistant_id = assistants[assistant_index]
 
-        def assign(case_id: str = case_ids[key], assistant_id: str = assistant_id) -> bool | None:
+        def assign(
+            case_id: str = case_ids[key], assistant_id: str = assistant_id, key: str = key
+        ) -> bool | None:
             response = suite.client("casework").post(
                 f"/cases/{case_id}/assignment", json={"assistant_id": assistant_id}
             )

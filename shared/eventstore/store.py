@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -75,6 +75,11 @@ EVENT_COLUMNS = (
 )
 
 
+def _aware(moment: datetime) -> datetime:
+    # SQLite keeps no zone; we only ever store UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def envelope_from_row(row: Any) -> Envelope:
     return Envelope(
         event_id=row.event_id,
@@ -84,8 +89,8 @@ def envelope_from_row(row: Any) -> Envelope:
         aggregate_id=row.aggregate_id,
         aggregate_version=row.version,
         district=row.district,
-        occurred_at=row.occurred_at,
-        recorded_at=row.recorded_at,
+        occurred_at=_aware(row.occurred_at),
+        recorded_at=_aware(row.recorded_at),
         actor=row.actor,
         correlation_id=row.correlation_id,
         causation_id=row.causation_id,

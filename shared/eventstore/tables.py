@@ -49,7 +49,7 @@ outbox = Table(
     "outbox",
     kernel_metadata,
     Column("id", Position, primary_key=True, autoincrement=True),
-    Column("event_id", Uuid, nullable=False),
+    Column("event_id", Uuid, nullable=False, unique=True),
 )
 
 relay_lease = Table(

@@ -27,6 +27,7 @@ from shared.eventstore.tables import events, outbox, relay_lease
 from shared.logging import get_logger
 from shared.messaging.bus import Bus
 from shared.messaging.streams import relay_marker_key
+from shared.sql import insert_ignoring_duplicates
 
 log = get_logger(__name__)
 
@@ -90,7 +91,10 @@ class OutboxRelay:
                 await conn.execute(
                     select(outbox.c.id, *EVENT_COLUMNS)
                     .join(events, events.c.event_id == outbox.c.event_id)
-                    .order_by(outbox.c.id)
+                    # Stored order, not outbox order: a requeued history and new events
+                    # interleave in the outbox, but each aggregate's versions are stored in
+                    # order, so this keeps them in order on the stream.
+                    .order_by(events.c.position)
                     .limit(self.batch_size)
                 )
             ).all()
@@ -98,10 +102,13 @@ class OutboxRelay:
         if not rows:
             return 0
         await self.bus.publish(self.stream, [envelope_from_row(row) for row in rows])
-        async with self.engine.begin() as conn:
-            await conn.execute(delete(outbox).where(outbox.c.id.in_([row.id for row in rows])))
+        await self._forget([row.id for row in rows])
         log.debug("relay.published", stream=self.stream, count=len(rows))
         return len(rows)
+
+    async def _forget(self, outbox_ids: list[int]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(outbox).where(outbox.c.id.in_(outbox_ids)))
 
     async def _check_marker(self) -> None:
         loop = asyncio.get_running_loop()
@@ -116,12 +123,11 @@ class OutboxRelay:
             log.warning("relay.republishing_history", stream=self.stream, events=requeued)
 
     async def requeue_all(self) -> int:
-        """Put every stored event back into the outbox, in stored order."""
+        """Put every stored event back into the outbox (those not already waiting there)."""
         async with self.engine.begin() as conn:
-            await conn.execute(delete(outbox))
             result = await conn.execute(
-                insert(outbox).from_select(
-                    ["event_id"], select(events.c.event_id).order_by(events.c.position)
+                insert_ignoring_duplicates(conn, outbox).from_select(
+                    ["event_id"], select(events.c.event_id)
                 )
             )
             return int(result.rowcount or 0)

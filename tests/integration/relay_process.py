@@ -1,0 +1,25 @@
+"""Runs one outbox relay until killed: `python -m tests.integration.relay_process DB PREFIX`."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+
+from shared.database import create_engine
+from shared.logging import configure_logging
+from shared.messaging.bus import Bus
+from shared.messaging.relay import OutboxRelay
+
+
+async def main(database_url: str, prefix: str, redis_url: str) -> None:
+    engine = create_engine(database_url)
+    bus = Bus(redis_url, prefix=prefix)
+    relay = OutboxRelay(
+        engine, bus, service="referrals", batch_size=50, poll_interval=0.05, lease_seconds=1.0
+    )
+    await relay.run()
+
+
+if __name__ == "__main__":
+    configure_logging("relay-test", level="WARNING", json=True)
+    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))

@@ -1,0 +1,183 @@
+"""Consuming from Redis Streams with faststream, on PostgreSQL and a real Redis: duplicates,
+crashed consumers, poison messages and a Redis that lost everything."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.database import create_engine, create_schema
+from shared.events import Envelope
+from shared.eventstore import Aggregate, EventMetadata, EventStore, kernel_metadata
+from shared.messaging.bus import Bus
+from shared.messaging.consumer import StreamConsumer
+from shared.messaging.inbox import Inbox
+from shared.messaging.relay import OutboxRelay
+from tests.integration.kit import effect_rows, effects_metadata, envelope, record_effect
+from tests.integration.test_event_store_contract import registered
+from tests.waiting import eventually
+
+pytestmark = pytest.mark.integration
+
+StartConsumer = Callable[..., Awaitable[StreamConsumer]]
+
+
+@pytest.fixture
+async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(pg_url)
+    await create_schema(engine, kernel_metadata, effects_metadata)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def start_consumer(
+    engine: AsyncEngine, redis_url: str, stream_prefix: str
+) -> AsyncIterator[StartConsumer]:
+    started: list[tuple[Bus, asyncio.Task[None]]] = []
+
+    async def start(name: str = "replica-a", **options: object) -> StreamConsumer:
+        bus = Bus(redis_url, prefix=stream_prefix)
+        consumer = StreamConsumer(
+            bus,
+            source="referrals",
+            group="reporting",
+            consumer=name,
+            inbox=Inbox(engine, "reporting", record_effect),
+            supervise_interval=0.2,
+            **options,
+        )  # type: ignore[arg-type]
+        await bus.connect()
+        await consumer.ensure_group()
+        await bus.start()
+        started.append((bus, asyncio.create_task(consumer.supervise())))
+        return consumer
+
+    yield start
+    for bus, task in started:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await bus.close()
+
+
+@pytest.fixture
+async def publisher(redis_url: str, stream_prefix: str) -> AsyncIterator[Bus]:
+    bus = Bus(redis_url, prefix=stream_prefix)
+    yield bus
+    await bus.close()
+
+
+async def publish(bus: Bus, *envelopes: Envelope) -> None:
+    await bus.publish(bus.stream("referrals"), envelopes)
+
+
+async def test_the_same_event_delivered_twice_gives_one_effect(
+    engine: AsyncEngine, start_consumer: StartConsumer, publisher: Bus
+) -> None:
+    await start_consumer()
+    agg = uuid.uuid4()
+    first, second = envelope(agg, 1, "A"), envelope(agg, 2, "B")
+    await publish(publisher, first, first, second, first, second)
+
+    async def settled() -> bool:
+        pending = await publisher.redis.xpending(publisher.stream("referrals"), "reporting")
+        return len(await effect_rows(engine)) >= 2 and pending["pending"] == 0
+
+    await eventually(settled)
+    assert [r[1:] for r in await effect_rows(engine)] == [(1, "A"), (2, "B")]
+
+
+async def test_a_message_a_dead_consumer_read_is_taken_over_after_the_idle_time(
+    engine: AsyncEngine, start_consumer: StartConsumer, publisher: Bus
+) -> None:
+    stream = publisher.stream("referrals")
+    await publisher.redis.xgroup_create(stream, "reporting", id="0", mkstream=True)
+    await publish(publisher, envelope(uuid.uuid4(), 1, "Orphan"))
+    # A replica reads the message and dies before acknowledging it.
+    read = await publisher.redis.xreadgroup("reporting", "crashed-replica", {stream: ">"}, count=10)
+    assert len(read[0][1]) == 1
+    await start_consumer("replica-b", claim_idle_ms=500)
+    await eventually(lambda: effect_rows(engine), what="the orphaned message to be processed")
+    assert [r[2] for r in await effect_rows(engine)] == ["Orphan"]
+    pending = await publisher.redis.xpending(stream, "reporting")
+    assert pending["pending"] == 0
+
+
+async def test_a_message_that_always_fails_is_dead_lettered_and_the_rest_flow(
+    engine: AsyncEngine, start_consumer: StartConsumer, publisher: Bus
+) -> None:
+    consumer = await start_consumer(claim_idle_ms=300, max_deliveries=3)
+    poison = envelope(uuid.uuid4(), 1, "POISON")
+    await publish(publisher, poison, envelope(uuid.uuid4(), 1, "Next"))
+    await eventually(lambda: effect_rows(engine), what="the next message to pass")
+    for i in range(5):
+        await publish(publisher, envelope(uuid.uuid4(), 1, f"Later{i}"))
+    dead = await eventually(
+        lambda: publisher.redis.xrange(consumer.dead_letters),
+        what="the poison message in the dead-letter stream",
+    )
+    ((_, fields),) = dead
+    assert fields[b"deliveries"] == b"4"  # tried 3 times, then moved
+    assert b"this event always fails" in fields[b"error"]
+    assert b"POISON" in fields[b"__data__"]
+    assert len(await effect_rows(engine)) == 6
+    pending = await publisher.redis.xpending(publisher.stream("referrals"), "reporting")
+    assert pending["pending"] == 0
+
+
+async def test_after_flushall_the_group_is_recreated_and_the_projection_ends_exact(
+    engine: AsyncEngine,
+    pg_url: str,
+    start_consumer: StartConsumer,
+    redis_url: str,
+    stream_prefix: str,
+) -> None:
+    """Redis restarted empty: the relay publishes the history again from the event store, the
+    consumer recreates its group, and every event has exactly one effect."""
+    producer_engine = create_engine(pg_url)  # the producing service's store (same db here)
+    store = EventStore()
+    bus = Bus(redis_url, prefix=stream_prefix)
+    relay = OutboxRelay(producer_engine, bus, service="referrals", marker_check_interval=0.1)
+    relay_task = asyncio.create_task(relay.run())
+    consumer = await start_consumer()
+    aggregates = [uuid.uuid4() for _ in range(5)]
+
+    async def append_round(version: int) -> None:
+        for agg in aggregates:
+            async with producer_engine.begin() as conn:
+                await store.append(
+                    conn,
+                    Aggregate("assistant", agg, "1465068"),
+                    version,
+                    [registered(f"V{version + 1}")],
+                    EventMetadata(actor="t", correlation_id="c"),
+                )
+        relay.wake()
+
+    async def effects_count_is(n: int) -> bool:
+        return len(await effect_rows(engine)) == n
+
+    try:
+        await append_round(0)
+        await eventually(lambda: effects_count_is(5))
+        await bus.redis.flushall()
+        await append_round(1)
+        await eventually(lambda: effects_count_is(10), what="events after the flush")
+        assert consumer.reader.running
+        groups = await bus.redis.xinfo_groups(bus.stream("referrals"))
+        assert [g["name"] for g in groups] == [b"reporting"]
+    finally:
+        relay_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await relay_task
+        await bus.close()
+        await producer_engine.dispose()
+    rows = await effect_rows(engine)
+    for agg in aggregates:
+        assert [r[1:] for r in rows if r[0] == f"assistant-{agg}"] == [(1, "V1"), (2, "V2")]

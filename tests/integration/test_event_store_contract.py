@@ -1,0 +1,131 @@
+"""The event store's contract, run against SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.database import create_engine, create_schema
+from shared.events import AssistantRegistered, DomainEvent
+from shared.eventstore import Aggregate, ConcurrencyConflict, EventMetadata, EventStore
+from shared.eventstore.tables import kernel_metadata, outbox
+
+pytestmark = pytest.mark.integration
+
+META = EventMetadata(actor="admin:test", correlation_id="corr-1")
+
+
+def registered(name: str = "Ewa") -> DomainEvent:
+    return AssistantRegistered(
+        first_name=name,
+        last_name="Dąbrowska",
+        district="1465188",
+        employment_form="employment_contract",
+        works_since=date(2026, 1, 1),
+    )
+
+
+@pytest.fixture
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(db_url)
+    await create_schema(engine, kernel_metadata)
+    yield engine
+    await engine.dispose()
+
+
+def an_aggregate() -> Aggregate:
+    return Aggregate("assistant", uuid.uuid4(), "1465188")
+
+
+async def test_appended_events_are_read_back_in_version_order(engine: AsyncEngine) -> None:
+    store, aggregate = EventStore(), an_aggregate()
+    async with engine.begin() as conn:
+        stored = await store.append(conn, aggregate, 0, [registered("A"), registered("B")], META)
+    assert [e.aggregate_version for e in stored] == [1, 2]
+    async with engine.connect() as conn:
+        read = await store.read_stream(conn, aggregate.stream_id)
+    assert read == stored
+    assert [e.event() for e in read] == [registered("A"), registered("B")]
+    assert read[0].correlation_id == "corr-1"
+    assert read[0].actor == "admin:test"
+
+
+async def test_a_stale_expected_version_is_a_conflict_and_writes_nothing(
+    engine: AsyncEngine,
+) -> None:
+    store, aggregate = EventStore(), an_aggregate()
+    async with engine.begin() as conn:
+        await store.append(conn, aggregate, 0, [registered()], META)
+    for expected in (0, 2):
+        with pytest.raises(ConcurrencyConflict):
+            async with engine.begin() as conn:
+                await store.append(conn, aggregate, expected, [registered("X")], META)
+    async with engine.connect() as conn:
+        assert len(await store.read_stream(conn, aggregate.stream_id)) == 1
+
+
+async def test_concurrent_writers_of_one_version_cannot_both_commit(engine: AsyncEngine) -> None:
+    store, aggregate = EventStore(), an_aggregate()
+    async with engine.begin() as conn:
+        await store.append(conn, aggregate, 0, [registered()], META)
+
+    async def writer(name: str) -> str:
+        try:
+            async with engine.begin() as conn:
+                await store.append(conn, aggregate, 1, [registered(name)], META)
+                await asyncio.sleep(0.05)  # hold the transaction open so the writers overlap
+            return "ok"
+        except ConcurrencyConflict:
+            return "conflict"
+
+    results = await asyncio.gather(*(writer(f"W{i}") for i in range(5)))
+    assert sorted(results) == ["conflict"] * 4 + ["ok"]
+    async with engine.connect() as conn:
+        assert [
+            e.aggregate_version for e in await store.read_stream(conn, aggregate.stream_id)
+        ] == [1, 2]
+
+
+async def test_read_all_pages_through_every_stream_in_global_order(engine: AsyncEngine) -> None:
+    store = EventStore()
+    aggregates = [an_aggregate() for _ in range(3)]
+    appended = []
+    for round_ in range(3):
+        for aggregate in aggregates:
+            async with engine.begin() as conn:
+                appended += await store.append(conn, aggregate, round_, [registered()], META)
+    async with engine.connect() as conn:
+        first = await store.read_all(conn, after=0, limit=4)
+        rest = await store.read_all(conn, after=first[-1][0], limit=100)
+        head = await store.head_position(conn)
+    positions = [p for p, _ in first + rest]
+    assert positions == sorted(positions)
+    assert head == positions[-1]
+    assert [e.event_id for _, e in first + rest] == [e.event_id for e in appended]
+
+
+async def test_every_event_gets_an_outbox_row_in_the_same_transaction(engine: AsyncEngine) -> None:
+    store = EventStore()
+
+    async def outbox_rows() -> int:
+        async with engine.connect() as conn:
+            return int((await conn.execute(select(func.count()).select_from(outbox))).scalar_one())
+
+    async with engine.begin() as conn:
+        await store.append(conn, an_aggregate(), 0, [registered(), registered()], META)
+    assert await outbox_rows() == 2
+
+    class Abort(Exception):
+        pass
+
+    with pytest.raises(Abort):
+        async with engine.begin() as conn:
+            await store.append(conn, an_aggregate(), 0, [registered()], META)
+            raise Abort
+    assert await outbox_rows() == 2

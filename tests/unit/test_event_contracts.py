@@ -1,0 +1,125 @@
+"""The event contracts: one definition each, frozen, strict, versioned."""
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from shared.districts import InvalidDistrictCode, check_terc
+from shared.events import (
+    EVENT_TYPES,
+    AssistantRegistered,
+    DomainEvent,
+    Envelope,
+    FamilyMember,
+    VisitLogged,
+    VisitTopic,
+)
+
+FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"
+
+
+def test_every_event_of_the_first_flow_is_defined_once() -> None:
+    for name in (
+        "FamilyReferred",
+        "AssistanceGranted",
+        "ReferralDeclined",
+        "AssistantRegistered",
+        "AssistantAssigned",
+        "VisitLogged",
+        "PlanUpdated",
+    ):
+        assert name in EVENT_TYPES
+    with pytest.raises(TypeError, match="defined twice"):
+        type("VisitLogged", (DomainEvent,), {"__module__": __name__})
+
+
+def test_events_are_frozen_and_refuse_unknown_fields() -> None:
+    event = AssistantRegistered(
+        first_name="Ewa",
+        last_name="Dąbrowska",
+        district="1465188",
+        employment_form="employment_contract",
+        works_since=date(2026, 1, 1),
+    )
+    with pytest.raises(ValidationError):
+        event.first_name = "Anna"  # type: ignore[misc]
+    with pytest.raises(ValidationError):
+        AssistantRegistered(**event.model_dump(), salary=1)
+
+
+def test_a_stored_version_1_visit_is_read_as_the_current_version() -> None:
+    stored = json.loads((FIXTURES / "VisitLogged.v1.json").read_text())
+    envelope = Envelope.model_validate(stored)
+    assert envelope.schema_version == 1
+    event = envelope.event()
+    assert isinstance(event, VisitLogged)
+    assert event.topics == (VisitTopic.BUDGET, VisitTopic.PARENTING, VisitTopic.SCHOOL)
+    assert VisitLogged.schema_version == 2
+
+
+def test_an_envelope_round_trips_through_json() -> None:
+    event = AssistantRegistered(
+        first_name="Ewa",
+        last_name="Dąbrowska",
+        district="1465188",
+        employment_form="civil_law_contract",
+        works_since=date(2026, 1, 1),
+    )
+    now = datetime.now(UTC)
+    envelope = Envelope(
+        event_id=uuid.uuid4(),
+        event_type=event.event_type,
+        schema_version=event.schema_version,
+        aggregate_type="assistant",
+        aggregate_id=uuid.uuid4(),
+        aggregate_version=1,
+        district="1465188",
+        occurred_at=now,
+        recorded_at=now,
+        actor="admin:x",
+        correlation_id="c",
+        payload=event.model_dump(mode="json"),
+    )
+    again = Envelope.model_validate_json(envelope.model_dump_json())
+    assert again == envelope
+    assert again.event() == event
+
+
+@pytest.mark.parametrize("pesel", ["88061412365", "02270836244"])
+def test_a_valid_pesel_is_accepted_and_gives_the_date_of_birth(pesel: str) -> None:
+    member = FamilyMember(role="parent", first_name="A", last_name="B", pesel=pesel)
+    assert member.birth_date is not None
+
+
+@pytest.mark.parametrize("pesel", ["88061412366", "8806141236", "88136112365", "abcdefghijk"])
+def test_an_invalid_pesel_is_refused(pesel: str) -> None:
+    with pytest.raises(ValidationError, match="PESEL"):
+        FamilyMember(role="parent", first_name="A", last_name="B", pesel=pesel)
+
+
+def test_a_member_without_pesel_needs_birth_date_and_document() -> None:
+    with pytest.raises(ValidationError, match="bez numeru PESEL"):
+        FamilyMember(role="child", first_name="A", last_name="B", birth_date=date(2025, 1, 1))
+    member = FamilyMember(
+        role="child",
+        first_name="A",
+        last_name="B",
+        birth_date=date(2025, 1, 1),
+        document_number="UA1234567",
+    )
+    assert member.pesel is None
+
+
+@pytest.mark.parametrize("code", ["1465068", "1465058", "1465011", "0264011", "1206032"])
+def test_well_formed_terc_codes(code: str) -> None:
+    assert check_terc(code) == code
+
+
+@pytest.mark.parametrize("code", ["146506", "1465208", "0164011", "1465060", "14650a8"])
+def test_malformed_terc_codes(code: str) -> None:
+    with pytest.raises(InvalidDistrictCode):
+        check_terc(code)
