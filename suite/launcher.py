@@ -12,100 +12,17 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import time
-from contextlib import suppress
 from pathlib import Path
-from typing import IO
-
-import httpx
 
 from shared.auth import Role, issue_token
 from shared.settings import DEVELOPMENT_JWT_SECRET
 from suite.demo_data import MOKOTOW, OCHOTA, WOLA
-from suite.embedded_redis import EmbeddedRedis, free_port
-from suite.scenario import Suite, format_report, run_scenario, wait_for, wait_for_reports
-
-SERVICES = ("directory", "referrals", "casework", "reporting")
-DEFAULT_PORTS = {"referrals": 8001, "casework": 8002, "directory": 8003, "reporting": 8004}
-
-
-class SuiteProcesses:
-    def __init__(self, data_dir: Path, ports: dict[str, int], redis_url: str | None) -> None:
-        self.data_dir = data_dir
-        self.ports = ports
-        self.redis: EmbeddedRedis | None = None
-        self.redis_url = redis_url
-        self.processes: dict[str, subprocess.Popen[bytes]] = {}
-        self._logs: list[IO[bytes]] = []
-
-    @property
-    def urls(self) -> dict[str, str]:
-        return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
-
-    def start(self) -> None:
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        (self.data_dir / "logs").mkdir(exist_ok=True)
-        if not self.redis_url:
-            self.redis = EmbeddedRedis(self.data_dir / "redis")
-            self.redis.start()
-            self.redis_url = self.redis.url
-        env = {
-            **os.environ,
-            "REDIS_URL": self.redis_url,
-            "ASYSTA_ENV": os.environ.get("ASYSTA_ENV", "development"),
-            "ASYSTA_LOG_JSON": "true",
-            "REFERRALS_URL": self.urls["referrals"],
-            "CASEWORK_URL": self.urls["casework"],
-            "DIRECTORY_URL": self.urls["directory"],
-        }
-        for name in SERVICES:
-            prefix = name.upper()
-            env.setdefault(
-                f"{prefix}_DATABASE_URL", f"sqlite+aiosqlite:///{self.data_dir / (name + '.db')}"
-            )
-            env[f"{prefix}_PORT"] = str(self.ports[name])
-        for name in SERVICES:
-            log_file = open(self.data_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115
-            self._logs.append(log_file)
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}", "all"],
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        for name in SERVICES:
-            wait_for(f"{name} to answer /ready", lambda name=name: self._ready(name), timeout=60)
-
-    def _ready(self, name: str) -> bool:
-        process = self.processes[name]
-        if process.poll() is not None:
-            raise RuntimeError(
-                f"{name} exited with code {process.returncode}; see "
-                f"{self.data_dir / 'logs' / (name + '.log')}"
-            )
-        with suppress(httpx.HTTPError):
-            return httpx.get(f"{self.urls[name]}/ready", timeout=2).status_code == 200
-        return False
-
-    def stop(self) -> None:
-        for process in self.processes.values():
-            if process.poll() is None:
-                process.send_signal(signal.SIGINT)
-        deadline = time.monotonic() + 15
-        for process in self.processes.values():
-            with suppress(subprocess.TimeoutExpired):
-                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
-            if process.poll() is None:
-                process.kill()
-        for log_file in self._logs:
-            log_file.close()
-        if self.redis:
-            self.redis.stop()
+from suite.embedded_redis import free_port
+from suite.processes import DEFAULT_PORTS, SERVICES, SuiteProcesses
+from suite.scenario import Suite, format_report, run_scenario, wait_for_reports
 
 
 def demo_tokens(secret: str) -> dict[str, str]:

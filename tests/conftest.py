@@ -82,5 +82,10 @@ def stream_prefix() -> Iterator[str]:
     client.close()
 
 
-def token(role: Role = Role.ADMIN, districts: tuple[str, ...] = ("*",), subject: str = "t") -> str:
-    return issue_token(DEVELOPMENT_JWT_SECRET, subject=subject, role=role, districts=districts)
+def token(
+    role: Role = Role.ADMIN,
+    districts: tuple[str, ...] = ("*",),
+    subject: str = "t",
+    secret: str = DEVELOPMENT_JWT_SECRET,
+) -> str:
+    return issue_token(secret, subject=subject, role=role, districts=districts)

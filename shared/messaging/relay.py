@@ -17,7 +17,7 @@ import os
 import socket
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -127,7 +127,8 @@ class OutboxRelay:
         async with self.engine.begin() as conn:
             result = await conn.execute(
                 insert_ignoring_duplicates(conn, outbox).from_select(
-                    ["event_id"], select(events.c.event_id)
+                    # SQLite needs a WHERE to tell ON CONFLICT from a join condition.
+                    ["event_id"], select(events.c.event_id).where(true())
                 )
             )
             return int(result.rowcount or 0)

@@ -29,8 +29,9 @@ META = EventMetadata(actor="test", correlation_id="c")
 
 
 @pytest.fixture
-async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(pg_url)
+async def engine(db_url: str) -> AsyncIterator[AsyncEngine]:
+    """SQLite and PostgreSQL; the kill test below runs on PostgreSQL only."""
+    engine = create_engine(db_url)
     await create_schema(engine, kernel_metadata)
     yield engine
     await engine.dispose()
@@ -117,9 +118,11 @@ async def test_a_crash_between_publish_and_delete_republishes_and_loses_nothing(
 
 
 async def test_a_relay_killed_at_random_points_and_restarted_loses_nothing(
-    engine: AsyncEngine, bus: Bus, pg_url: str, redis_url: str, stream_prefix: str
+    pg_url: str, bus: Bus, redis_url: str, stream_prefix: str
 ) -> None:
     """A writer appends while relay processes are SIGKILLed at random moments."""
+    engine = create_engine(pg_url)
+    await create_schema(engine, kernel_metadata)
     rng = random.Random(20261123)
     writer = asyncio.create_task(append_history(engine, aggregates=12, rounds=40))
 
@@ -151,6 +154,7 @@ async def test_a_relay_killed_at_random_points_and_restarted_loses_nothing(
     finally:
         final.kill()
         final.wait()
+        await engine.dispose()
     published = await stream_envelopes(bus, bus.stream("referrals"))
     assert kills >= 6
     assert_complete_and_in_order(published, stored)

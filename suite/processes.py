@@ -1,0 +1,113 @@
+"""Starting and stopping the suite's processes: one per service ("all" mode) on one machine,
+or API and worker apart (as in deployment), against SQLite files or given database URLs."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from contextlib import suppress
+from pathlib import Path
+from typing import IO
+
+import httpx
+
+from suite.embedded_redis import EmbeddedRedis
+from suite.scenario import wait_for
+
+SERVICES = ("directory", "referrals", "casework", "reporting")
+DEFAULT_PORTS = {"referrals": 8001, "casework": 8002, "directory": 8003, "reporting": 8004}
+WORKERS = ("casework", "reporting")  # the services that subscribe to others' streams
+
+
+class SuiteProcesses:
+    def __init__(
+        self,
+        data_dir: Path,
+        ports: dict[str, int],
+        redis_url: str | None,
+        *,
+        database_urls: dict[str, str] | None = None,
+        separate_workers: dict[str, int] | None = None,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
+        """`separate_workers` maps a service to how many worker processes to run beside its
+        API (the API then runs without subscriptions); others run API and worker together."""
+        self.data_dir = data_dir
+        self.ports = ports
+        self.redis: EmbeddedRedis | None = None
+        self.redis_url = redis_url
+        self.database_urls = database_urls or {}
+        self.separate_workers = separate_workers or {}
+        self.extra_env = extra_env or {}
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+        self._logs: list[IO[bytes]] = []
+        self._env: dict[str, str] = {}
+
+    @property
+    def urls(self) -> dict[str, str]:
+        return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "logs").mkdir(exist_ok=True)
+        if not self.redis_url:
+            self.redis = EmbeddedRedis(self.data_dir / "redis")
+            self.redis.start()
+            self.redis_url = self.redis.url
+        env = {
+            **os.environ,
+            **self.extra_env,
+            "REDIS_URL": self.redis_url,
+            "ASYSTA_ENV": os.environ.get("ASYSTA_ENV", "development"),
+            "ASYSTA_LOG_JSON": "true",
+            "REFERRALS_URL": self.urls["referrals"],
+            "CASEWORK_URL": self.urls["casework"],
+            "DIRECTORY_URL": self.urls["directory"],
+        }
+        for name in SERVICES:
+            prefix = name.upper()
+            env.setdefault(
+                f"{prefix}_DATABASE_URL", f"sqlite+aiosqlite:///{self.data_dir / (name + '.db')}"
+            )
+            env[f"{prefix}_PORT"] = str(self.ports[name])
+        for name in SERVICES:
+            log_file = open(self.data_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115
+            self._logs.append(log_file)
+            self.processes[name] = subprocess.Popen(
+                [sys.executable, "-m", f"services.{name}", "all"],
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        for name in SERVICES:
+            wait_for(f"{name} to answer /ready", lambda name=name: self._ready(name), timeout=60)
+
+    def _ready(self, name: str) -> bool:
+        process = self.processes[name]
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"{name} exited with code {process.returncode}; see "
+                f"{self.data_dir / 'logs' / (name + '.log')}"
+            )
+        with suppress(httpx.HTTPError):
+            return httpx.get(f"{self.urls[name]}/ready", timeout=2).status_code == 200
+        return False
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 15
+        for process in self.processes.values():
+            with suppress(subprocess.TimeoutExpired):
+                process.wait(timeout=max(deadline - time.monotonic(), 0.1))
+            if process.poll() is None:
+                process.kill()
+        for log_file in self._logs:
+            log_file.close()
+        if self.redis:
+            self.redis.stop()
