@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 OCHOTA = "1465068"
 MOKOTOW = "1465058"
@@ -20,7 +21,7 @@ def pesel(birth: date, serial: int, *, female: bool) -> str:
     return body + str(check)
 
 
-ASSISTANTS = [
+ASSISTANTS: list[dict[str, str]] = [
     {
         "first_name": "Agnieszka",
         "last_name": "Wiśniewska",
@@ -82,7 +83,7 @@ def family(
     return members
 
 
-REFERRALS = [
+REFERRALS: list[dict[str, Any]] = [
     {
         "key": "nowak",
         "district": OCHOTA,

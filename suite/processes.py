@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from contextlib import suppress
+from functools import partial
 from pathlib import Path
 from typing import IO
 
@@ -84,7 +85,7 @@ class SuiteProcesses:
                 start_new_session=True,
             )
         for name in SERVICES:
-            wait_for(f"{name} to answer /ready", lambda name=name: self._ready(name), timeout=60)
+            wait_for(f"{name} to answer /ready", partial(self._ready, name), timeout=60)
 
     def _ready(self, name: str) -> bool:
         process = self.processes[name]

@@ -128,7 +128,8 @@ class OutboxRelay:
             result = await conn.execute(
                 insert_ignoring_duplicates(conn, outbox).from_select(
                     # SQLite needs a WHERE to tell ON CONFLICT from a join condition.
-                    ["event_id"], select(events.c.event_id).where(true())
+                    ["event_id"],
+                    select(events.c.event_id).where(true()),
                 )
             )
             return int(result.rowcount or 0)

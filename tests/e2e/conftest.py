@@ -46,8 +46,12 @@ def running_suite() -> Iterator[RunningSuite]:
         REDIS_URL,
         database_urls={name: f"{PG_HOST_URL}/{db}" for name, db in databases.items()},
         separate_workers={"casework": 1, "reporting": 2},
-        extra_env={"ASYSTA_STREAM_PREFIX": prefix, "ASYSTA_ENV": "test",
-                   "ASYSTA_JWT_SECRET": secret, "ASYSTA_CLAIM_IDLE_MS": "2000"},
+        extra_env={
+            "ASYSTA_STREAM_PREFIX": prefix,
+            "ASYSTA_ENV": "test",
+            "ASYSTA_JWT_SECRET": secret,
+            "ASYSTA_CLAIM_IDLE_MS": "2000",
+        },
     )
     try:
         processes.start()

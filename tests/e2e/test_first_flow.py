@@ -21,45 +21,72 @@ OCHOTA = "1465068"
 def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSuite) -> None:
     suite = running_suite.client()
     correlation_id = f"e2e-{uuid.uuid4()}"
-    assistant = suite.call("directory", "POST", "/assistants", json={
-        "first_name": "Agnieszka", "last_name": "Wiśniewska", "district": OCHOTA,
-        "employment_form": "employment_contract",
-    }).json()
-    referral = suite.call("referrals", "POST", "/referrals", json={
-        "district": OCHOTA,
-        "source": "school",
-        "sender_reference": "SP-12/2026/031",
-        "reason": "Nieobecności ucznia, obowiązek szkolny.",
-        "members": [
-            {"role": "parent", "first_name": "Katarzyna", "last_name": "Nowak",
-             "pesel": pesel(date(1988, 6, 14), 501, female=True)},
-            {"role": "child", "first_name": "Kacper", "last_name": "Nowak",
-             "pesel": pesel(date(2014, 3, 9), 502, female=False)},
-        ],
-    }).json()
+    assistant = suite.call(
+        "directory",
+        "POST",
+        "/assistants",
+        json={
+            "first_name": "Agnieszka",
+            "last_name": "Wiśniewska",
+            "district": OCHOTA,
+            "employment_form": "employment_contract",
+        },
+    ).json()
+    referral = suite.call(
+        "referrals",
+        "POST",
+        "/referrals",
+        json={
+            "district": OCHOTA,
+            "source": "school",
+            "sender_reference": "SP-12/2026/031",
+            "reason": "Nieobecności ucznia, obowiązek szkolny.",
+            "members": [
+                {
+                    "role": "parent",
+                    "first_name": "Katarzyna",
+                    "last_name": "Nowak",
+                    "pesel": pesel(date(1988, 6, 14), 501, female=True),
+                },
+                {
+                    "role": "child",
+                    "first_name": "Kacper",
+                    "last_name": "Nowak",
+                    "pesel": pesel(date(2014, 3, 9), 502, female=False),
+                },
+            ],
+        },
+    ).json()
     assert referral["status"] == "awaiting_decision"
-    decided = suite.call("referrals", "POST", f"/referrals/{referral['referral_id']}/decision",
-                         json={"decision": "granted"},
-                         headers={"X-Correlation-ID": correlation_id}).json()
+    decided = suite.call(
+        "referrals",
+        "POST",
+        f"/referrals/{referral['referral_id']}/decision",
+        json={"decision": "granted"},
+        headers={"X-Correlation-ID": correlation_id},
+    ).json()
     assert decided["status"] == "granted"
 
     def case_opened() -> str | None:
-        rows = suite.call("casework", "GET", "/cases",
-                          params={"referral_id": referral["referral_id"]}).json()
+        rows = suite.call(
+            "casework", "GET", "/cases", params={"referral_id": referral["referral_id"]}
+        ).json()
         return rows[0]["case_id"] if rows else None
 
     case_id = wait_for("the case to open from AssistanceGranted", case_opened)
 
     def waiting_in_report() -> bool:
-        report = suite.call("reporting", "GET", "/reports/caseload",
-                            params={"district": OCHOTA}).json()
+        report = suite.call(
+            "reporting", "GET", "/reports/caseload", params={"district": OCHOTA}
+        ).json()
         return [w["case_id"] for w in report["waiting_list"]] == [case_id]
 
     wait_for("the family on the waiting list", waiting_in_report)
 
     def assigned() -> dict | None:
-        response = suite.client("casework").post(f"/cases/{case_id}/assignment",
-                                                 json={"assistant_id": assistant["assistant_id"]})
+        response = suite.client("casework").post(
+            f"/cases/{case_id}/assignment", json={"assistant_id": assistant["assistant_id"]}
+        )
         if response.status_code == 404:
             return None  # AssistantRegistered not yet applied by casework
         assert response.status_code == 200, response.text
@@ -69,13 +96,29 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
     assert case["status"] == "active"
     assert case["assistant_id"] == assistant["assistant_id"]
 
-    suite.call("casework", "POST", f"/cases/{case_id}/visits", json={
-        "visited_on": date.today().isoformat(), "duration_minutes": 90, "place": "home",
-        "present": ["Katarzyna"], "topics": ["school", "parenting"], "note": "Pierwsza wizyta.",
-    })
-    plan = {"agreed_with_social_worker": "Anna Kaczmarek", "actions": [
-        {"description": "Kontrola obecności w szkole", "deadline": "2027-01-31",
-         "expected_effect": "Frekwencja powyżej 90%"}]}
+    suite.call(
+        "casework",
+        "POST",
+        f"/cases/{case_id}/visits",
+        json={
+            "visited_on": date.today().isoformat(),
+            "duration_minutes": 90,
+            "place": "home",
+            "present": ["Katarzyna"],
+            "topics": ["school", "parenting"],
+            "note": "Pierwsza wizyta.",
+        },
+    )
+    plan = {
+        "agreed_with_social_worker": "Anna Kaczmarek",
+        "actions": [
+            {
+                "description": "Kontrola obecności w szkole",
+                "deadline": "2027-01-31",
+                "expected_effect": "Frekwencja powyżej 90%",
+            }
+        ],
+    }
     suite.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan)
     plan["actions"][0]["expected_effect"] = "Frekwencja powyżej 95%"
     case = suite.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan).json()
@@ -84,15 +127,19 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
     assert len(case["visits"]) == 1
 
     def report_shows_the_family() -> dict | None:
-        report = suite.call("reporting", "GET", "/reports/caseload",
-                            params={"district": OCHOTA}).json()
+        report = suite.call(
+            "reporting", "GET", "/reports/caseload", params={"district": OCHOTA}
+        ).json()
         (row,) = report["assistants"]
         return report if row["active_families"] == 1 and not report["waiting_list"] else None
 
     report = wait_for("the caseload report to show the family", report_shows_the_family)
     assert report["assistants"][0] == {
-        "assistant_id": assistant["assistant_id"], "name": "Agnieszka Wiśniewska",
-        "employment_form": "employment_contract", "active_families": 1, "limit": 15,
+        "assistant_id": assistant["assistant_id"],
+        "name": "Agnieszka Wiśniewska",
+        "employment_form": "employment_contract",
+        "active_families": 1,
+        "limit": 15,
         "free_places": 14,
     }
 

@@ -1,0 +1,5 @@
+-- Each service owns its database.
+CREATE DATABASE referrals;
+CREATE DATABASE casework;
+CREATE DATABASE directory;
+CREATE DATABASE reporting;

@@ -1,0 +1,65 @@
+"""docker-compose.yml: valid against the Compose specification, and what a deployment needs.
+The Docker engine does not run here, so the file is checked, not started."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+COMPOSE = ROOT / "docker-compose.yml"
+
+
+def compose() -> dict[str, Any]:
+    return yaml.safe_load(COMPOSE.read_text())
+
+
+def test_the_file_validates_against_the_compose_specification() -> None:
+    tool = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent))
+    assert tool, "check-jsonschema is installed with the dev dependencies"
+    result = subprocess.run(
+        [tool, "--builtin-schema", "vendor.compose-spec", str(COMPOSE)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_redis_keeps_an_append_only_file() -> None:
+    redis = compose()["services"]["redis"]
+    assert "--appendonly" in redis["command"]
+    assert redis["command"][redis["command"].index("--appendonly") + 1] == "yes"
+    assert any(v.endswith(":/data") for v in redis["volumes"])
+
+
+def test_every_service_has_an_api_and_the_subscribers_a_worker() -> None:
+    services = compose()["services"]
+    for name in ("referrals", "casework", "directory", "reporting"):
+        assert services[name]["command"][-2:] == [f"services.{name}", "api"]
+        assert "healthcheck" in services[name]
+    for name in ("casework", "reporting"):
+        assert services[f"{name}-worker"]["command"][-2:] == [f"services.{name}", "worker"]
+
+
+def test_services_start_after_healthy_dependencies() -> None:
+    services = compose()["services"]
+    for name, service in services.items():
+        if name in ("redis", "postgres"):
+            assert "healthcheck" in service
+            continue
+        conditions = {dep["condition"] for dep in service["depends_on"].values()}
+        assert conditions == {"service_healthy"}, name
+
+
+def test_no_default_secret_in_deployment() -> None:
+    text = COMPOSE.read_text()
+    assert "${ASYSTA_JWT_SECRET:?" in text
+    for name, service in compose()["services"].items():
+        env = service.get("environment", {})
+        assert env.get("ASYSTA_ENV", "production") == "production", name
