@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events import AssistantRegistered, Envelope
 
+POISON_NAME = "POISON"  # events with this first name fail, until a test "fixes" the cause
+
 effects_metadata = MetaData()
 effects = Table(
     "effects",
@@ -23,7 +25,7 @@ effects = Table(
 
 async def record_effect(conn: AsyncConnection, envelope: Envelope) -> None:
     """A handler whose effect is a row, written in the inbox's transaction."""
-    if envelope.payload.get("first_name") == "POISON":
+    if envelope.payload.get("first_name") == POISON_NAME:
         raise RuntimeError("this event always fails")
     await conn.execute(
         insert(effects).values(

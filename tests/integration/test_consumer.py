@@ -16,6 +16,7 @@ from shared.events import Envelope
 from shared.eventstore import Aggregate, EventMetadata, EventStore, kernel_metadata
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import StreamConsumer
+from shared.messaging.dead_letters import list_dead_letters, replay
 from shared.messaging.inbox import Inbox
 from shared.messaging.relay import OutboxRelay
 from tests.integration.kit import effect_rows, effects_metadata, envelope, record_effect
@@ -110,7 +111,10 @@ async def test_a_message_a_dead_consumer_read_is_taken_over_after_the_idle_time(
 
 
 async def test_a_message_that_always_fails_is_dead_lettered_and_the_rest_flow(
-    engine: AsyncEngine, start_consumer: StartConsumer, publisher: Bus
+    engine: AsyncEngine,
+    start_consumer: StartConsumer,
+    publisher: Bus,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     consumer = await start_consumer(claim_idle_ms=300, max_deliveries=3)
     poison = envelope(uuid.uuid4(), 1, "POISON")
@@ -129,6 +133,19 @@ async def test_a_message_that_always_fails_is_dead_lettered_and_the_rest_flow(
     assert len(await effect_rows(engine)) == 6
     pending = await publisher.redis.xpending(publisher.stream("referrals"), "reporting")
     assert pending["pending"] == 0
+
+    # The operator lists it, fixes the cause, and replays it: it is applied once.
+    (letter,) = await list_dead_letters(publisher.redis, publisher.prefix)
+    assert letter.summary()["event_id"] == str(poison.event_id)
+    assert letter.summary()["version"] == 1
+    monkeypatch.setattr("tests.integration.kit.POISON_NAME", "nothing is poison any more")
+    assert await replay(publisher.redis, [letter]) == 1
+    await eventually(lambda: _has_effect_named(engine, "POISON"), what="the replayed message")
+    assert await list_dead_letters(publisher.redis, publisher.prefix) == []
+
+
+async def _has_effect_named(engine: AsyncEngine, name: str) -> bool:
+    return any(row[2] == name for row in await effect_rows(engine))
 
 
 async def test_after_flushall_the_group_is_recreated_and_the_projection_ends_exact(
