@@ -13,7 +13,7 @@ import asyncio
 import json
 import sys
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import redis.asyncio as aioredis
 from faststream.redis.parser import BinaryMessageFormatV1
@@ -61,7 +61,9 @@ async def list_dead_letters(redis: aioredis.Redis, prefix: str) -> list[DeadLett
     letters: list[DeadLetter] = []
     async for key in redis.scan_iter(match=f"{prefix}*.dead-letters"):
         name = key.decode()
-        for entry_id, fields in await redis.xrange(name):
+        # A client without decode_responses answers bytes.
+        entries = cast(list[tuple[bytes, dict[bytes, bytes]]], await redis.xrange(name))
+        for entry_id, fields in entries:
             data = fields.get(DATA_KEY)
             event = None
             if data:
