@@ -19,7 +19,8 @@ def free_port() -> int:
 
 class EmbeddedRedis:
     def __init__(self, data_dir: Path, *, port: int | None = None, persistent: bool = True):
-        self.data_dir = data_dir
+        # Absolute: redis-server changes into --dir before it opens the log file.
+        self.data_dir = data_dir.resolve()
         self.port = port or free_port()
         self.persistent = persistent
         self._process: subprocess.Popen[bytes] | None = None
