@@ -70,22 +70,47 @@ class SuiteProcesses:
         }
         for name in SERVICES:
             prefix = name.upper()
-            env.setdefault(
-                f"{prefix}_DATABASE_URL", f"sqlite+aiosqlite:///{self.data_dir / (name + '.db')}"
+            default_db = f"sqlite+aiosqlite:///{self.data_dir / (name + '.db')}"
+            env[f"{prefix}_DATABASE_URL"] = self.database_urls.get(
+                name, env.get(f"{prefix}_DATABASE_URL", default_db)
             )
             env[f"{prefix}_PORT"] = str(self.ports[name])
+        self._env = env
         for name in SERVICES:
-            log_file = open(self.data_dir / "logs" / f"{name}.log", "ab")  # noqa: SIM115
-            self._logs.append(log_file)
-            self.processes[name] = subprocess.Popen(
-                [sys.executable, "-m", f"services.{name}", "all"],
-                env=env,
-                stdout=log_file,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
+            workers = self.separate_workers.get(name, 0)
+            self._spawn(name, name, "api" if workers else "all")
+            for i in range(workers):
+                self.start_worker(name, i)
         for name in SERVICES:
             wait_for(f"{name} to answer /ready", partial(self._ready, name), timeout=60)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment the services run with (for one-off commands such as a rebuild)."""
+        return dict(self._env)
+
+    def start_worker(self, service: str, index: int) -> str:
+        """Start (or restart) worker `index` of a service, under a stable consumer name."""
+        key = f"{service}-worker-{index}"
+        self._spawn(key, service, "worker", {"ASYSTA_CONSUMER_NAME": key})
+        return key
+
+    def _spawn(self, key: str, service: str, mode: str, env: dict[str, str] | None = None) -> None:
+        log_file = open(self.data_dir / "logs" / f"{key}.log", "ab")  # noqa: SIM115
+        self._logs.append(log_file)
+        self.processes[key] = subprocess.Popen(
+            [sys.executable, "-m", f"services.{service}", mode],
+            env={**self._env, **(env or {})},
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+    def kill(self, key: str) -> None:
+        """Kill a process the hard way (SIGKILL), as a crash would."""
+        process = self.processes[key]
+        process.kill()
+        process.wait()
 
     def _ready(self, name: str) -> bool:
         process = self.processes[name]

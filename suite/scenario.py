@@ -13,7 +13,6 @@ from typing import Any, TypeVar
 
 import httpx
 
-from shared.districts import district_name
 from suite.demo_data import ASSIGNMENTS, ASSISTANTS, MOKOTOW, OCHOTA, REFERRALS, WOLA
 
 T = TypeVar("T")
@@ -194,18 +193,34 @@ EXPECTED_ACTIVE = {OCHOTA: 2, MOKOTOW: 2, WOLA: 0}
 EXPECTED_WAITING = {OCHOTA: 0, MOKOTOW: 0, WOLA: 1}
 
 
-def wait_for_reports(suite: Suite) -> dict[str, dict[str, Any]]:
-    reports: dict[str, dict[str, Any]] = {}
-    for district in (OCHOTA, MOKOTOW, WOLA):
+def caseload_reports(suite: Suite) -> dict[str, dict[str, Any]]:
+    return {
+        district: suite.call(
+            "reporting", "GET", "/reports/caseload", params={"district": district}
+        ).json()
+        for district in (OCHOTA, MOKOTOW, WOLA)
+    }
 
-        def ready(district: str = district) -> dict[str, Any] | None:
+
+def wait_for_reports(
+    suite: Suite, *, baseline: dict[str, dict[str, Any]] | None = None
+) -> dict[str, dict[str, Any]]:
+    """Wait until the caseload reports show the scenario (on top of `baseline`, the reports
+    from before it ran, if the districts were not empty)."""
+    reports: dict[str, dict[str, Any]] = {}
+    empty: dict[str, Any] = {"active_families": 0, "waiting_list": []}
+    for district in (OCHOTA, MOKOTOW, WOLA):
+        before = (baseline or {}).get(district, empty)
+        active = EXPECTED_ACTIVE[district] + before["active_families"]
+        waiting = EXPECTED_WAITING[district] + len(before["waiting_list"])
+
+        def ready(
+            district: str = district, active: int = active, waiting: int = waiting
+        ) -> dict[str, Any] | None:
             report = suite.call(
                 "reporting", "GET", "/reports/caseload", params={"district": district}
             ).json()
-            done = (
-                report["active_families"] == EXPECTED_ACTIVE[district]
-                and len(report["waiting_list"]) == EXPECTED_WAITING[district]
-            )
+            done = report["active_families"] == active and len(report["waiting_list"]) == waiting
             return report if done else None
 
         reports[district] = wait_for(f"the caseload report of {district}", ready)
@@ -231,13 +246,3 @@ def format_report(report: dict[str, Any]) -> str:
             f"({w['days_waiting']} dni), dzieci: {w['children']}"
         )
     return "\n".join(lines)
-
-
-__all__ = [
-    "Suite",
-    "district_name",
-    "format_report",
-    "run_scenario",
-    "wait_for",
-    "wait_for_reports",
-]

@@ -4,18 +4,35 @@ caseload report shows it."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from datetime import date
 
 import pytest
 
 from suite.demo_data import pesel
-from suite.scenario import wait_for
+from suite.scenario import caseload_reports, run_scenario, wait_for, wait_for_reports
 from tests.e2e.conftest import RunningSuite
 
 pytestmark = pytest.mark.e2e
 
 OCHOTA = "1465068"
+
+
+def test_the_suite_runs_as_separate_processes_on_postgresql(running_suite: RunningSuite) -> None:
+    env = running_suite.processes.env
+    for service in ("referrals", "casework", "directory", "reporting"):
+        assert env[f"{service.upper()}_DATABASE_URL"].startswith("postgresql+asyncpg://")
+    assert sorted(running_suite.processes.processes) == [
+        "casework",
+        "casework-worker-0",
+        "directory",
+        "referrals",
+        "reporting",
+        "reporting-worker-0",
+        "reporting-worker-1",
+    ]
 
 
 def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSuite) -> None:
@@ -149,3 +166,31 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
     assert any(correlation_id in line for line in opened)
     assert "Nowak" not in logs
     assert referral["members"][0]["pesel"] not in logs
+
+
+def test_rebuilding_the_projections_from_the_feeds_gives_the_live_reports(
+    running_suite: RunningSuite,
+) -> None:
+    """`python -m services.reporting rebuild` reads the services' event feeds over HTTP (never
+    their tables), empties the projections and applies everything again."""
+    suite = running_suite.client()
+    districts = ("1465068", "1465058", "1465188")
+    baseline = caseload_reports(suite)
+    run_scenario(suite, log=lambda _line: None)
+    live = wait_for_reports(suite, baseline=baseline)
+    result = subprocess.run(
+        [sys.executable, "-m", "services.reporting", "rebuild"],
+        env=running_suite.processes.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "Odbudowa projekcji [" in result.stderr  # the progress bar
+    assert "100.0%" in result.stderr
+    rebuilt = {
+        d: suite.call("reporting", "GET", "/reports/caseload", params={"district": d}).json()
+        for d in districts
+    }
+    assert rebuilt == live
