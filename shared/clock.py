@@ -43,3 +43,25 @@ class FixedClock:
 
     def advance(self, by: timedelta) -> None:
         self._at += by
+
+
+class ShiftedClock:
+    """The system clock moved by whole days: lets a test or training installation see what
+    happens when deadlines pass. Refused in production (see clock_for)."""
+
+    def __init__(self, days: int) -> None:
+        self._shift = timedelta(days=days)
+
+    def now(self) -> datetime:
+        return datetime.now(UTC) + self._shift
+
+    def today(self) -> date:
+        return (datetime.now(WARSAW) + self._shift).date()
+
+
+def clock_for(*, shift_days: int, environment: str) -> Clock:
+    if shift_days == 0:
+        return SystemClock()
+    if environment == "production":
+        raise ValueError("ASYSTA_CLOCK_SHIFT_DAYS is for tests and training, not production")
+    return ShiftedClock(shift_days)

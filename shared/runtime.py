@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import MetaData, text
@@ -24,6 +24,15 @@ from shared.settings import ServiceSettings
 log = get_logger(__name__)
 
 
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Work a worker repeats on a timer (e.g. ending monitoring periods that passed)."""
+
+    name: str
+    interval_seconds: float
+    run: Callable[[], Awaitable[object]]
+
+
 @dataclass
 class ServiceRuntime:
     name: str
@@ -31,6 +40,7 @@ class ServiceRuntime:
     metadata: MetaData
     produces_events: bool = True
     subscriptions: Mapping[str, Handler] = field(default_factory=dict)
+    jobs: list[PeriodicJob] = field(default_factory=list)
     clock: Clock = field(default_factory=SystemClock)
 
     engine: AsyncEngine = field(init=False)
@@ -79,12 +89,25 @@ class ServiceRuntime:
                 self._tasks.append(
                     asyncio.create_task(consumer.supervise(), name=f"{self.name}-supervisor")
                 )
+        if worker:
+            for job in self.jobs:
+                self._tasks.append(asyncio.create_task(self._repeat(job), name=job.name))
         log.info(
             "service.started",
             relay=self.relay is not None,
             subscriptions=sorted(self.subscriptions) if worker else [],
             consumer=self.consumer_name,
         )
+
+    async def _repeat(self, job: PeriodicJob) -> None:
+        while True:
+            try:
+                await job.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job.failed", job=job.name)
+            await asyncio.sleep(job.interval_seconds)
 
     async def stop(self) -> None:
         for task in self._tasks:

@@ -12,7 +12,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from shared.clock import Clock, clock_for
+
 DEVELOPMENT_JWT_SECRET = "asysta-development-only-secret-change-me"
+DEVELOPMENT_DATA_KEY = "asysta-development-only-data-key-change-me"
 
 
 class ServiceSettings(BaseSettings):
@@ -32,6 +35,8 @@ class ServiceSettings(BaseSettings):
     consumer_batch_size: int = Field(100, validation_alias="ASYSTA_CONSUMER_BATCH_SIZE")
     claim_idle_ms: int = Field(30_000, validation_alias="ASYSTA_CLAIM_IDLE_MS")
     max_deliveries: int = Field(5, validation_alias="ASYSTA_MAX_DELIVERIES")
+    clock_shift_days: int = Field(0, validation_alias="ASYSTA_CLOCK_SHIFT_DAYS")
+    data_key: SecretStr | None = Field(None, validation_alias="ASYSTA_DATA_KEY")
 
     # Prefixed per service (REFERRALS_DATABASE_URL, ...); subclasses give the defaults.
     database_url: str = "sqlite+aiosqlite:///.asysta/service.db"
@@ -51,6 +56,17 @@ class ServiceSettings(BaseSettings):
                 "(or ASYSTA_JWT_PUBLIC_KEY for RS256) outside development"
             )
         return self
+
+    def lookup_key(self) -> bytes:
+        """Key for keyed hashes of identifiers (PESEL lookups), and later for family keys."""
+        if self.data_key is not None:
+            return self.data_key.get_secret_value().encode()
+        if self.environment == "production":
+            raise ValueError("ASYSTA_DATA_KEY must be set in production")
+        return DEVELOPMENT_DATA_KEY.encode()
+
+    def clock(self) -> Clock:
+        return clock_for(shift_days=self.clock_shift_days, environment=self.environment)
 
     def signing_secret(self) -> str:
         if self.jwt_secret is not None:

@@ -4,9 +4,13 @@ from shared.settings import ServiceSettings
 
 
 class CaseworkSettings(ServiceSettings):
-    """CASEWORK_DATABASE_URL, CASEWORK_HOST, CASEWORK_PORT, plus the common settings."""
+    """CASEWORK_DATABASE_URL, CASEWORK_HOST, CASEWORK_PORT, CASEWORK_MONITORING_MONTHS (the
+    centre's monitoring period after closure), CASEWORK_MONITORING_CHECK_SECONDS (how often the
+    worker ends monitoring periods that passed), plus the common settings."""
 
     model_config = SettingsConfigDict(env_prefix="CASEWORK_", extra="ignore")
 
     database_url: str = "sqlite+aiosqlite:///.asysta/casework.db"
     port: int = 8002
+    monitoring_months: int = 6
+    monitoring_check_seconds: float = 3600.0

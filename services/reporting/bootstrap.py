@@ -5,7 +5,7 @@ from __future__ import annotations
 from services.reporting.adapters.tables import metadata
 from services.reporting.application.projector import project
 from services.reporting.settings import ReportingSettings
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock
 from shared.messaging.streams import PRODUCERS
 from shared.runtime import ServiceRuntime
 
@@ -15,11 +15,12 @@ NAME = "reporting"
 def build_runtime(
     settings: ReportingSettings | None = None, clock: Clock | None = None
 ) -> ServiceRuntime:
+    settings = settings or ReportingSettings()
     return ServiceRuntime(
         name=NAME,
-        settings=settings or ReportingSettings(),
+        settings=settings,
         metadata=metadata,
         produces_events=False,
         subscriptions=dict.fromkeys(PRODUCERS, project),
-        clock=clock or SystemClock(),
+        clock=clock or settings.clock(),
     )

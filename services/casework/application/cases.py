@@ -1,199 +1,245 @@
-"""The assistant's and the head's commands on a case, and the case file."""
+"""The assistant's and the head's commands on a case.
+
+Commands that touch one case go through `shared.commands.execute`. Those that also change an
+assistant's caseload (assignment, closure, reopening, transfer) change both in one
+transaction, each stream at its expected version, so the limit of 15 holds under concurrency.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.casework.adapters.tables import cases
-from services.casework.application.case_index import project_case
-from services.casework.domain import case as case_rules
+from services.casework.application.case_index import project_case, project_caseload
+from services.casework.domain import case as rules
 from services.casework.domain import caseload as caseload_rules
-from services.casework.domain.case import CASE, AssignAssistant, Case, LogVisit, UpdatePlan
-from services.casework.domain.caseload import CASELOAD
+from services.casework.domain.case import CASE, Case, CaseStatus
+from services.casework.domain.caseload import CASELOAD, CaseloadLimitReached
 from shared.commands import execute
 from shared.errors import ConcurrentChange, NotFound
-from shared.events import (
-    AssistantAssigned,
-    CaseOpened,
-    DomainEvent,
-    PlanUpdated,
-    VisitLogged,
-)
-from shared.eventstore import Aggregate, ConcurrencyConflict, EventMetadata
+from shared.events import DomainEvent
+from shared.eventstore import Aggregate, ConcurrencyConflict, EventMetadata, EventStore
 from shared.logging import get_logger
 from shared.runtime import ServiceRuntime
 
 log = get_logger(__name__)
 
+T = TypeVar("T")
 
-def _existing(case_id: UUID, state: Case) -> Case:
+
+def existing(case_id: UUID, state: Case) -> Case:
     if not state.exists:
         raise NotFound(entity="case", id=case_id)
     return state
 
 
-async def assign_assistant(
+async def _retrying(
     runtime: ServiceRuntime,
-    case_id: UUID,
-    *,
-    assistant_id: UUID,
-    metadata: EventMetadata,
+    work: Callable[[AsyncConnection], Awaitable[T]],
     attempts: int = 10,
-) -> Case:
-    """Assign (or reassign) the case to an assistant: the case, the new assistant's caseload
-    and the previous assistant's caseload change in one transaction, each at its expected
-    version, so the caseload limit holds under concurrent assignments."""
-    store = runtime.store
-    today = runtime.clock.today()
+) -> T:
+    """Run `work` in a transaction; on a concurrent append, read again and decide again."""
     for _ in range(attempts):
         try:
             async with runtime.transaction() as conn:
-                case, case_version, _ = await CASE.load(conn, store, case_id)
-                _existing(case_id, case)
-                case_events = case_rules.assign(
-                    case, AssignAssistant(assistant_id=assistant_id, assigned_on=today)
-                )
-                caseload, caseload_version, _ = await CASELOAD.load(conn, store, assistant_id)
-                if not caseload.exists:
-                    raise NotFound(entity="assistant", id=assistant_id)
-                taken = caseload_rules.take(caseload, case_id=case_id, case_district=case.district)
-                await store.append(
-                    conn,
-                    Aggregate(CASELOAD.name, assistant_id, caseload.district),
-                    caseload_version,
-                    taken,
-                    metadata,
-                )
-                if case.assistant_id is not None:
-                    previous, previous_version, _ = await CASELOAD.load(
-                        conn, store, case.assistant_id
-                    )
-                    await store.append(
-                        conn,
-                        Aggregate(CASELOAD.name, case.assistant_id, previous.district),
-                        previous_version,
-                        caseload_rules.release(previous, case_id=case_id),
-                        metadata,
-                    )
-                stored = await store.append(
-                    conn,
-                    Aggregate(CASE.name, case_id, case.district),
-                    case_version,
-                    case_events,
-                    metadata,
-                )
-                for event in case_events:
-                    case = CASE.evolve(case, event)
-                await project_case(conn, case, stored)
-            log.info("case.assigned", case_id=str(case_id), assistant_id=str(assistant_id))
-            return case
+                return await work(conn)
         except ConcurrencyConflict:
             continue
     raise ConcurrentChange()
 
 
-async def log_visit(
-    runtime: ServiceRuntime, case_id: UUID, *, command: LogVisit, metadata: EventMetadata
+async def _append_case(
+    conn: AsyncConnection,
+    store: EventStore,
+    case_id: UUID,
+    state: Case,
+    version: int,
+    new_events: list[DomainEvent],
+    metadata: EventMetadata,
 ) -> Case:
-    today = runtime.clock.today()
-    state, _ = await execute(
-        runtime,
-        CASE,
-        case_id,
-        decide=lambda s: case_rules.log_visit(_existing(case_id, s), command, today=today),
-        district=lambda s: s.district,
-        metadata=metadata,
-        after_append=project_case,
+    for event in new_events:
+        state = CASE.evolve(state, event)
+    stored = await store.append(
+        conn, Aggregate(CASE.name, case_id, state.district), version, new_events, metadata
     )
-    log.info("visit.logged", case_id=str(case_id), visit_id=str(command.visit_id))
+    await project_case(conn, state, stored)
     return state
 
 
-async def update_plan(
-    runtime: ServiceRuntime, case_id: UUID, *, command: UpdatePlan, metadata: EventMetadata
-) -> Case:
-    def decide(state: Case) -> list[DomainEvent]:
-        return case_rules.update_plan(_existing(case_id, state), command)
-
-    state, _ = await execute(
-        runtime,
-        CASE,
-        case_id,
-        decide=decide,
-        district=lambda s: s.district,
-        metadata=metadata,
-        after_append=project_case,
+async def _change_caseload(
+    conn: AsyncConnection,
+    store: EventStore,
+    assistant_id: UUID,
+    decide: Callable[[caseload_rules.Caseload], list[DomainEvent]],
+    metadata: EventMetadata,
+) -> None:
+    caseload, version, _ = await CASELOAD.load(conn, store, assistant_id)
+    if not caseload.exists:
+        raise NotFound(entity="assistant", id=assistant_id)
+    new_events = decide(caseload)
+    if not new_events:
+        return
+    await store.append(
+        conn,
+        Aggregate(CASELOAD.name, assistant_id, caseload.district),
+        version,
+        new_events,
+        metadata,
     )
-    log.info("plan.updated", case_id=str(case_id), plan_version=state.plan_version)
+    for event in new_events:
+        caseload = CASELOAD.evolve(caseload, event)
+    await project_caseload(conn, caseload, assistant_id)
+
+
+async def _release(
+    conn: AsyncConnection,
+    store: EventStore,
+    assistant_id: UUID | None,
+    case_id: UUID,
+    metadata: EventMetadata,
+) -> None:
+    if assistant_id is not None:
+        await _change_caseload(
+            conn,
+            store,
+            assistant_id,
+            lambda c: caseload_rules.release(c, case_id=case_id),
+            metadata,
+        )
+
+
+async def assign_assistant(
+    runtime: ServiceRuntime, case_id: UUID, *, assistant_id: UUID, metadata: EventMetadata
+) -> Case:
+    """Assign (or reassign) the case: the case, the new assistant's caseload and the previous
+    assistant's caseload change together."""
+    store, today = runtime.store, runtime.clock.today()
+
+    async def work(conn: AsyncConnection) -> Case:
+        case, version, _ = await CASE.load(conn, store, case_id)
+        new_events = rules.assign(
+            existing(case_id, case),
+            rules.AssignAssistant(assistant_id=assistant_id, assigned_on=today),
+        )
+        await _change_caseload(
+            conn,
+            store,
+            assistant_id,
+            lambda c: caseload_rules.take(c, case_id=case_id, case_district=case.district),
+            metadata,
+        )
+        await _release(conn, store, case.assistant_id, case_id, metadata)
+        return await _append_case(conn, store, case_id, case, version, new_events, metadata)
+
+    state = await _retrying(runtime, work)
+    log.info("case.assigned", case_id=str(case_id), assistant_id=str(assistant_id))
     return state
 
 
-async def case_file(runtime: ServiceRuntime, case_id: UUID) -> dict[str, Any]:
-    """Everything recorded on the case, for the people allowed to read it."""
-    async with runtime.engine.connect() as conn:
-        state, version, envelopes = await CASE.load(conn, runtime.store, case_id)
-    _existing(case_id, state)
-    members: list[dict[str, Any]] = []
-    assignments: list[dict[str, Any]] = []
-    visits: list[dict[str, Any]] = []
-    plans: list[dict[str, Any]] = []
-    for envelope in envelopes:
-        event = envelope.event()
-        match event:
-            case CaseOpened():
-                members = [m.model_dump() for m in event.members]
-            case AssistantAssigned():
-                assignments.append(
-                    {
-                        "assistant_id": event.assistant_id,
-                        "previous_assistant_id": event.previous_assistant_id,
-                        "assigned_on": event.assigned_on,
-                        "assigned_by": envelope.actor,
-                    }
-                )
-            case VisitLogged():
-                visits.append({**event.model_dump(), "recorded_by": envelope.actor})
-            case PlanUpdated():
-                plans.append({**event.model_dump(), "recorded_by": envelope.actor})
-    return {
-        "case_id": case_id,
-        "referral_id": state.referral_id,
-        "family_id": state.family_id,
-        "district": state.district,
-        "source": state.source,
-        "obligatory": state.obligatory,
-        "status": state.status,
-        "opened_on": state.opened_on,
-        "assistant_id": state.assistant_id,
-        "members": members,
-        "assignments": assignments,
-        "visits": visits,
-        "plan": plans[-1] if plans else None,
-        "plan_history": plans,
-        "version": version,
-    }
-
-
-async def list_cases(
+async def change_case(
     runtime: ServiceRuntime,
-    *,
-    district: str | None = None,
-    referral_id: UUID | None = None,
-    assistant_id: UUID | None = None,
-    status: str | None = None,
-) -> list[dict[str, Any]]:
-    query = select(cases)
-    if district:
-        query = query.where(cases.c.district == district)
-    if referral_id:
-        query = query.where(cases.c.referral_id == referral_id)
-    if assistant_id:
-        query = query.where(cases.c.assistant_id == assistant_id)
-    if status:
-        query = query.where(cases.c.status == status)
-    async with runtime.engine.connect() as conn:
-        rows = await conn.execute(query.order_by(cases.c.opened_on, cases.c.case_id))
-        return [dict(row._mapping) for row in rows]
+    case_id: UUID,
+    decide: Callable[[Case], list[DomainEvent]],
+    metadata: EventMetadata,
+) -> Case:
+    """A command on the case alone."""
+    state, _ = await execute(
+        runtime,
+        CASE,
+        case_id,
+        decide=lambda s: decide(existing(case_id, s)),
+        district=lambda s: s.district,
+        metadata=metadata,
+        after_append=project_case,
+    )
+    return state
+
+
+async def close_case(
+    runtime: ServiceRuntime, case_id: UUID, *, command: rules.CloseCase, metadata: EventMetadata
+) -> Case:
+    store, today = runtime.store, runtime.clock.today()
+
+    async def work(conn: AsyncConnection) -> Case:
+        case, version, _ = await CASE.load(conn, store, case_id)
+        new_events = rules.close(existing(case_id, case), command, today=today)
+        await _release(conn, store, case.assistant_id, case_id, metadata)
+        return await _append_case(conn, store, case_id, case, version, new_events, metadata)
+
+    state = await _retrying(runtime, work)
+    log.info("case.closed", case_id=str(case_id), reason=command.reason.value)
+    return state
+
+
+async def reopen_case(
+    runtime: ServiceRuntime, case_id: UUID, *, reason: str, metadata: EventMetadata
+) -> Case:
+    """Reopen during monitoring; the assistant who monitored takes the family back if they
+    have a free place, else the family waits for an assistant."""
+    store, today = runtime.store, runtime.clock.today()
+
+    async def work(conn: AsyncConnection) -> Case:
+        case, version, _ = await CASE.load(conn, store, case_id)
+        new_events = rules.reopen(
+            existing(case_id, case), rules.ReopenCase(reopened_on=today, reason=reason)
+        )
+        reopened = case
+        for event in new_events:
+            reopened = CASE.evolve(reopened, event)
+        assistant_id = case.monitoring_assistant_id
+        if assistant_id is not None:
+            try:
+                await _change_caseload(
+                    conn,
+                    store,
+                    assistant_id,
+                    lambda c: caseload_rules.take(c, case_id=case_id, case_district=case.district),
+                    metadata,
+                )
+                new_events += rules.assign(
+                    reopened, rules.AssignAssistant(assistant_id=assistant_id, assigned_on=today)
+                )
+            except (CaseloadLimitReached, caseload_rules.AssistantOfAnotherDistrict, NotFound):
+                log.info("case.reopened_to_waiting_list", case_id=str(case_id))
+        return await _append_case(conn, store, case_id, case, version, new_events, metadata)
+
+    state = await _retrying(runtime, work)
+    log.info("case.reopened", case_id=str(case_id), status=state.status.value)
+    return state
+
+
+async def transfer_case(
+    runtime: ServiceRuntime, case_id: UUID, *, to_district: str, metadata: EventMetadata
+) -> Case:
+    store, today = runtime.store, runtime.clock.today()
+
+    async def work(conn: AsyncConnection) -> Case:
+        case, version, _ = await CASE.load(conn, store, case_id)
+        new_events = rules.transfer(
+            existing(case_id, case),
+            rules.TransferCase(to_district=to_district, transferred_on=today),
+        )
+        await _release(conn, store, case.assistant_id, case_id, metadata)
+        return await _append_case(conn, store, case_id, case, version, new_events, metadata)
+
+    state = await _retrying(runtime, work)
+    log.info("case.transferred", case_id=str(case_id), to_district=to_district)
+    return state
+
+
+async def end_expired_monitoring(runtime: ServiceRuntime, case_ids: list[UUID]) -> int:
+    """Close the monitoring of cases whose period has passed; returns how many ended."""
+    today = runtime.clock.today()
+    ended = 0
+    for case_id in case_ids:
+        state = await change_case(
+            runtime,
+            case_id,
+            lambda s: rules.end_monitoring(s, today=today),
+            EventMetadata(actor="system:monitoring", correlation_id=f"monitoring-{today}"),
+        )
+        ended += state.status is CaseStatus.CLOSED
+    return ended

@@ -4,16 +4,25 @@ transaction, so the event is tracked as handled exactly when its effect is store
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from uuid import UUID
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.casework.application.case_index import project_case
-from services.casework.domain import case as case_rules
+from services.casework.application.case_index import project_case, project_caseload
+from services.casework.domain import case as rules
 from services.casework.domain import caseload as caseload_rules
-from services.casework.domain.case import CASE, OpenCase
+from services.casework.domain.case import CASE, Case, OpenCase, RequestCourtOpinion
 from services.casework.domain.caseload import CASELOAD
-from shared.events import AssistanceGranted, AssistantRegistered, Envelope
+from shared.errors import DomainError
+from shared.events import (
+    AssistanceGranted,
+    AssistantRegistered,
+    CourtOpinionRequestReceived,
+    DomainEvent,
+    Envelope,
+    ReferralLinked,
+)
 from shared.eventstore import Aggregate, EventMetadata, EventStore
 from shared.logging import get_logger
 
@@ -40,15 +49,47 @@ class CaseworkPolicies:
         self.store = store
 
     async def on_referrals_event(self, conn: AsyncConnection, envelope: Envelope) -> None:
-        if envelope.event_type != AssistanceGranted.event_type:
-            return
+        if envelope.event_type == AssistanceGranted.event_type:
+            await self._open_case(conn, envelope)
+        elif envelope.event_type == CourtOpinionRequestReceived.event_type:
+            event = envelope.event()
+            assert isinstance(event, CourtOpinionRequestReceived)
+            command = RequestCourtOpinion(
+                request_id=envelope.aggregate_id,
+                court_name=event.court_name,
+                case_signature=event.case_signature,
+                requested_on=event.received_on,
+                deadline=event.deadline,
+            )
+            await self._change_case(
+                conn, envelope, event.case_id, lambda s: rules.request_court_opinion(s, command)
+            )
+        elif envelope.event_type == ReferralLinked.event_type:
+            event = envelope.event()
+            assert isinstance(event, ReferralLinked)
+            if event.to_case_id is None:
+                return
+            await self._change_case(
+                conn,
+                envelope,
+                event.to_case_id,
+                lambda s: rules.link_referral(
+                    s,
+                    referral_id=envelope.aggregate_id,
+                    source=event.source,
+                    sender_reference=event.sender_reference,
+                    referred_on=event.referred_on,
+                ),
+            )
+
+    async def _open_case(self, conn: AsyncConnection, envelope: Envelope) -> None:
         event = envelope.event()
         assert isinstance(event, AssistanceGranted)
         case_id = case_id_for(envelope.aggregate_id)
         state, version, _ = await CASE.load(conn, self.store, case_id)
         if state.exists:
             return  # opened before this consumer's progress was reset: nothing to do
-        new_events = case_rules.open_case(
+        new_events = rules.open_case(
             state,
             OpenCase(
                 referral_id=envelope.aggregate_id,
@@ -60,15 +101,50 @@ class CaseworkPolicies:
                 members=event.members,
             ),
         )
+        await self._append(conn, envelope, case_id, state, version, new_events)
+        log.info("case.opened", case_id=str(case_id), district=envelope.district)
+
+    async def _change_case(
+        self,
+        conn: AsyncConnection,
+        envelope: Envelope,
+        case_id: UUID,
+        decide: Callable[[Case], list[DomainEvent]],
+    ) -> None:
+        state, version, _ = await CASE.load(conn, self.store, case_id)
+        if not state.exists:
+            log.warning("policy.unknown_case", case_id=str(case_id), cause=envelope.event_type)
+            return
+        try:
+            new_events = decide(state)
+        except DomainError as refused:
+            # A rule refused what another service asked: record why in the log and move on;
+            # retrying the same event would be refused again.
+            log.warning("policy.refused", case_id=str(case_id), code=refused.code)
+            return
+        await self._append(conn, envelope, case_id, state, version, new_events)
+
+    async def _append(
+        self,
+        conn: AsyncConnection,
+        envelope: Envelope,
+        case_id: UUID,
+        state: Case,
+        version: int,
+        new_events: list[DomainEvent],
+    ) -> None:
+        if not new_events:
+            return
+        for event in new_events:
+            state = CASE.evolve(state, event)
         stored = await self.store.append(
             conn,
-            Aggregate(CASE.name, case_id, envelope.district),
+            Aggregate(CASE.name, case_id, state.district),
             version,
             new_events,
             _caused_by(envelope),
         )
-        await project_case(conn, CASE.fold(e.event() for e in stored), stored)
-        log.info("case.opened", case_id=str(case_id), district=envelope.district)
+        await project_case(conn, state, stored)
 
     async def on_directory_event(self, conn: AsyncConnection, envelope: Envelope) -> None:
         if envelope.event_type != AssistantRegistered.event_type:
@@ -84,4 +160,7 @@ class CaseworkPolicies:
             new_events,
             _caused_by(envelope),
         )
+        for new_event in new_events:
+            state = CASELOAD.evolve(state, new_event)
+        await project_caseload(conn, state, envelope.aggregate_id)
         log.info("caseload.opened", assistant_id=str(envelope.aggregate_id))
