@@ -57,3 +57,24 @@ async def execute(
         except ConcurrencyConflict:
             continue
     raise ConcurrentChange()
+
+
+T = TypeVar("T")
+
+
+async def transact(
+    runtime: ServiceRuntime,
+    work: Callable[[AsyncConnection], Awaitable[T]],
+    *,
+    attempts: int = 10,
+    retry_on: tuple[type[Exception], ...] = (ConcurrencyConflict,),
+) -> T:
+    """Run `work` in one transaction; if another writer got there first (a conflict on an
+    expected version, or a unique key taken meanwhile), run it again on the fresh state."""
+    for _ in range(attempts):
+        try:
+            async with runtime.transaction() as conn:
+                return await work(conn)
+        except retry_on:
+            continue
+    raise ConcurrentChange()

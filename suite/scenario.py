@@ -83,6 +83,20 @@ def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[st
     log(f"Przyjęto zgłoszeń: {len(referral_ids)}")
 
     for referral in REFERRALS:
+        if referral["source"] in ("school", "institution"):
+            suite.call(
+                "referrals",
+                "POST",
+                f"/referrals/{referral_ids[str(referral['key'])]}/interview",
+                json={
+                    "conducted_on": today.isoformat(),
+                    "social_worker": "Anna Kaczmarek",
+                    "summary": "Wywiad środowiskowy w miejscu zamieszkania rodziny.",
+                },
+            )
+    log("Pracownicy socjalni przeprowadzili wywiady środowiskowe.")
+
+    for referral in REFERRALS:
         decision = {"decision": referral["decision"], "reason": referral.get("decline_reason", "")}
         suite.call(
             "referrals",
@@ -124,6 +138,22 @@ def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[st
 
         wait_for(f"assignment of {key}", assign)
     log(f"Przydzielono asystentów rodzinom: {len(ASSIGNMENTS)}")
+
+    for key in ASSIGNMENTS:
+        referral = next(r for r in REFERRALS if r["key"] == key)
+        if referral["source"] in ("court_order", "minor_parent"):
+            continue  # obligatory: no consent needed
+        signer = referral["members"][0]
+        suite.call(
+            "casework",
+            "POST",
+            f"/cases/{case_ids[key]}/consent",
+            json={
+                "given_on": today.isoformat(),
+                "signed_by": [f"{signer['first_name']} {signer['last_name']}"],
+            },
+        )
+    log("Rodziny podpisały zgody na współpracę z asystentem.")
 
     visits = [
         (

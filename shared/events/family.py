@@ -81,6 +81,12 @@ class ReferralSource(StrEnum):
     MINOR_PARENT = "minor_parent"
 
     @property
+    def needs_interview(self) -> bool:
+        """A school's or another institution's notification leads a social worker to
+        interview the family (wywiad środowiskowy) before the head decides."""
+        return self in (ReferralSource.SCHOOL, ReferralSource.INSTITUTION)
+
+    @property
     def is_obligatory(self) -> bool:
         """A court order and a minor parent leaving a facility are granted by law."""
         return self in (ReferralSource.COURT_ORDER, ReferralSource.MINOR_PARENT)

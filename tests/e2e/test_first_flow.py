@@ -74,7 +74,13 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
             ],
         },
     ).json()
-    assert referral["status"] == "awaiting_decision"
+    assert referral["status"] == "awaiting_interview"
+    suite.call(
+        "referrals",
+        "POST",
+        f"/referrals/{referral['referral_id']}/interview",
+        json={"conducted_on": date.today().isoformat(), "social_worker": "Anna Kaczmarek"},
+    )
     decided = suite.call(
         "referrals",
         "POST",
@@ -112,6 +118,13 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
     case = wait_for("the assignment", assigned)
     assert case["status"] == "active"
     assert case["assistant_id"] == assistant["assistant_id"]
+    case = suite.call(
+        "casework",
+        "POST",
+        f"/cases/{case_id}/consent",
+        json={"given_on": date.today().isoformat(), "signed_by": ["Katarzyna Nowak"]},
+    ).json()
+    assert case["work_started_on"] == date.today().isoformat()
 
     suite.call(
         "casework",

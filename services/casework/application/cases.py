@@ -7,7 +7,7 @@ transaction, each stream at its expected version, so the limit of 15 holds under
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TypeVar
 from uuid import UUID
 
@@ -18,10 +18,10 @@ from services.casework.domain import case as rules
 from services.casework.domain import caseload as caseload_rules
 from services.casework.domain.case import CASE, Case, CaseStatus
 from services.casework.domain.caseload import CASELOAD, CaseloadLimitReached
-from shared.commands import execute
-from shared.errors import ConcurrentChange, NotFound
+from shared.commands import execute, transact
+from shared.errors import NotFound
 from shared.events import DomainEvent
-from shared.eventstore import Aggregate, ConcurrencyConflict, EventMetadata, EventStore
+from shared.eventstore import Aggregate, EventMetadata, EventStore
 from shared.logging import get_logger
 from shared.runtime import ServiceRuntime
 
@@ -34,21 +34,6 @@ def existing(case_id: UUID, state: Case) -> Case:
     if not state.exists:
         raise NotFound(entity="case", id=case_id)
     return state
-
-
-async def _retrying(
-    runtime: ServiceRuntime,
-    work: Callable[[AsyncConnection], Awaitable[T]],
-    attempts: int = 10,
-) -> T:
-    """Run `work` in a transaction; on a concurrent append, read again and decide again."""
-    for _ in range(attempts):
-        try:
-            async with runtime.transaction() as conn:
-                return await work(conn)
-        except ConcurrencyConflict:
-            continue
-    raise ConcurrentChange()
 
 
 async def _append_case(
@@ -134,7 +119,7 @@ async def assign_assistant(
         await _release(conn, store, case.assistant_id, case_id, metadata)
         return await _append_case(conn, store, case_id, case, version, new_events, metadata)
 
-    state = await _retrying(runtime, work)
+    state = await transact(runtime, work)
     log.info("case.assigned", case_id=str(case_id), assistant_id=str(assistant_id))
     return state
 
@@ -169,7 +154,7 @@ async def close_case(
         await _release(conn, store, case.assistant_id, case_id, metadata)
         return await _append_case(conn, store, case_id, case, version, new_events, metadata)
 
-    state = await _retrying(runtime, work)
+    state = await transact(runtime, work)
     log.info("case.closed", case_id=str(case_id), reason=command.reason.value)
     return state
 
@@ -206,7 +191,7 @@ async def reopen_case(
                 log.info("case.reopened_to_waiting_list", case_id=str(case_id))
         return await _append_case(conn, store, case_id, case, version, new_events, metadata)
 
-    state = await _retrying(runtime, work)
+    state = await transact(runtime, work)
     log.info("case.reopened", case_id=str(case_id), status=state.status.value)
     return state
 
@@ -225,7 +210,7 @@ async def transfer_case(
         await _release(conn, store, case.assistant_id, case_id, metadata)
         return await _append_case(conn, store, case_id, case, version, new_events, metadata)
 
-    state = await _retrying(runtime, work)
+    state = await transact(runtime, work)
     log.info("case.transferred", case_id=str(case_id), to_district=to_district)
     return state
 

@@ -1,10 +1,13 @@
 """A referral: a family brought to the centre's attention, and the head's decision on it.
 
 Rules (art. 10-11 of the Act of 9 June 2011; KRO art. 109 for court orders):
-- a referral is decided once: granted or declined;
-- declining needs a reason;
+- a school's or another institution's notification needs a social worker's family interview
+  before the head decides;
+- a referral is decided once: granted or declined; declining needs a reason;
 - a court order and a minor parent leaving a facility are granted by law: they cannot be
-  declined.
+  declined (and need no consent: see the case);
+- a referral about a family that already has an open referral or an active case is not
+  opened twice: it is linked to the existing one, which records it.
 """
 
 from __future__ import annotations
@@ -19,17 +22,22 @@ from shared.errors import DomainError, ErrorKind
 from shared.events import (
     AssistanceGranted,
     DomainEvent,
+    DuplicateReferralReceived,
+    FamilyInterviewRecorded,
     FamilyMember,
     FamilyReferred,
     ReferralDeclined,
+    ReferralLinked,
     ReferralSource,
 )
 
 
 class ReferralStatus(StrEnum):
+    AWAITING_INTERVIEW = "awaiting_interview"
     AWAITING_DECISION = "awaiting_decision"
     GRANTED = "granted"
     DECLINED = "declined"
+    LINKED = "linked"  # about a family already referred or in an active case
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class Referral:
     status: ReferralStatus = ReferralStatus.AWAITING_DECISION
     members: tuple[FamilyMember, ...] = ()
     referred_on: date | None = None
+    linked_referrals: tuple[UUID, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -55,10 +64,26 @@ class ReferFamily:
 
 
 @dataclass(frozen=True)
+class RecordInterview:
+    conducted_on: date
+    social_worker: str
+    summary: str = ""
+
+
+@dataclass(frozen=True)
 class DecideOnReferral:
     granted: bool
     decided_on: date
     reason: str = ""
+
+
+@dataclass(frozen=True)
+class ExistingMatch:
+    """What the family's PESEL matched: an open referral or an active case."""
+
+    referral_id: UUID | None = None
+    case_id: UUID | None = None
+    family_id: UUID | None = None
 
 
 class ReferralAlreadyExists(DomainError):
@@ -70,18 +95,40 @@ class ReferralAlreadyExists(DomainError):
 class ReferralDatedInFuture(DomainError):
     code = "referral-dated-in-future"
     kind = ErrorKind.INVALID
-    title_pl = "Data zgłoszenia z przyszłości"
-    title_en = "Referral dated in the future"
-    detail_pl = "Data zgłoszenia {referred_on} jest późniejsza niż dzisiejsza."
-    detail_en = "The referral date {referred_on} is after today."
+    title_pl = "Data z przyszłości"
+    title_en = "Dated in the future"
+    detail_pl = "Data {value} jest późniejsza niż dzisiejsza."
+    detail_en = "The date {value} is after today."
 
 
 class ReferralAlreadyDecided(DomainError):
     code = "referral-already-decided"
     title_pl = "Zgłoszenie już rozpatrzone"
     title_en = "Referral already decided"
-    detail_pl = "O tym zgłoszeniu już zdecydowano ({status})."
-    detail_en = "This referral was already decided ({status})."
+    detail_pl = "O tym zgłoszeniu już zdecydowano (stan: {status})."
+    detail_en = "This referral was already decided (status: {status})."
+
+
+class InterviewRequired(DomainError):
+    code = "interview-required"
+    title_pl = "Najpierw wywiad środowiskowy"
+    title_en = "Family interview required first"
+    detail_pl = (
+        "Zgłoszenie ze szkoły lub innej instytucji wymaga wywiadu środowiskowego pracownika "
+        "socjalnego, zanim kierownik podejmie decyzję."
+    )
+    detail_en = (
+        "A school's or institution's notification needs a social worker's family interview "
+        "before the head decides."
+    )
+
+
+class InterviewNotNeeded(DomainError):
+    code = "interview-not-needed"
+    title_pl = "Wywiad nie jest oczekiwany"
+    title_en = "No interview expected"
+    detail_pl = "To zgłoszenie nie czeka na wywiad środowiskowy (stan: {status})."
+    detail_en = "This referral is not waiting for a family interview (status: {status})."
 
 
 class DeclineNeedsReason(DomainError):
@@ -107,14 +154,21 @@ class ObligatoryReferralCannotBeDeclined(DomainError):
     )
 
 
-def refer(state: Referral, command: ReferFamily, *, today: date) -> list[DomainEvent]:
+def _not_in_future(value: date, today: date) -> None:
+    if value > today:
+        raise ReferralDatedInFuture(value=value.isoformat())
+
+
+def refer(
+    state: Referral, command: ReferFamily, *, today: date, existing: ExistingMatch | None = None
+) -> list[DomainEvent]:
+    """File the referral; if the family matched an open referral or active case, link it."""
     if state.exists:
         raise ReferralAlreadyExists()
-    if command.referred_on > today:
-        raise ReferralDatedInFuture(referred_on=command.referred_on.isoformat())
-    return [
+    _not_in_future(command.referred_on, today)
+    events: list[DomainEvent] = [
         FamilyReferred(
-            family_id=command.family_id,
+            family_id=existing.family_id if existing and existing.family_id else command.family_id,
             district=command.district,
             source=command.source,
             sender_reference=command.sender_reference,
@@ -123,9 +177,54 @@ def refer(state: Referral, command: ReferFamily, *, today: date) -> list[DomainE
             reason=command.reason,
         )
     ]
+    if existing is not None:
+        events.append(
+            ReferralLinked(
+                to_referral_id=existing.referral_id,
+                to_case_id=existing.case_id,
+                source=command.source,
+                sender_reference=command.sender_reference,
+                referred_on=command.referred_on,
+            )
+        )
+    return events
+
+
+def record_duplicate(
+    state: Referral, *, referral_id: UUID, command: ReferFamily
+) -> list[DomainEvent]:
+    """The open referral this family already has records the new one linked to it."""
+    if referral_id in state.linked_referrals:
+        return []
+    return [
+        DuplicateReferralReceived(
+            referral_id=referral_id,
+            source=command.source,
+            sender_reference=command.sender_reference,
+            referred_on=command.referred_on,
+            district=command.district,
+        )
+    ]
+
+
+def record_interview(
+    state: Referral, command: RecordInterview, *, today: date
+) -> list[DomainEvent]:
+    if state.status is not ReferralStatus.AWAITING_INTERVIEW:
+        raise InterviewNotNeeded(status=state.status.value)
+    _not_in_future(command.conducted_on, today)
+    return [
+        FamilyInterviewRecorded(
+            conducted_on=command.conducted_on,
+            social_worker=command.social_worker,
+            summary=command.summary,
+        )
+    ]
 
 
 def decide(state: Referral, command: DecideOnReferral) -> list[DomainEvent]:
+    if state.status is ReferralStatus.AWAITING_INTERVIEW:
+        raise InterviewRequired()
     if state.status is not ReferralStatus.AWAITING_DECISION:
         raise ReferralAlreadyDecided(status=state.status.value)
     assert state.family_id is not None
@@ -162,7 +261,18 @@ def evolve(state: Referral, event: DomainEvent) -> Referral:
                 source=event.source,
                 members=event.members,
                 referred_on=event.referred_on,
+                status=(
+                    ReferralStatus.AWAITING_INTERVIEW
+                    if event.source.needs_interview
+                    else ReferralStatus.AWAITING_DECISION
+                ),
             )
+        case FamilyInterviewRecorded():
+            return replace(state, status=ReferralStatus.AWAITING_DECISION)
+        case ReferralLinked():
+            return replace(state, status=ReferralStatus.LINKED)
+        case DuplicateReferralReceived():
+            return replace(state, linked_referrals=(*state.linked_referrals, event.referral_id))
         case AssistanceGranted():
             return replace(state, status=ReferralStatus.GRANTED)
         case ReferralDeclined():

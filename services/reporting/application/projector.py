@@ -20,11 +20,17 @@ from shared.events import (
     AssistanceGranted,
     AssistantAssigned,
     AssistantRegistered,
+    CaseClosed,
     CaseOpened,
+    CaseReopened,
+    CaseTransferred,
     Envelope,
     FamilyReferred,
+    MonitoringEnded,
     PlanUpdated,
     ReferralDeclined,
+    TransferAccepted,
+    TransferDeclined,
     VisitLogged,
 )
 from shared.sql import upsert
@@ -121,6 +127,47 @@ async def _visit_logged(conn: AsyncConnection, envelope: Envelope) -> None:
     )
 
 
+async def _set_case(conn: AsyncConnection, envelope: Envelope, **values: object) -> None:
+    await conn.execute(
+        update(cases_view).where(cases_view.c.case_id == envelope.aggregate_id).values(**values)
+    )
+
+
+async def _case_closed(conn: AsyncConnection, envelope: Envelope) -> None:
+    event = envelope.event()
+    assert isinstance(event, CaseClosed)
+    await _set_case(
+        conn,
+        envelope,
+        status="monitoring" if event.monitoring_until else "closed",
+        assistant_id=None,
+    )
+
+
+async def _case_reopened(conn: AsyncConnection, envelope: Envelope) -> None:
+    await _set_case(conn, envelope, status="waiting", assistant_id=None)
+
+
+async def _monitoring_ended(conn: AsyncConnection, envelope: Envelope) -> None:
+    await _set_case(conn, envelope, status="closed")
+
+
+async def _case_transferred(conn: AsyncConnection, envelope: Envelope) -> None:
+    event = envelope.event()
+    assert isinstance(event, CaseTransferred)
+    await _set_case(
+        conn, envelope, status="transfer_pending", assistant_id=None, district=event.to_district
+    )
+
+
+async def _transfer_accepted(conn: AsyncConnection, envelope: Envelope) -> None:
+    await _set_case(conn, envelope, status="waiting")
+
+
+async def _transfer_declined(conn: AsyncConnection, envelope: Envelope) -> None:
+    await _set_case(conn, envelope, status="closed")
+
+
 async def _plan_updated(conn: AsyncConnection, envelope: Envelope) -> None:
     event = envelope.event()
     assert isinstance(event, PlanUpdated)
@@ -140,6 +187,12 @@ APPLY: dict[str, Apply] = {
     AssistantAssigned.event_type: _assistant_assigned,
     VisitLogged.event_type: _visit_logged,
     PlanUpdated.event_type: _plan_updated,
+    CaseClosed.event_type: _case_closed,
+    CaseReopened.event_type: _case_reopened,
+    MonitoringEnded.event_type: _monitoring_ended,
+    CaseTransferred.event_type: _case_transferred,
+    TransferAccepted.event_type: _transfer_accepted,
+    TransferDeclined.event_type: _transfer_declined,
 }
 
 

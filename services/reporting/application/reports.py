@@ -36,7 +36,11 @@ async def caseload_report(conn: AsyncConnection, *, district: str, today: date) 
             )
         )
         .where(assistants_view.c.district == district)
-        .order_by(assistants_view.c.last_name, assistants_view.c.first_name)
+        .order_by(
+            assistants_view.c.last_name,
+            assistants_view.c.first_name,
+            assistants_view.c.assistant_id,
+        )
     )
     assistants = [
         {
