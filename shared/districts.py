@@ -12,6 +12,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from shared.validation import invalid
+
 # Voivodeship codes are the even numbers 02..32.
 _VOIVODESHIPS = {f"{n:02d}" for n in range(2, 33, 2)}
 # 1 urban gmina, 2 rural, 3 urban-rural, 4 town in an urban-rural gmina, 5 its rural area,
@@ -44,6 +46,11 @@ WARSAW_DISTRICTS: dict[str, str] = {
 class InvalidDistrictCode(ValueError):
     """The text is not a well-formed TERC code."""
 
+    def __init__(self, polish: str, english: str) -> None:
+        super().__init__(polish)
+        self.polish = polish
+        self.english = english
+
 
 def check_terc(code: str) -> str:
     """Return `code` if it is a well-formed TERC code, else raise InvalidDistrictCode.
@@ -52,13 +59,22 @@ def check_terc(code: str) -> str:
     other code there is refused, because it names no unit a centre can serve.
     """
     if not _TERC.match(code):
-        raise InvalidDistrictCode("kod TERC ma 7 cyfr")
+        raise InvalidDistrictCode("kod TERC ma 7 cyfr", "a TERC code has 7 digits")
     if code[:2] not in _VOIVODESHIPS:
-        raise InvalidDistrictCode("kod TERC zaczyna się kodem województwa (02, 04, … 32)")
+        raise InvalidDistrictCode(
+            "kod TERC zaczyna się kodem województwa (02, 04, … 32)",
+            "a TERC code starts with a voivodeship code (02, 04, … 32)",
+        )
     if code[6] not in _UNIT_TYPES:
-        raise InvalidDistrictCode("ostatnia cyfra kodu TERC to rodzaj jednostki (1–5, 8, 9)")
+        raise InvalidDistrictCode(
+            "ostatnia cyfra kodu TERC to rodzaj jednostki (1–5, 8, 9)",
+            "the last digit of a TERC code is the unit type (1-5, 8, 9)",
+        )
     if code.startswith("1465") and code not in WARSAW_DISTRICTS and code != "1465011":
-        raise InvalidDistrictCode("nie ma takiej dzielnicy Warszawy w rejestrze TERC")
+        raise InvalidDistrictCode(
+            "nie ma takiej dzielnicy Warszawy w rejestrze TERC",
+            "no such district of Warsaw in the TERC register",
+        )
     return code
 
 
@@ -67,4 +83,11 @@ def district_name(code: str) -> str:
     return WARSAW_DISTRICTS.get(code, code)
 
 
-DistrictCode = Annotated[str, AfterValidator(check_terc)]
+def _district(code: str) -> str:
+    try:
+        return check_terc(code)
+    except InvalidDistrictCode as exc:
+        raise invalid("invalid_terc", exc.polish, exc.english) from exc
+
+
+DistrictCode = Annotated[str, AfterValidator(_district)]

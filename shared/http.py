@@ -99,10 +99,12 @@ _VALIDATION_PL = {
 
 
 def _validation_message(error: dict[str, Any], language: str) -> str:
+    english = (error.get("ctx") or {}).get("en")
+    if english is not None:
+        # Our own validators (shared.validation.invalid) carry both languages.
+        return str(english) if language == "en" else str(error.get("msg", ""))
     if error.get("type") == "value_error":
-        # Our validators raise ValueError with a Polish sentence.
-        message = str(error.get("msg", ""))
-        return message.removeprefix("Value error, ")
+        return str(error.get("msg", "")).removeprefix("Value error, ")
     if language == "pl":
         return _VALIDATION_PL.get(str(error.get("type")), str(error.get("msg", "")))
     return str(error.get("msg", ""))
@@ -129,6 +131,7 @@ def install_problem_handlers(app: FastAPI) -> None:
         errors = [
             {
                 "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
+                "type": str(e.get("type", "")),
                 "message": _validation_message(e, language),
             }
             for e in exc.errors()

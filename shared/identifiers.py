@@ -10,6 +10,8 @@ from pydantic import AfterValidator
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.pl import regon as stdnum_regon
 
+from shared.validation import invalid
+
 
 def pesel_digest(key: bytes, pesel: str) -> str:
     """HMAC-SHA256 of a PESEL under the deployment's data key: equal PESELs match, and the
@@ -22,7 +24,11 @@ def check_regon(value: str) -> str:
     try:
         return str(stdnum_regon.validate(value))
     except StdnumValidationError as exc:
-        raise ValueError(f"nieprawidłowy numer REGON: {exc}") from exc
+        raise invalid(
+            "invalid_regon",
+            "nieprawidłowy numer REGON (9 lub 14 cyfr z cyframi kontrolnymi)",
+            f"invalid REGON number ({exc})",
+        ) from exc
 
 
 Regon = Annotated[str, AfterValidator(check_regon)]

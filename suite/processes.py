@@ -106,6 +106,25 @@ class SuiteProcesses:
             start_new_session=True,
         )
 
+    def restart(self, key: str, extra_env: dict[str, str]) -> None:
+        """Stop one process gracefully and start it again with more settings (e.g. a clock
+        shifted into the future); waits until an API answers /ready again."""
+        process = self.processes[key]
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        service, _, rest = key.partition("-worker-")
+        mode = "worker" if rest else ("api" if self.separate_workers.get(service) else "all")
+        env = dict(extra_env)
+        if rest:
+            env["ASYSTA_CONSUMER_NAME"] = key
+        self._spawn(key, service, mode, env)
+        if not rest:
+            wait_for(f"{key} to answer /ready", partial(self._ready, key), timeout=60)
+
     def kill(self, key: str) -> None:
         """Kill a process the hard way (SIGKILL), as a crash would."""
         process = self.processes[key]

@@ -11,6 +11,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.pl import pesel as stdnum_pesel
 
 from shared.events.personal import PERSONAL
+from shared.validation import invalid
 
 
 def check_pesel(value: str) -> str:
@@ -18,7 +19,11 @@ def check_pesel(value: str) -> str:
     try:
         return str(stdnum_pesel.validate(value))
     except StdnumValidationError as exc:
-        raise ValueError(f"nieprawidłowy numer PESEL: {exc}") from exc
+        raise invalid(
+            "invalid_pesel",
+            "nieprawidłowy numer PESEL (11 cyfr z datą urodzenia i cyfrą kontrolną)",
+            f"invalid PESEL number ({exc})",
+        ) from exc
 
 
 Pesel = Annotated[str, AfterValidator(check_pesel), PERSONAL]
@@ -59,8 +64,10 @@ class FamilyMember(BaseModel):
     @model_validator(mode="after")
     def _identifiable(self) -> FamilyMember:
         if self.pesel is None and (self.birth_date is None or self.document_number is None):
-            raise ValueError(
-                "osoba bez numeru PESEL musi mieć datę urodzenia i numer dokumentu tożsamości"
+            raise invalid(
+                "member_not_identifiable",
+                "osoba bez numeru PESEL musi mieć datę urodzenia i numer dokumentu tożsamości",
+                "a person without a PESEL needs a date of birth and an identity document number",
             )
         return self
 

@@ -51,6 +51,7 @@ def running_suite() -> Iterator[RunningSuite]:
             "ASYSTA_ENV": "test",
             "ASYSTA_JWT_SECRET": secret,
             "ASYSTA_CLAIM_IDLE_MS": "2000",
+            "CASEWORK_MONITORING_CHECK_SECONDS": "0.5",
         },
     )
     try:
