@@ -110,6 +110,11 @@ def _validation_message(error: dict[str, Any], language: str) -> str:
     return str(error.get("msg", ""))
 
 
+# RFC 9457 members an error's own parameters must not overwrite; "reason" may carry detail
+# not meant for the caller beyond the message.
+_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "reason"})
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain(request: Request, exc: DomainError) -> JSONResponse:
@@ -122,7 +127,7 @@ def install_problem_handlers(app: FastAPI) -> None:
             exc.code,
             exc.title(language),
             exc.detail(language),
-            **{k: str(v) for k, v in exc.params.items() if k not in ("reason",)},
+            **{k: str(v) for k, v in exc.params.items() if k not in _RESERVED},
         )
 
     @app.exception_handler(RequestValidationError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 import shutil
 import tempfile
@@ -66,4 +67,7 @@ def running_suite() -> Iterator[RunningSuite]:
         if keys:
             client.delete(*keys)
         client.close()
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if os.environ.get("ASYSTA_E2E_KEEP"):
+            print(f"\nE2E logs kept in {data_dir}")
+        else:
+            shutil.rmtree(data_dir, ignore_errors=True)

@@ -205,18 +205,40 @@ class CaseAlreadyOpened(DomainError):
     title_en = "Case already opened"
 
 
+ACTIONS: dict[str, tuple[str, str]] = {
+    "assign": ("przydział asystenta", "assigning an assistant"),
+    "consent": ("odnotowanie zgody", "recording consent"),
+    "work": ("praca z rodziną", "work with the family"),
+    "court_request": ("wezwanie sądu o opinię", "a court's request for an opinion"),
+    "close": ("zakończenie pracy", "closing the case"),
+    "reopen": ("ponowne otwarcie", "reopening"),
+    "transfer": ("przekazanie do innego ośrodka", "a transfer to another centre"),
+    "transfer_decision": ("decyzja o przejęciu sprawy", "deciding on a transferred case"),
+}
+
+
 class WrongCaseStatus(DomainError):
     code = "wrong-case-status"
     title_pl = "Niedozwolone w tym stanie sprawy"
     title_en = "Not allowed in the case's current state"
-    detail_pl = "Sprawa ma stan „{status}”; {action} jest możliwe tylko w stanie: {allowed}."
-    detail_en = "The case is {status}; {action} is only possible when it is: {allowed}."
+
+    def detail(self, language: str) -> str:
+        pl, en = ACTIONS[str(self.params["action"])]
+        if language == "en":
+            return (
+                f"The case is {self.params['state']}; {en} is only possible when it is: "
+                f"{self.params['allowed']}."
+            )
+        return (
+            f"Sprawa ma stan „{self.params['state']}”; {pl} jest możliwe tylko w stanie: "
+            f"{self.params['allowed']}."
+        )
 
 
 def _require(state: Case, action: str, *allowed: CaseStatus) -> None:
     if state.status not in allowed:
         raise WrongCaseStatus(
-            status=state.status.value, action=action, allowed=", ".join(a.value for a in allowed)
+            state=state.status.value, action=action, allowed=", ".join(a.value for a in allowed)
         )
 
 
@@ -336,7 +358,7 @@ def _work_starts(state: Case, on: date) -> list[DomainEvent]:
 
 
 def assign(state: Case, command: AssignAssistant) -> list[DomainEvent]:
-    _require(state, "przydział asystenta", CaseStatus.WAITING, CaseStatus.ACTIVE)
+    _require(state, "assign", CaseStatus.WAITING, CaseStatus.ACTIVE)
     if state.assistant_id == command.assistant_id:
         raise AlreadyAssigned()
     assert state.family_id is not None
@@ -350,7 +372,7 @@ def assign(state: Case, command: AssignAssistant) -> list[DomainEvent]:
 
 
 def record_consent(state: Case, command: RecordConsent, *, today: date) -> list[DomainEvent]:
-    _require(state, "odnotowanie zgody", CaseStatus.WAITING, CaseStatus.ACTIVE)
+    _require(state, "consent", CaseStatus.WAITING, CaseStatus.ACTIVE)
     if state.consent_on is not None:
         raise ConsentAlreadyRecorded()
     assert state.opened_on is not None
@@ -360,7 +382,7 @@ def record_consent(state: Case, command: RecordConsent, *, today: date) -> list[
 
 
 def _require_work(state: Case) -> None:
-    _require(state, "praca z rodziną", CaseStatus.ACTIVE)
+    _require(state, "work", CaseStatus.ACTIVE)
     if state.work_started_on is None:
         raise WorkNotStarted()
 
@@ -416,7 +438,7 @@ def assess(state: Case, command: AssessFamily, *, today: date) -> list[DomainEve
 def request_court_opinion(state: Case, command: RequestCourtOpinion) -> list[DomainEvent]:
     _require(
         state,
-        "wezwanie sądu o opinię",
+        "court_request",
         CaseStatus.WAITING,
         CaseStatus.ACTIVE,
         CaseStatus.MONITORING,
@@ -456,7 +478,7 @@ def submit_court_opinion(
 
 
 def close(state: Case, command: CloseCase, *, today: date) -> list[DomainEvent]:
-    _require(state, "zakończenie pracy", CaseStatus.WAITING, CaseStatus.ACTIVE)
+    _require(state, "close", CaseStatus.WAITING, CaseStatus.ACTIVE)
     assert state.opened_on is not None
     _within("closed_on", command.closed_on, state.opened_on, today)
     # Monitoring needs someone to monitor: only families an assistant worked with.
@@ -475,7 +497,7 @@ def close(state: Case, command: CloseCase, *, today: date) -> list[DomainEvent]:
 
 
 def reopen(state: Case, command: ReopenCase) -> list[DomainEvent]:
-    _require(state, "ponowne otwarcie", CaseStatus.MONITORING)
+    _require(state, "reopen", CaseStatus.MONITORING)
     assert state.monitoring_until is not None
     if command.reopened_on > state.monitoring_until:
         raise MonitoringPeriodOver(until=state.monitoring_until.isoformat())
@@ -491,7 +513,7 @@ def end_monitoring(state: Case, *, today: date) -> list[DomainEvent]:
 
 
 def transfer(state: Case, command: TransferCase) -> list[DomainEvent]:
-    _require(state, "przekazanie do innego ośrodka", CaseStatus.WAITING, CaseStatus.ACTIVE)
+    _require(state, "transfer", CaseStatus.WAITING, CaseStatus.ACTIVE)
     if command.to_district == state.district:
         raise TransferToSameDistrict()
     return [
@@ -504,12 +526,12 @@ def transfer(state: Case, command: TransferCase) -> list[DomainEvent]:
 
 
 def accept_transfer(state: Case, *, today: date) -> list[DomainEvent]:
-    _require(state, "decyzja o przejęciu sprawy", CaseStatus.TRANSFER_PENDING)
+    _require(state, "transfer_decision", CaseStatus.TRANSFER_PENDING)
     return [TransferAccepted(decided_on=today)]
 
 
 def decline_transfer(state: Case, *, reason: str, today: date) -> list[DomainEvent]:
-    _require(state, "decyzja o przejęciu sprawy", CaseStatus.TRANSFER_PENDING)
+    _require(state, "transfer_decision", CaseStatus.TRANSFER_PENDING)
     return [TransferDeclined(decided_on=today, reason=reason)]
 
 

@@ -105,8 +105,8 @@ class ReferralAlreadyDecided(DomainError):
     code = "referral-already-decided"
     title_pl = "Zgłoszenie już rozpatrzone"
     title_en = "Referral already decided"
-    detail_pl = "O tym zgłoszeniu już zdecydowano (stan: {status})."
-    detail_en = "This referral was already decided (status: {status})."
+    detail_pl = "O tym zgłoszeniu już zdecydowano (stan: {state})."
+    detail_en = "This referral was already decided (status: {state})."
 
 
 class InterviewRequired(DomainError):
@@ -127,8 +127,8 @@ class InterviewNotNeeded(DomainError):
     code = "interview-not-needed"
     title_pl = "Wywiad nie jest oczekiwany"
     title_en = "No interview expected"
-    detail_pl = "To zgłoszenie nie czeka na wywiad środowiskowy (stan: {status})."
-    detail_en = "This referral is not waiting for a family interview (status: {status})."
+    detail_pl = "To zgłoszenie nie czeka na wywiad środowiskowy (stan: {state})."
+    detail_en = "This referral is not waiting for a family interview (status: {state})."
 
 
 class DeclineNeedsReason(DomainError):
@@ -211,7 +211,7 @@ def record_interview(
     state: Referral, command: RecordInterview, *, today: date
 ) -> list[DomainEvent]:
     if state.status is not ReferralStatus.AWAITING_INTERVIEW:
-        raise InterviewNotNeeded(status=state.status.value)
+        raise InterviewNotNeeded(state=state.status.value)
     _not_in_future(command.conducted_on, today)
     return [
         FamilyInterviewRecorded(
@@ -226,7 +226,7 @@ def decide(state: Referral, command: DecideOnReferral) -> list[DomainEvent]:
     if state.status is ReferralStatus.AWAITING_INTERVIEW:
         raise InterviewRequired()
     if state.status is not ReferralStatus.AWAITING_DECISION:
-        raise ReferralAlreadyDecided(status=state.status.value)
+        raise ReferralAlreadyDecided(state=state.status.value)
     assert state.family_id is not None
     assert state.source is not None
     if command.granted:
