@@ -45,6 +45,10 @@ class ServiceSettings(BaseSettings):
 
     @model_validator(mode="after")
     def _secret_outside_development(self) -> ServiceSettings:
+        if self.environment == "production" and self.clock_shift_days:
+            raise ValueError("ASYSTA_CLOCK_SHIFT_DAYS is for tests and training, not production")
+        if self.environment == "production" and not self.data_key:
+            raise ValueError("ASYSTA_DATA_KEY must be set to a random value in production")
         if self.environment == "development":
             return self
         if self.jwt_public_key:

@@ -43,7 +43,7 @@ def test_every_service_has_an_api_and_the_subscribers_a_worker() -> None:
     for name in ("referrals", "casework", "directory", "reporting"):
         assert services[name]["command"][-2:] == [f"services.{name}", "api"]
         assert "healthcheck" in services[name]
-    for name in ("casework", "reporting"):
+    for name in ("referrals", "casework", "reporting"):
         assert services[f"{name}-worker"]["command"][-2:] == [f"services.{name}", "worker"]
 
 
@@ -60,6 +60,7 @@ def test_services_start_after_healthy_dependencies() -> None:
 def test_no_default_secret_in_deployment() -> None:
     text = COMPOSE.read_text()
     assert "${ASYSTA_JWT_SECRET:?" in text
+    assert "${ASYSTA_DATA_KEY:?" in text
     for name, service in compose()["services"].items():
         env = service.get("environment", {})
         assert env.get("ASYSTA_ENV", "production") == "production", name
