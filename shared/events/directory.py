@@ -14,6 +14,7 @@ from stdnum.pl import regon as stdnum_regon
 
 from shared.districts import DistrictCode
 from shared.events.base import DomainEvent
+from shared.validation import invalid
 
 # --- Assistants -------------------------------------------------------------------------------
 
@@ -95,9 +96,9 @@ class AssistantReactivated(DomainEvent):
 
 
 class InstitutionCategory(StrEnum):
-    """The institutions an assistant works with: the five kinds of art. 15 ust. 1 pkt 12-13
-    (placówki poradnictwa rodzinnego, specjalistycznego, diagnostyczne, wsparcia dziennego,
-    interwencji kryzysowej) and the other bodies of a family's life."""
+    """The institutions an assistant works with: the five kinds of the assistant's list of
+    local services (placówki poradnictwa rodzinnego, specjalistycznego, diagnostyczne, wsparcia
+    dziennego, interwencji kryzysowej) and the other bodies in a family's life."""
 
     FAMILY_COUNSELLING = "family_counselling"
     SPECIALIST_COUNSELLING = "specialist_counselling"
@@ -135,13 +136,21 @@ def check_regon(value: str) -> str:
     try:
         return str(stdnum_regon.validate(value))
     except InvalidLength as exc:
-        raise ValueError("numer REGON ma 9 lub 14 cyfr") from exc
+        raise invalid(
+            "invalid_regon", "numer REGON ma 9 lub 14 cyfr", "a REGON has 9 or 14 digits"
+        ) from exc
     except InvalidFormat as exc:
-        raise ValueError("numer REGON składa się z samych cyfr") from exc
+        raise invalid(
+            "invalid_regon", "numer REGON składa się z samych cyfr", "a REGON has digits only"
+        ) from exc
     except InvalidChecksum as exc:
-        raise ValueError("nieprawidłowa cyfra kontrolna numeru REGON") from exc
+        raise invalid(
+            "invalid_regon",
+            "nieprawidłowa cyfra kontrolna numeru REGON",
+            "the REGON's check digit is wrong",
+        ) from exc
     except StdnumValidationError as exc:
-        raise ValueError("nieprawidłowy numer REGON") from exc
+        raise invalid("invalid_regon", "nieprawidłowy numer REGON", "invalid REGON") from exc
 
 
 _POSTAL_CODE = re.compile(r"^\d{2}-\d{3}$")
@@ -151,7 +160,11 @@ def check_postal_code(value: str) -> str:
     """A Polish postal code: NN-NNN."""
     value = value.strip()
     if not _POSTAL_CODE.match(value):
-        raise ValueError("kod pocztowy ma postać NN-NNN, np. 02-353")
+        raise invalid(
+            "invalid_postal_code",
+            "kod pocztowy ma postać NN-NNN, np. 02-353",
+            "a postal code reads NN-NNN, e.g. 02-353",
+        )
     return value
 
 
@@ -164,7 +177,11 @@ def check_phone(value: str) -> str:
     116 111). Spaces, hyphens and parentheses are kept as written."""
     value = " ".join(value.split())
     if not _PHONE_CHARS.match(value):
-        raise ValueError("numer telefonu może zawierać tylko cyfry, spacje, -, ( ) i + na początku")
+        raise invalid(
+            "invalid_phone",
+            "numer telefonu może zawierać tylko cyfry, spacje, -, ( ) i + na początku",
+            "a phone number has only digits, spaces, -, ( ) and a leading +",
+        )
     digits = re.sub(r"\D", "", value)
     if value.startswith("+"):
         ok = (digits.startswith("48") and len(digits) == 11) or (
@@ -173,7 +190,11 @@ def check_phone(value: str) -> str:
     else:
         ok = len(digits) == 9 or 3 <= len(digits) <= 6
     if not ok:
-        raise ValueError("numer telefonu ma 9 cyfr (lub +48 i 9 cyfr, lub krótki numer 3-6 cyfr)")
+        raise invalid(
+            "invalid_phone",
+            "numer telefonu ma 9 cyfr (lub +48 i 9 cyfr, lub krótki numer 3-6 cyfr)",
+            "a phone number has 9 digits (or +48 and 9 digits, or 3-6 for a short number)",
+        )
     return value
 
 
@@ -197,7 +218,7 @@ def check_email(value: str) -> str:
         or local.endswith(".")
         or ".." in local
     ):
-        raise ValueError("nieprawidłowy adres e-mail")
+        raise invalid("invalid_email", "nieprawidłowy adres e-mail", "invalid e-mail address")
     return f"{local}@{domain.lower()}"
 
 
@@ -239,9 +260,7 @@ class InstitutionDetails(BaseModel):
 
     @field_validator("also_serves")
     @classmethod
-    def _other_districts_once(
-        cls, value: tuple[str, ...], info: ValidationInfo
-    ) -> tuple[str, ...]:
+    def _other_districts_once(cls, value: tuple[str, ...], info: ValidationInfo) -> tuple[str, ...]:
         # The seat district, or one named twice, adds nothing: drop it.
         seat = info.data.get("district")
         return tuple(dict.fromkeys(d for d in value if d != seat))
