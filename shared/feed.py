@@ -1,25 +1,16 @@
 """The event feed every producing service documents: its events in stored order, for
-rebuilding projections elsewhere (reporting) without reading this service's tables."""
+rebuilding projections elsewhere (reporting) without reading this service's tables.
 
-from __future__ import annotations
+No `from __future__ import annotations` here: FastAPI reads the route's annotations at run
+time, and they name the `policy` of the enclosing function."""
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from shared.auth import Role
-from shared.errors import DomainError, ErrorKind
-from shared.http import CurrentPrincipal, RuntimeDep
-
-
-class FeedForbidden(DomainError):
-    code = "feed-forbidden"
-    kind = ErrorKind.FORBIDDEN
-    title_pl = "Brak dostępu do strumienia zdarzeń"
-    title_en = "No access to the event feed"
-    detail_pl = "Strumień zdarzeń jest dostępny tylko dla usług systemu (rola service)."
-    detail_en = "The event feed is for the suite's services only (role service)."
+from shared.authorization import Grant, Policy
+from shared.http import RuntimeDep
 
 
 class FeedPage(BaseModel):
@@ -28,7 +19,7 @@ class FeedPage(BaseModel):
     head: int
 
 
-def feed_router() -> APIRouter:
+def feed_router(policy: Policy) -> APIRouter:
     router = APIRouter(tags=["events"])
 
     @router.get(
@@ -37,13 +28,11 @@ def feed_router() -> APIRouter:
         summary="Zdarzenia usługi w kolejności zapisu (dla odbudowy projekcji)",
     )
     async def events_feed(
-        principal: CurrentPrincipal,
+        grant: Annotated[Grant, policy.require("events.feed")],
         runtime: RuntimeDep,
         after: Annotated[int, Query(ge=0, description="pozycja ostatniego odczytanego")] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
     ) -> FeedPage:
-        if principal.role is not Role.SERVICE:
-            raise FeedForbidden()
         async with runtime.engine.connect() as conn:
             page = await runtime.store.read_all(conn, after=after, limit=limit)
             head = await runtime.store.head_position(conn)

@@ -44,13 +44,14 @@ def _secret() -> str:
     return os.environ.get("ASYSTA_JWT_SECRET") or DEVELOPMENT_JWT_SECRET
 
 
-def _admin_suite(processes: SuiteProcesses) -> Suite:
-    token = issue_token(_secret(), subject="demo-loader", role=Role.ADMIN, districts=["*"])
-    return Suite(urls=processes.urls, token=token)
+def _suite(processes: SuiteProcesses) -> Suite:
+    return Suite(urls=processes.urls, secret=_secret())
 
 
 def _is_empty(suite: Suite) -> bool:
-    response = suite.client("directory").get("/assistants", params={"district": OCHOTA})
+    response = (
+        suite.head(OCHOTA).client("directory").get("/assistants", params={"district": OCHOTA})
+    )
     response.raise_for_status()
     return not response.json()
 
@@ -63,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     print("Uruchamiam Asystę…", flush=True)
     try:
         processes.start()
-        suite = _admin_suite(processes)
+        suite = _suite(processes)
         if _is_empty(suite):
             print("Pusta baza: wczytuję dane demonstracyjne…", flush=True)
             run_scenario(suite, log=lambda line: print("  " + line, flush=True))
@@ -99,7 +100,7 @@ def demo(args: argparse.Namespace) -> int:
             os.environ.setdefault("ASYSTA_STREAM_PREFIX", f"demo-{data_dir.name}:")
         processes.start()
         print(f"Usługi uruchomione ({time.monotonic() - started:.1f} s).", flush=True)
-        suite = _admin_suite(processes)
+        suite = _suite(processes)
         run_scenario(suite, log=lambda line: print("  " + line, flush=True))
         reports = wait_for_reports(suite)
         suite.close()

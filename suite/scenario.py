@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from shared.auth import Role, issue_token
 from suite.demo_data import ASSIGNMENTS, ASSISTANTS, MOKOTOW, OCHOTA, REFERRALS, WOLA
 
 T = TypeVar("T")
@@ -38,38 +39,74 @@ def wait_for(what: str, probe: Callable[[], T | None], *, timeout: float = 30.0)
 
 @dataclass
 class Suite:
+    """HTTP clients of the running suite, acting as one user (a role in some districts)."""
+
     urls: dict[str, str]
-    token: str
-    clients: dict[str, httpx.Client] = field(default_factory=dict)
+    secret: str
+    role: Role = Role.ADMIN
+    districts: tuple[str, ...] = ("*",)
+    subject: str = "demo"
+    _clients: dict[tuple[str, str], httpx.Client] = field(default_factory=dict)
+
+    def as_(self, role: Role, *districts: str, subject: str | None = None) -> Suite:
+        """The same suite, acting as another user; clients are shared."""
+        return Suite(
+            self.urls,
+            self.secret,
+            role,
+            districts or ("*",),
+            subject or f"{role.value}-{'-'.join(districts)}",
+            self._clients,
+        )
+
+    def head(self, district: str) -> Suite:
+        return self.as_(Role.HEAD, district)
+
+    def social_worker(self, district: str) -> Suite:
+        return self.as_(Role.SOCIAL_WORKER, district)
+
+    def assistant(self, district: str, assistant_id: str) -> Suite:
+        return self.as_(Role.ASSISTANT, district, subject=assistant_id)
+
+    @property
+    def token(self) -> str:
+        return issue_token(
+            self.secret, subject=self.subject, role=self.role, districts=self.districts
+        )
 
     def client(self, service: str) -> httpx.Client:
-        if service not in self.clients:
-            self.clients[service] = httpx.Client(
+        key = (service, f"{self.role}:{self.subject}:{self.districts}")
+        if key not in self._clients:
+            self._clients[key] = httpx.Client(
                 base_url=self.urls[service],
                 headers={"Authorization": f"Bearer {self.token}"},
                 timeout=30,
             )
-        return self.clients[service]
+        return self._clients[key]
 
     def call(self, service: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
         response = self.client(service).request(method, path, **kwargs)
         if response.status_code >= 400:
             raise ScenarioFailed(
-                f"{method} {service}{path}: {response.status_code} {response.text}"
+                f"{method} {service}{path} as {self.role.value}: {response.status_code} "
+                f"{response.text}"
             )
         return response
 
     def close(self) -> None:
-        for client in self.clients.values():
+        for client in self._clients.values():
             client.close()
+        self._clients.clear()
 
 
 def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Drive the scenario; return the ids it created, keyed by family."""
+    """Drive the scenario, each step as the person who does it at a centre; return the ids it
+    created, keyed by family."""
     today = date.today()
-    assistants = []
+    assistants: list[str] = []
     for person in ASSISTANTS:
-        created = suite.call("directory", "POST", "/assistants", json=person).json()
+        head = suite.head(person["district"])
+        created = head.call("directory", "POST", "/assistants", json=person).json()
         assistants.append(created["assistant_id"])
     log(f"Zarejestrowano asystentów: {len(assistants)}")
 
@@ -78,13 +115,14 @@ def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[st
         body = {
             k: referral[k] for k in ("district", "source", "sender_reference", "reason", "members")
         }
-        created = suite.call("referrals", "POST", "/referrals", json=body).json()
+        worker = suite.social_worker(referral["district"])
+        created = worker.call("referrals", "POST", "/referrals", json=body).json()
         referral_ids[str(referral["key"])] = created["referral_id"]
     log(f"Przyjęto zgłoszeń: {len(referral_ids)}")
 
     for referral in REFERRALS:
         if referral["source"] in ("school", "institution"):
-            suite.call(
+            suite.social_worker(referral["district"]).call(
                 "referrals",
                 "POST",
                 f"/referrals/{referral_ids[str(referral['key'])]}/interview",
@@ -98,7 +136,7 @@ def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[st
 
     for referral in REFERRALS:
         decision = {"decision": referral["decision"], "reason": referral.get("decline_reason", "")}
-        suite.call(
+        suite.head(referral["district"]).call(
             "referrals",
             "POST",
             f"/referrals/{referral_ids[str(referral['key'])]}/decision",
@@ -107,13 +145,16 @@ def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[st
     log("Kierownicy podjęli decyzje.")
 
     case_ids: dict[str, str] = {}
+    districts: dict[str, str] = {}
     for referral in REFERRALS:
         if referral["decision"] != "granted":
             continue
         key = str(referral["key"])
+        districts[key] = referral["district"]
+        head = suite.head(referral["district"])
 
-        def find_case(referral_id: str = referral_ids[key]) -> str | None:
-            rows = suite.call(
+        def find_case(referral_id: str = referral_ids[key], head: Suite = head) -> str | None:
+            rows = head.call(
                 "casework", "GET", "/cases", params={"referral_id": referral_id}
             ).json()
             return rows[0]["case_id"] if rows else None
@@ -122,12 +163,15 @@ def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[st
     log(f"Założono sprawy: {len(case_ids)}")
 
     for key, assistant_index in ASSIGNMENTS.items():
-        assistant_id = assistants[assistant_index]
+        head = suite.head(districts[key])
 
         def assign(
-            case_id: str = case_ids[key], assistant_id: str = assistant_id, key: str = key
+            case_id: str = case_ids[key],
+            assistant_id: str = assistants[assistant_index],
+            key: str = key,
+            head: Suite = head,
         ) -> bool | None:
-            response = suite.client("casework").post(
+            response = head.client("casework").post(
                 f"/cases/{case_id}/assignment", json={"assistant_id": assistant_id}
             )
             if response.status_code == 404 and "asystenta" in response.text:
@@ -139,12 +183,15 @@ def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[st
         wait_for(f"assignment of {key}", assign)
     log(f"Przydzielono asystentów rodzinom: {len(ASSIGNMENTS)}")
 
+    def assistant_of(key: str) -> Suite:
+        return suite.assistant(districts[key], assistants[ASSIGNMENTS[key]])
+
     for key in ASSIGNMENTS:
         referral = next(r for r in REFERRALS if r["key"] == key)
         if referral["source"] in ("court_order", "minor_parent"):
             continue  # obligatory: no consent needed
         signer = referral["members"][0]
-        suite.call(
+        assistant_of(key).call(
             "casework",
             "POST",
             f"/cases/{case_ids[key]}/consent",
@@ -180,7 +227,7 @@ def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[st
         ),
     ]
     for key, minutes, topics, present, note in visits:
-        suite.call(
+        assistant_of(key).call(
             "casework",
             "POST",
             f"/cases/{case_ids[key]}/visits",
@@ -195,7 +242,7 @@ def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[st
         )
     log(f"Odnotowano wizyty: {len(visits)}")
 
-    suite.call(
+    assistant_of("nowak").call(
         "casework",
         "PUT",
         f"/cases/{case_ids['nowak']}/plan",
@@ -225,9 +272,9 @@ EXPECTED_WAITING = {OCHOTA: 0, MOKOTOW: 0, WOLA: 1}
 
 def caseload_reports(suite: Suite) -> dict[str, dict[str, Any]]:
     return {
-        district: suite.call(
-            "reporting", "GET", "/reports/caseload", params={"district": district}
-        ).json()
+        district: suite.head(district)
+        .call("reporting", "GET", "/reports/caseload", params={"district": district})
+        .json()
         for district in (OCHOTA, MOKOTOW, WOLA)
     }
 
@@ -247,9 +294,11 @@ def wait_for_reports(
         def ready(
             district: str = district, active: int = active, waiting: int = waiting
         ) -> dict[str, Any] | None:
-            report = suite.call(
-                "reporting", "GET", "/reports/caseload", params={"district": district}
-            ).json()
+            report = (
+                suite.head(district)
+                .call("reporting", "GET", "/reports/caseload", params={"district": district})
+                .json()
+            )
             done = report["active_families"] == active and len(report["waiting_list"]) == waiting
             return report if done else None
 

@@ -11,6 +11,7 @@ from uuid import UUID
 from fastapi import APIRouter, FastAPI, Query
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.casework.access import POLICY
 from services.casework.application import queries
 from services.casework.application.cases import (
     assign_assistant,
@@ -22,11 +23,13 @@ from services.casework.application.cases import (
 from services.casework.domain import case as rules
 from services.casework.domain.case import CaseStatus
 from services.casework.settings import CaseworkSettings
+from shared.audit_api import audit_router
+from shared.authorization import Grant
 from shared.districts import DistrictCode
 from shared.events import ClosureReason, PlanAction, ReferralSource, VisitPlace, VisitTopic
 from shared.eventstore import EventMetadata
 from shared.feed import feed_router
-from shared.http import CorrelationId, CurrentPrincipal, RuntimeDep, service_app
+from shared.http import CorrelationId, RuntimeDep, service_app
 from shared.runtime import ServiceRuntime
 
 
@@ -193,8 +196,13 @@ class AssistantCapacity(BaseModel):
 router = APIRouter(tags=["cases"])
 
 
-def _metadata(principal: Any, correlation_id: str) -> EventMetadata:
-    return EventMetadata(actor=principal.actor, correlation_id=correlation_id)
+def _districts(grant: Grant) -> frozenset[str] | None:
+    """The districts a caller may list; None for the whole city."""
+    return None if grant.principal.serves("*") else grant.principal.districts
+
+
+def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
+    return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
 
 
 async def _file(runtime: ServiceRuntime, case_id: UUID) -> CaseFile:
@@ -204,7 +212,7 @@ async def _file(runtime: ServiceRuntime, case_id: UUID) -> CaseFile:
 @router.get("/cases", response_model=list[CaseSummary], summary="Sprawy rodzin")
 async def get_cases(
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.list", district_param="district")],
     district: Annotated[DistrictCode | None, Query(description="kod TERC")] = None,
     referral_id: UUID | None = None,
     assistant_id: UUID | None = None,
@@ -213,8 +221,10 @@ async def get_cases(
     rows = await queries.list_cases(
         runtime,
         district=district,
+        districts=_districts(grant),
         referral_id=referral_id,
-        assistant_id=assistant_id,
+        # An assistant lists only the families they work with.
+        assistant_id=grant.assistant_id or assistant_id,
         status=status.value if status else None,
     )
     return [CaseSummary.model_validate(row) for row in rows]
@@ -227,7 +237,7 @@ async def get_cases(
 )
 async def get_waiting_list(
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("waiting_list.read", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> list[CaseSummary]:
     rows = await queries.list_cases(runtime, district=district, status=CaseStatus.WAITING.value)
@@ -235,8 +245,13 @@ async def get_waiting_list(
 
 
 @router.get("/cases/{case_id}", response_model=CaseFile, summary="Akta sprawy rodziny")
-async def get_case(case_id: UUID, runtime: RuntimeDep, principal: CurrentPrincipal) -> CaseFile:
-    return await _file(runtime, case_id)
+async def get_case(
+    case_id: UUID,
+    runtime: RuntimeDep,
+    grant: Annotated[Grant, POLICY.require("case.read", resource="case")],
+) -> CaseFile:
+    file = await queries.case_file(runtime, case_id, only_district=grant.only_district)
+    return CaseFile.model_validate(file)
 
 
 @router.post(
@@ -248,14 +263,14 @@ async def post_assignment(
     case_id: UUID,
     body: AssignmentRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.assign", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     await assign_assistant(
         runtime,
         case_id,
         assistant_id=body.assistant_id,
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     return await _file(runtime, case_id)
 
@@ -269,7 +284,7 @@ async def post_consent(
     case_id: UUID,
     body: ConsentRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.consent", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     command = rules.RecordConsent(given_on=body.given_on, signed_by=tuple(body.signed_by))
@@ -278,7 +293,7 @@ async def post_consent(
         runtime,
         case_id,
         lambda s: rules.record_consent(s, command, today=today),
-        _metadata(principal, correlation_id),
+        _metadata(grant, correlation_id),
     )
     return await _file(runtime, case_id)
 
@@ -293,7 +308,7 @@ async def post_visit(
     case_id: UUID,
     body: VisitRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.visit", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     command = rules.LogVisit(
@@ -310,7 +325,7 @@ async def post_visit(
         runtime,
         case_id,
         lambda s: rules.log_visit(s, command, today=today),
-        _metadata(principal, correlation_id),
+        _metadata(grant, correlation_id),
     )
     return await _file(runtime, case_id)
 
@@ -324,7 +339,7 @@ async def put_plan(
     case_id: UUID,
     body: PlanRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.plan", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     command = rules.UpdatePlan(
@@ -338,7 +353,7 @@ async def put_plan(
         runtime,
         case_id,
         lambda s: rules.update_plan(s, command),
-        _metadata(principal, correlation_id),
+        _metadata(grant, correlation_id),
     )
     return await _file(runtime, case_id)
 
@@ -353,7 +368,7 @@ async def post_assessment(
     case_id: UUID,
     body: AssessmentRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.assess", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     command = rules.AssessFamily(assessed_on=body.assessed_on, summary=body.summary)
@@ -362,7 +377,7 @@ async def post_assessment(
         runtime,
         case_id,
         lambda s: rules.assess(s, command, today=today),
-        _metadata(principal, correlation_id),
+        _metadata(grant, correlation_id),
     )
     return await _file(runtime, case_id)
 
@@ -374,7 +389,7 @@ async def post_assessment(
 )
 async def get_overdue_assessments(
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("assessments.overdue", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> list[OverdueAssessment]:
     rows = await queries.overdue_assessments(runtime, district=district)
@@ -391,7 +406,7 @@ async def post_court_opinion_request(
     case_id: UUID,
     body: CourtOpinionRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.court_request", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     command = rules.RequestCourtOpinion(
@@ -405,7 +420,7 @@ async def post_court_opinion_request(
         runtime,
         case_id,
         lambda s: rules.request_court_opinion(s, command),
-        _metadata(principal, correlation_id),
+        _metadata(grant, correlation_id),
     )
     return await _file(runtime, case_id)
 
@@ -420,7 +435,7 @@ async def post_court_opinion(
     request_id: UUID,
     body: OpinionSubmission,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.court_opinion", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     command = rules.SubmitCourtOpinion(
@@ -431,7 +446,7 @@ async def post_court_opinion(
         runtime,
         case_id,
         lambda s: rules.submit_court_opinion(s, command, today=today),
-        _metadata(principal, correlation_id),
+        _metadata(grant, correlation_id),
     )
     return await _file(runtime, case_id)
 
@@ -443,11 +458,13 @@ async def post_court_opinion(
 )
 async def get_court_opinions(
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("court_opinions.list", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
     overdue: bool = False,
 ) -> list[CourtOpinionDue]:
-    rows = await queries.court_opinion_list(runtime, district=district, overdue_only=overdue)
+    rows = await queries.court_opinion_list(
+        runtime, district=district, overdue_only=overdue, assistant_id=grant.assistant_id
+    )
     return [CourtOpinionDue.model_validate(row) for row in rows]
 
 
@@ -460,7 +477,7 @@ async def post_closure(
     case_id: UUID,
     body: ClosureRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.close", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     settings = runtime.settings
@@ -474,9 +491,7 @@ async def post_closure(
             body.monitoring_months if body.monitoring_months is not None else default_months
         ),
     )
-    await close_case(
-        runtime, case_id, command=command, metadata=_metadata(principal, correlation_id)
-    )
+    await close_case(runtime, case_id, command=command, metadata=_metadata(grant, correlation_id))
     return await _file(runtime, case_id)
 
 
@@ -489,11 +504,11 @@ async def post_reopening(
     case_id: UUID,
     body: ReopeningRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.reopen", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     await reopen_case(
-        runtime, case_id, reason=body.reason, metadata=_metadata(principal, correlation_id)
+        runtime, case_id, reason=body.reason, metadata=_metadata(grant, correlation_id)
     )
     return await _file(runtime, case_id)
 
@@ -507,14 +522,14 @@ async def post_transfer(
     case_id: UUID,
     body: TransferRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.transfer", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     await transfer_case(
         runtime,
         case_id,
         to_district=body.to_district,
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     return await _file(runtime, case_id)
 
@@ -528,7 +543,7 @@ async def post_transfer_decision(
     case_id: UUID,
     body: TransferDecisionRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("case.transfer_decision", resource="case")],
     correlation_id: CorrelationId,
 ) -> CaseFile:
     today = runtime.clock.today()
@@ -537,14 +552,14 @@ async def post_transfer_decision(
             runtime,
             case_id,
             lambda s: rules.accept_transfer(s, today=today),
-            _metadata(principal, correlation_id),
+            _metadata(grant, correlation_id),
         )
     else:
         await change_case(
             runtime,
             case_id,
             lambda s: rules.decline_transfer(s, reason=body.reason, today=today),
-            _metadata(principal, correlation_id),
+            _metadata(grant, correlation_id),
         )
     return await _file(runtime, case_id)
 
@@ -556,7 +571,7 @@ async def post_transfer_decision(
 )
 async def get_capacity(
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("capacity.read", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> list[AssistantCapacity]:
     return [
@@ -571,7 +586,7 @@ def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool 
         title="Asysta: praca z rodziną",
         description="Sprawy rodzin: przydział asystenta, zgoda, plan, wizyty, oceny, opinie "
         "dla sądu, zakończenie, monitorowanie i przekazanie.",
-        routers=[router, feed_router()],
+        routers=[router, feed_router(POLICY), audit_router(POLICY)],
         run_relay=run_relay,
         run_worker=run_worker,
     )

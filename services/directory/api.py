@@ -9,6 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, FastAPI, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from services.directory.access import POLICY
 from services.directory.application.assistants import (
     change_employment,
     deactivate_assistant,
@@ -25,6 +26,7 @@ from services.directory.application.institutions import (
     update_institution,
 )
 from services.directory.domain.assistant import EmploymentTerms, RegisterAssistant
+from shared.authorization import Grant
 from shared.districts import DistrictCode
 from shared.events.directory import (
     Competence,
@@ -42,7 +44,7 @@ from shared.events.directory import (
 )
 from shared.eventstore import EventMetadata
 from shared.feed import feed_router
-from shared.http import CorrelationId, CurrentPrincipal, RuntimeDep, service_app
+from shared.http import CorrelationId, RuntimeDep, service_app
 from shared.runtime import ServiceRuntime
 from shared.validation import invalid
 
@@ -109,8 +111,8 @@ class AssistantOut(BaseModel):
     end_reason: str | None
 
 
-def _metadata(principal: Any, correlation_id: str) -> EventMetadata:
-    return EventMetadata(actor=principal.actor, correlation_id=correlation_id)
+def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
+    return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
 
 
 assistants_router = APIRouter(tags=["assistants"])
@@ -126,9 +128,10 @@ async def post_assistant(
     body: RegisterAssistantRequest,
     runtime: RuntimeDep,
     response: Response,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("assistant.register")],
     correlation_id: CorrelationId,
 ) -> AssistantOut:
+    grant.for_district(body.district)
     assistant_id = await register_assistant(
         runtime,
         command=RegisterAssistant(
@@ -142,7 +145,7 @@ async def post_assistant(
             working_time_system=body.working_time_system,
             works_until=body.works_until,
         ),
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     response.headers["Location"] = f"/assistants/{assistant_id}"
     return AssistantOut.model_validate(await get_assistant(runtime, assistant_id))
@@ -153,7 +156,7 @@ async def post_assistant(
 )
 async def get_assistants(
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("assistant.list", district_param="district")],
     district: Annotated[DistrictCode | None, Query(description="kod TERC")] = None,
     active: Annotated[bool | None, Query(description="tylko pracujący (true) lub nie")] = None,
 ) -> list[AssistantOut]:
@@ -165,7 +168,9 @@ async def get_assistants(
     "/assistants/{assistant_id}", response_model=AssistantOut, summary="Asystent"
 )
 async def get_one_assistant(
-    assistant_id: UUID, runtime: RuntimeDep, principal: CurrentPrincipal
+    assistant_id: UUID,
+    runtime: RuntimeDep,
+    grant: Annotated[Grant, POLICY.require("assistant.read")],
 ) -> AssistantOut:
     return AssistantOut.model_validate(await get_assistant(runtime, assistant_id))
 
@@ -179,7 +184,7 @@ async def put_employment(
     assistant_id: UUID,
     body: EmploymentRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("assistant.change", resource="assistant")],
     correlation_id: CorrelationId,
 ) -> AssistantOut:
     await change_employment(
@@ -193,7 +198,7 @@ async def put_employment(
             works_until=body.works_until,
         ),
         effective_from=body.effective_from,
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     return AssistantOut.model_validate(await get_assistant(runtime, assistant_id))
 
@@ -207,7 +212,7 @@ async def post_deactivation(
     assistant_id: UUID,
     body: DeactivationRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("assistant.change", resource="assistant")],
     correlation_id: CorrelationId,
 ) -> AssistantOut:
     await deactivate_assistant(
@@ -215,7 +220,7 @@ async def post_deactivation(
         assistant_id,
         ended_on=body.ended_on,
         reason=body.reason,
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     return AssistantOut.model_validate(await get_assistant(runtime, assistant_id))
 
@@ -229,7 +234,7 @@ async def post_reactivation(
     assistant_id: UUID,
     body: ReactivationRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("assistant.change", resource="assistant")],
     correlation_id: CorrelationId,
 ) -> AssistantOut:
     await reactivate_assistant(
@@ -237,7 +242,7 @@ async def post_reactivation(
         assistant_id,
         resumed_on=body.resumed_on,
         works_until=body.works_until,
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     return AssistantOut.model_validate(await get_assistant(runtime, assistant_id))
 
@@ -326,11 +331,12 @@ async def post_institution(
     body: InstitutionDetails,
     runtime: RuntimeDep,
     response: Response,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("institution.register")],
     correlation_id: CorrelationId,
 ) -> InstitutionOut:
+    grant.for_district(body.district)
     institution_id = await register_institution(
-        runtime, details=body, metadata=_metadata(principal, correlation_id)
+        runtime, details=body, metadata=_metadata(grant, correlation_id)
     )
     response.headers["Location"] = f"/institutions/{institution_id}"
     return InstitutionOut.model_validate(await get_institution(runtime, institution_id))
@@ -343,7 +349,7 @@ async def post_institution(
 )
 async def get_institutions(
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("institution.search")],
     district: Annotated[
         DistrictCode | None, Query(description="kod TERC: siedziba lub obsługiwana dzielnica")
     ] = None,
@@ -372,7 +378,9 @@ async def get_institutions(
     "/institutions/{institution_id}", response_model=InstitutionOut, summary="Instytucja"
 )
 async def get_one_institution(
-    institution_id: UUID, runtime: RuntimeDep, principal: CurrentPrincipal
+    institution_id: UUID,
+    runtime: RuntimeDep,
+    grant: Annotated[Grant, POLICY.require("institution.read")],
 ) -> InstitutionOut:
     return InstitutionOut.model_validate(await get_institution(runtime, institution_id))
 
@@ -386,11 +394,11 @@ async def put_institution(
     institution_id: UUID,
     body: InstitutionDetails,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("institution.change", resource="institution")],
     correlation_id: CorrelationId,
 ) -> InstitutionOut:
     await update_institution(
-        runtime, institution_id, details=body, metadata=_metadata(principal, correlation_id)
+        runtime, institution_id, details=body, metadata=_metadata(grant, correlation_id)
     )
     return InstitutionOut.model_validate(await get_institution(runtime, institution_id))
 
@@ -404,14 +412,14 @@ async def patch_institution(
     institution_id: UUID,
     body: InstitutionPatch,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("institution.change", resource="institution")],
     correlation_id: CorrelationId,
 ) -> InstitutionOut:
     await update_institution(
         runtime,
         institution_id,
         changes=body.changes(),
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     return InstitutionOut.model_validate(await get_institution(runtime, institution_id))
 
@@ -425,7 +433,7 @@ async def post_closure(
     institution_id: UUID,
     body: ClosureRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("institution.change", resource="institution")],
     correlation_id: CorrelationId,
 ) -> InstitutionOut:
     await close_institution(
@@ -433,7 +441,7 @@ async def post_closure(
         institution_id,
         closed_on=body.closed_on,
         reason=body.reason,
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     return InstitutionOut.model_validate(await get_institution(runtime, institution_id))
 
@@ -443,7 +451,7 @@ def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool 
         runtime,
         title="Asysta: rejestr asystentów i instytucji",
         description="Asystenci rodziny i instytucje, z którymi współpracują.",
-        routers=[assistants_router, institutions_router, feed_router()],
+        routers=[assistants_router, institutions_router, feed_router(POLICY)],
         run_relay=run_relay,
         run_worker=run_worker,
     )

@@ -13,6 +13,7 @@ from fastapi import APIRouter, Depends, FastAPI, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.referrals.access import POLICY
 from services.referrals.application import notifications as inbound
 from services.referrals.application.family_index import FamilyIndex
 from services.referrals.application.referrals import (
@@ -23,11 +24,13 @@ from services.referrals.application.referrals import (
     record_interview,
 )
 from services.referrals.domain.referral import RecordInterview, ReferFamily, ReferralStatus
+from shared.audit_api import audit_router
+from shared.authorization import Grant
 from shared.districts import DistrictCode
 from shared.events import FamilyMember, MemberRole, ReferralSource
 from shared.eventstore import EventMetadata
 from shared.feed import feed_router
-from shared.http import CorrelationId, CurrentPrincipal, RuntimeDep, service_app
+from shared.http import CorrelationId, RuntimeDep, service_app
 from shared.identifiers import Regon
 from shared.runtime import ServiceRuntime
 
@@ -159,8 +162,8 @@ router = APIRouter(tags=["referrals"])
 notifications_router = APIRouter(tags=["notifications"])
 
 
-def _metadata(principal: Any, correlation_id: str) -> EventMetadata:
-    return EventMetadata(actor=principal.actor, correlation_id=correlation_id)
+def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
+    return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
 
 
 @router.post(
@@ -174,9 +177,10 @@ async def post_referral(
     runtime: RuntimeDep,
     index: IndexDep,
     response: Response,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("referral.create")],
     correlation_id: CorrelationId,
 ) -> ReferralOut:
+    grant.for_district(body.district)
     referral_id = await file_referral(
         runtime,
         index,
@@ -186,7 +190,7 @@ async def post_referral(
         referred_on=body.referred_on or runtime.clock.today(),
         members=tuple(body.members),
         reason=body.reason,
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     response.headers["Location"] = f"/referrals/{referral_id}"
     return ReferralOut.model_validate(await get_referral(runtime, referral_id))
@@ -201,7 +205,7 @@ async def post_interview(
     referral_id: UUID,
     body: InterviewRequest,
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("referral.interview", resource="referral")],
     correlation_id: CorrelationId,
 ) -> ReferralOut:
     await record_interview(
@@ -210,7 +214,7 @@ async def post_interview(
         command=RecordInterview(
             conducted_on=body.conducted_on, social_worker=body.social_worker, summary=body.summary
         ),
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     return ReferralOut.model_validate(await get_referral(runtime, referral_id))
 
@@ -225,7 +229,7 @@ async def post_decision(
     body: DecisionRequest,
     runtime: RuntimeDep,
     index: IndexDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("referral.decide", resource="referral")],
     correlation_id: CorrelationId,
 ) -> ReferralOut:
     await decide_on_referral(
@@ -234,14 +238,16 @@ async def post_decision(
         referral_id,
         granted=body.decision is Decision.GRANTED,
         reason=body.reason,
-        metadata=_metadata(principal, correlation_id),
+        metadata=_metadata(grant, correlation_id),
     )
     return ReferralOut.model_validate(await get_referral(runtime, referral_id))
 
 
 @router.get("/referrals/{referral_id}", response_model=ReferralOut, summary="Zgłoszenie")
 async def get_one_referral(
-    referral_id: UUID, runtime: RuntimeDep, principal: CurrentPrincipal
+    referral_id: UUID,
+    runtime: RuntimeDep,
+    grant: Annotated[Grant, POLICY.require("referral.read", resource="referral")],
 ) -> ReferralOut:
     return ReferralOut.model_validate(await get_referral(runtime, referral_id))
 
@@ -249,7 +255,7 @@ async def get_one_referral(
 @router.get("/referrals", response_model=list[ReferralSummary], summary="Zgłoszenia dzielnicy")
 async def get_referrals(
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("referral.list", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
     status: Annotated[ReferralStatus | None, Query()] = None,
 ) -> list[ReferralSummary]:
@@ -273,7 +279,7 @@ async def post_school_notification(
     body: SchoolNotification,
     runtime: RuntimeDep,
     index: IndexDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("notification.school")],
     correlation_id: CorrelationId,
 ) -> JSONResponse:
     members = (*body.parents, body.pupil.model_copy(update={"role": MemberRole.CHILD}))
@@ -288,12 +294,14 @@ async def post_school_notification(
     )
     answer = await inbound.receive(
         runtime,
-        sender_key=f"school:{body.school.regon}:{body.reference}",
+        sender_key=f"school:{grant.principal.subject}:{body.school.regon}:{body.reference}",
         sender=body.school.name,
+        sender_subject=grant.principal.subject,
+        district=body.district,
         kind="school",
         reference=body.reference,
         payload=body.model_dump(mode="json"),
-        act=inbound.referral_act(runtime, index, command, _metadata(principal, correlation_id)),
+        act=inbound.referral_act(runtime, index, command, _metadata(grant, correlation_id)),
     )
     return _answer(answer)
 
@@ -307,11 +315,11 @@ async def post_court_notification(
     body: CourtNotification,
     runtime: RuntimeDep,
     index: IndexDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("notification.court")],
     correlation_id: CorrelationId,
 ) -> JSONResponse:
     today = runtime.clock.today()
-    metadata = _metadata(principal, correlation_id)
+    metadata = _metadata(grant, correlation_id)
     court = _SPACES.sub(" ", body.court.name.strip()).lower()
     if body.kind is CourtNotificationKind.OPINION_REQUEST:
         if body.deadline is None:
@@ -344,8 +352,10 @@ async def post_court_notification(
         )
     answer = await inbound.receive(
         runtime,
-        sender_key=f"court:{court}:{body.case_signature}:{body.kind.value}",
+        sender_key=f"court:{grant.principal.subject}:{court}:{body.case_signature}:{body.kind.value}",
         sender=body.court.name,
+        sender_subject=grant.principal.subject,
+        district=body.district,
         kind=f"court:{body.kind.value}",
         reference=body.case_signature,
         payload=body.model_dump(mode="json"),
@@ -358,7 +368,9 @@ async def post_court_notification(
     "/notifications/{notification_id}", summary="Stan sprawy, której dotyczy wysłane powiadomienie"
 )
 async def get_notification(
-    notification_id: UUID, runtime: RuntimeDep, principal: CurrentPrincipal
+    notification_id: UUID,
+    runtime: RuntimeDep,
+    grant: Annotated[Grant, POLICY.require("notification.read", resource="notification")],
 ) -> dict[str, Any]:
     return await inbound.notification_status(runtime, notification_id)
 
@@ -369,7 +381,7 @@ def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool 
         title="Asysta: zgłoszenia",
         description="Zgłoszenia rodzin ze wszystkich źródeł, powiadomienia szkół i sądów, "
         "decyzje kierownika ośrodka.",
-        routers=[router, notifications_router, feed_router()],
+        routers=[router, notifications_router, feed_router(POLICY), audit_router(POLICY)],
         run_relay=run_relay,
         run_worker=run_worker,
     )

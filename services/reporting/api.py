@@ -9,9 +9,11 @@ from uuid import UUID
 from fastapi import APIRouter, FastAPI, Query
 from pydantic import BaseModel
 
+from services.reporting.access import POLICY
 from services.reporting.application.reports import caseload_report
+from shared.authorization import Grant
 from shared.districts import DistrictCode
-from shared.http import CurrentPrincipal, RuntimeDep, service_app
+from shared.http import RuntimeDep, service_app
 from shared.runtime import ServiceRuntime
 
 
@@ -53,7 +55,7 @@ router = APIRouter(tags=["reports"])
 )
 async def get_caseload(
     runtime: RuntimeDep,
-    principal: CurrentPrincipal,
+    grant: Annotated[Grant, POLICY.require("reports.caseload", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> CaseloadReport:
     async with runtime.engine.connect() as conn:

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from shared.auth import Role
 from shared.runtime import ServiceRuntime
 from tests.conftest import token
 
@@ -23,7 +24,11 @@ async def service_client(tmp_path: Path) -> AsyncIterator[Callable[..., object]]
     clients: list[httpx.AsyncClient] = []
 
     async def open_client(
-        build: Build, *, headers: dict[str, str] | None = None
+        build: Build,
+        *,
+        role: Role = Role.HEAD,
+        districts: tuple[str, ...] = ("1465068",),
+        headers: dict[str, str] | None = None,
     ) -> httpx.AsyncClient:
         runtime, app = build(f"sqlite+aiosqlite:///{tmp_path}/{len(runtimes)}.db")
         await runtime.start(relay=False, worker=False)
@@ -31,7 +36,7 @@ async def service_client(tmp_path: Path) -> AsyncIterator[Callable[..., object]]
         client = httpx.AsyncClient(
             transport=httpx.ASGITransport(app=app),
             base_url="http://service",
-            headers={"Authorization": f"Bearer {token()}", **(headers or {})},
+            headers={"Authorization": f"Bearer {token(role, districts)}", **(headers or {})},
         )
         clients.append(client)
         return client

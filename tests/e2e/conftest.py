@@ -14,11 +14,10 @@ from pathlib import Path
 import pytest
 import redis as sync_redis
 
-from shared.auth import Role
 from suite.embedded_redis import free_port
 from suite.processes import SERVICES, SuiteProcesses
 from suite.scenario import Suite
-from tests.conftest import PG_HOST_URL, REDIS_URL, create_pg_database, drop_pg_database, token
+from tests.conftest import PG_HOST_URL, REDIS_URL, create_pg_database, drop_pg_database
 
 
 class RunningSuite:
@@ -28,8 +27,10 @@ class RunningSuite:
         self.secret = secret
         self.logs = processes.data_dir / "logs"
 
-    def client(self, role: Role = Role.ADMIN, districts: tuple[str, ...] = ("*",)) -> Suite:
-        return Suite(urls=self.processes.urls, token=token(role, districts, secret=self.secret))
+    def client(self) -> Suite:
+        """The suite as its administrator; `.head(district)`, `.assistant(...)` and `.as_()`
+        act as other people."""
+        return Suite(urls=self.processes.urls, secret=self.secret)
 
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in sorted(self.logs.glob("*.log")))

@@ -1,4 +1,5 @@
-"""Steps the end-to-end tests repeat, over HTTP, waiting for events with bounded polls."""
+"""Steps the end-to-end tests repeat over HTTP, each as the person who does it at a centre,
+waiting for events with bounded polls."""
 
 from __future__ import annotations
 
@@ -35,17 +36,21 @@ def family(children: int = 1, surname: str = "Testowa") -> list[dict[str, Any]]:
 
 
 def register_assistant(suite: Suite, district: str, name: str = "Ewa") -> str:
-    created = suite.call(
-        "directory",
-        "POST",
-        "/assistants",
-        json={
-            "first_name": name,
-            "last_name": "Asystentka",
-            "district": district,
-            "employment_form": "employment_contract",
-        },
-    ).json()
+    created = (
+        suite.head(district)
+        .call(
+            "directory",
+            "POST",
+            "/assistants",
+            json={
+                "first_name": name,
+                "last_name": "Asystentka",
+                "district": district,
+                "employment_form": "employment_contract",
+            },
+        )
+        .json()
+    )
     return str(created["assistant_id"])
 
 
@@ -56,8 +61,9 @@ def refer(
     members: list[dict[str, Any]],
     reference: str | None = None,
 ) -> dict[str, Any]:
+    worker = suite.social_worker(district)
     return dict(
-        suite.call(
+        worker.call(
             "referrals",
             "POST",
             "/referrals",
@@ -72,9 +78,10 @@ def refer(
     )
 
 
-def interview(suite: Suite, referral_id: str) -> dict[str, Any]:
+def interview(suite: Suite, district: str, referral_id: str) -> dict[str, Any]:
+    worker = suite.social_worker(district)
     return dict(
-        suite.call(
+        worker.call(
             "referrals",
             "POST",
             f"/referrals/{referral_id}/interview",
@@ -83,17 +90,20 @@ def interview(suite: Suite, referral_id: str) -> dict[str, Any]:
     )
 
 
-def grant(suite: Suite, referral_id: str) -> dict[str, Any]:
+def grant(suite: Suite, district: str, referral_id: str) -> dict[str, Any]:
+    head = suite.head(district)
     return dict(
-        suite.call(
+        head.call(
             "referrals", "POST", f"/referrals/{referral_id}/decision", json={"decision": "granted"}
         ).json()
     )
 
 
-def case_of(suite: Suite, referral_id: str) -> str:
+def case_of(suite: Suite, district: str, referral_id: str) -> str:
+    head = suite.head(district)
+
     def probe() -> str | None:
-        rows = suite.call("casework", "GET", "/cases", params={"referral_id": referral_id}).json()
+        rows = head.call("casework", "GET", "/cases", params={"referral_id": referral_id}).json()
         return rows[0]["case_id"] if rows else None
 
     return wait_for(f"the case of referral {referral_id}", probe)
@@ -107,16 +117,17 @@ def open_case(
 ) -> str:
     referral = refer(suite, district, source, members or family())
     if referral["status"] == "awaiting_interview":
-        interview(suite, referral["referral_id"])
-    grant(suite, referral["referral_id"])
-    return case_of(suite, referral["referral_id"])
+        interview(suite, district, referral["referral_id"])
+    grant(suite, district, referral["referral_id"])
+    return case_of(suite, district, referral["referral_id"])
 
 
-def assign(suite: Suite, case_id: str, assistant_id: str) -> dict[str, Any]:
-    """Assign, waiting until casework knows the assistant (AssistantRegistered applied)."""
+def assign(suite: Suite, district: str, case_id: str, assistant_id: str) -> dict[str, Any]:
+    """Assign as the district's head, waiting until casework knows the assistant."""
+    head = suite.head(district)
 
     def probe() -> dict[str, Any] | None:
-        response = suite.client("casework").post(
+        response = head.client("casework").post(
             f"/cases/{case_id}/assignment", json={"assistant_id": assistant_id}
         )
         if response.status_code == 404 and "asystenta" in response.text:
@@ -127,9 +138,10 @@ def assign(suite: Suite, case_id: str, assistant_id: str) -> dict[str, Any]:
     return wait_for("the assignment", probe)
 
 
-def consent(suite: Suite, case_id: str, on: date | None = None) -> dict[str, Any]:
+def consent(suite: Suite, district: str, case_id: str, on: date | None = None) -> dict[str, Any]:
+    head = suite.head(district)
     return dict(
-        suite.call(
+        head.call(
             "casework",
             "POST",
             f"/cases/{case_id}/consent",
@@ -138,12 +150,12 @@ def consent(suite: Suite, case_id: str, on: date | None = None) -> dict[str, Any
     )
 
 
-def case_file(suite: Suite, case_id: str) -> dict[str, Any]:
-    return dict(suite.call("casework", "GET", f"/cases/{case_id}").json())
+def case_file(suite: Suite, district: str, case_id: str) -> dict[str, Any]:
+    return dict(suite.head(district).call("casework", "GET", f"/cases/{case_id}").json())
 
 
 def working_case(suite: Suite, district: str, assistant_id: str) -> str:
     case_id = open_case(suite, district)
-    assign(suite, case_id, assistant_id)
-    consent(suite, case_id)
+    assign(suite, district, case_id, assistant_id)
+    consent(suite, district, case_id)
     return case_id

@@ -6,19 +6,13 @@ with their clock moved on) and deadlines fall due."""
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 
 from suite.scenario import wait_for
 from tests.e2e.conftest import RunningSuite
-from tests.e2e.flows import (
-    assign,
-    case_file,
-    consent,
-    open_case,
-    register_assistant,
-    working_case,
-)
+from tests.e2e.flows import assign, case_file, open_case, register_assistant, working_case
 
 pytestmark = pytest.mark.e2e
 
@@ -30,7 +24,11 @@ TODAY = date.today()
 def test_the_waiting_list_shows_how_long_families_wait(running_suite: RunningSuite) -> None:
     suite = running_suite.client()
     case_id = open_case(suite, BEMOWO)
-    waiting = suite.call("casework", "GET", "/waiting-list", params={"district": BEMOWO}).json()
+    waiting = (
+        suite.head(BEMOWO)
+        .call("casework", "GET", "/waiting-list", params={"district": BEMOWO})
+        .json()
+    )
     (row,) = [w for w in waiting if w["case_id"] == case_id]
     assert (row["status"], row["days_waiting"]) == ("waiting", 0)
 
@@ -41,17 +39,17 @@ def test_reassignment_keeps_the_history_and_moves_the_caseload(
     suite = running_suite.client()
     first, second = register_assistant(suite, OCHOTA, "Jan"), register_assistant(suite, OCHOTA)
     case_id = working_case(suite, OCHOTA, first)
-    assign(suite, case_id, second)
-    case = case_file(suite, case_id)
+    assign(suite, OCHOTA, case_id, second)
+    case = case_file(suite, OCHOTA, case_id)
     assert [(a["assistant_id"], a["previous_assistant_id"]) for a in case["assignments"]] == [
         (first, None),
         (second, first),
     ]
     capacity = {
         c["assistant_id"]: c
-        for c in suite.call(
-            "casework", "GET", "/assistants/capacity", params={"district": OCHOTA}
-        ).json()
+        for c in suite.head(OCHOTA)
+        .call("casework", "GET", "/assistants/capacity", params={"district": OCHOTA})
+        .json()
     }
     assert capacity[first]["active_families"] == 0
     assert capacity[second]["active_families"] == 1
@@ -62,12 +60,13 @@ def test_an_assistant_of_another_district_is_refused(running_suite: RunningSuite
     suite = running_suite.client()
     other = register_assistant(suite, WOLA)
     case_id = open_case(suite, OCHOTA)
+    head = suite.head(OCHOTA)
 
-    def refused() -> dict | None:
-        response = suite.client("casework").post(
+    def refused() -> dict[str, Any] | None:
+        response = head.client("casework").post(
             f"/cases/{case_id}/assignment", json={"assistant_id": other}
         )
-        return None if response.status_code == 404 else response.json()
+        return None if response.status_code == 404 else dict(response.json())
 
     problem = wait_for("the refusal", refused)
     assert problem["type"] == PROBLEM + "assistant-of-another-district"
@@ -75,8 +74,10 @@ def test_an_assistant_of_another_district_is_refused(running_suite: RunningSuite
 
 def test_plan_visits_and_assessment_of_a_working_case(running_suite: RunningSuite) -> None:
     suite = running_suite.client()
-    case_id = working_case(suite, OCHOTA, register_assistant(suite, OCHOTA))
-    plan = {
+    assistant_id = register_assistant(suite, OCHOTA)
+    case_id = working_case(suite, OCHOTA, assistant_id)
+    assistant = suite.assistant(OCHOTA, assistant_id)
+    plan: dict[str, Any] = {
         "agreed_with_social_worker": "Anna Kaczmarek",
         "foster_care_coordinator": "Piotr Nowicki",
         "foster_care_plan_reference": "PCPR/PPD/44/2026",
@@ -88,7 +89,7 @@ def test_plan_visits_and_assessment_of_a_working_case(running_suite: RunningSuit
             }
         ],
     }
-    suite.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan)
+    assistant.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan)
     plan["actions"].append(
         {
             "description": "Kontakt z pedagogiem",
@@ -96,7 +97,7 @@ def test_plan_visits_and_assessment_of_a_working_case(running_suite: RunningSuit
             "expected_effect": "Frekwencja > 90%",
         }
     )
-    case = suite.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan).json()
+    case = assistant.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan).json()
     assert [len(p["actions"]) for p in case["plan_history"]] == [1, 2]
     assert case["plan"]["foster_care_plan_reference"] == "PCPR/PPD/44/2026"
 
@@ -108,17 +109,17 @@ def test_plan_visits_and_assessment_of_a_working_case(running_suite: RunningSuit
         "topics": ["budget", "leisure"],
         "note": "…",
     }
-    case = suite.call("casework", "POST", f"/cases/{case_id}/visits", json=visit).json()
+    case = assistant.call("casework", "POST", f"/cases/{case_id}/visits", json=visit).json()
     assert case["visits"][0]["topics"] == ["budget", "leisure"]
     for day in (TODAY + timedelta(days=1), TODAY - timedelta(days=400)):
-        response = suite.client("casework").post(
+        response = assistant.client("casework").post(
             f"/cases/{case_id}/visits", json={**visit, "visited_on": day.isoformat()}
         )
         assert response.status_code == 422
         assert response.json()["type"] == PROBLEM + "date-out-of-range"
 
     assert case["next_assessment_due"] is not None
-    case = suite.call(
+    case = assistant.call(
         "casework",
         "POST",
         f"/cases/{case_id}/assessments",
@@ -129,9 +130,10 @@ def test_plan_visits_and_assessment_of_a_working_case(running_suite: RunningSuit
 
 def test_closure_monitoring_and_reopening(running_suite: RunningSuite) -> None:
     suite = running_suite.client()
-    assistant = register_assistant(suite, OCHOTA)
-    case_id = working_case(suite, OCHOTA, assistant)
-    case = suite.call(
+    assistant_id = register_assistant(suite, OCHOTA)
+    case_id = working_case(suite, OCHOTA, assistant_id)
+    head = suite.head(OCHOTA)
+    case = head.call(
         "casework",
         "POST",
         f"/cases/{case_id}/closure",
@@ -141,49 +143,66 @@ def test_closure_monitoring_and_reopening(running_suite: RunningSuite) -> None:
     assert case["monitoring_until"] is not None
     capacity = {
         c["assistant_id"]: c
-        for c in suite.call(
+        for c in head.call(
             "casework", "GET", "/assistants/capacity", params={"district": OCHOTA}
         ).json()
     }
-    assert capacity[assistant]["active_families"] == 0
-    case = suite.call(
-        "casework", "POST", f"/cases/{case_id}/reopening", json={"reason": "Ponowne trudności."}
-    ).json()
-    assert (case["status"], case["assistant_id"]) == ("active", assistant)
+    assert capacity[assistant_id]["active_families"] == 0
+    # The assistant who monitors the family reopens the case and takes the family back.
+    case = (
+        suite.assistant(OCHOTA, assistant_id)
+        .call(
+            "casework", "POST", f"/cases/{case_id}/reopening", json={"reason": "Ponowne trudności."}
+        )
+        .json()
+    )
+    assert (case["status"], case["assistant_id"]) == ("active", assistant_id)
     assert case["work_started_on"] == TODAY.isoformat()
 
 
 def test_a_transfer_goes_to_the_new_centre_which_decides(running_suite: RunningSuite) -> None:
     suite = running_suite.client()
     case_id = working_case(suite, OCHOTA, register_assistant(suite, OCHOTA))
-    case = suite.call(
-        "casework", "POST", f"/cases/{case_id}/transfer", json={"to_district": WOLA}
-    ).json()
+    case = (
+        suite.head(OCHOTA)
+        .call("casework", "POST", f"/cases/{case_id}/transfer", json={"to_district": WOLA})
+        .json()
+    )
     assert (case["status"], case["district"], case["districts"]) == (
         "transfer_pending",
         WOLA,
         [OCHOTA, WOLA],
     )
-    case = suite.call(
-        "casework", "POST", f"/cases/{case_id}/transfer/decision", json={"decision": "accepted"}
-    ).json()
+    case = (
+        suite.head(WOLA)
+        .call(
+            "casework", "POST", f"/cases/{case_id}/transfer/decision", json={"decision": "accepted"}
+        )
+        .json()
+    )
     assert case["status"] == "waiting"
-    assign(suite, case_id, register_assistant(suite, WOLA))
-    case = case_file(suite, case_id)
+    assign(suite, WOLA, case_id, register_assistant(suite, WOLA))
+    case = case_file(suite, WOLA, case_id)
     assert case["status"] == "active"
     assert case["work_started_on"] == TODAY.isoformat()  # the consent travelled with the case
-    assert len(case["visits"]) == 0 and len(case["assignments"]) == 2
+    assert len(case["assignments"]) == 2
+    # The centre the family left reads what happened under it, and nothing after.
+    old = case_file(suite, OCHOTA, case_id)
+    assert len(old["assignments"]) == 1
+    assert old["consent"] is not None
+    assert old["transfers"] == []
 
 
 def test_when_time_passes_deadlines_fall_due_and_monitoring_ends(
     running_suite: RunningSuite,
 ) -> None:
     suite = running_suite.client()
-    assistant = register_assistant(suite, WOLA)
-    assessed_late = working_case(suite, WOLA, assistant)
-    awaiting_opinion = working_case(suite, WOLA, assistant)
+    head = suite.head(WOLA)
+    assistant_id = register_assistant(suite, WOLA)
+    assessed_late = working_case(suite, WOLA, assistant_id)
+    awaiting_opinion = working_case(suite, WOLA, assistant_id)
     deadline = TODAY + timedelta(days=30)
-    case = suite.call(
+    case = head.call(
         "casework",
         "POST",
         f"/cases/{awaiting_opinion}/court-opinions",
@@ -195,16 +214,15 @@ def test_when_time_passes_deadlines_fall_due_and_monitoring_ends(
         },
     ).json()
     request_id = case["court_opinions"][0]["request_id"]
-    monitored = working_case(suite, WOLA, assistant)
-    suite.call(
+    monitored = working_case(suite, WOLA, assistant_id)
+    head.call(
         "casework",
         "POST",
         f"/cases/{monitored}/closure",
         json={"reason": "goals_achieved", "monitoring_months": 3},
     )
     assert (
-        suite.call("casework", "GET", "/assessments/overdue", params={"district": WOLA}).json()
-        == []
+        head.call("casework", "GET", "/assessments/overdue", params={"district": WOLA}).json() == []
     )
 
     processes = running_suite.processes
@@ -212,38 +230,45 @@ def test_when_time_passes_deadlines_fall_due_and_monitoring_ends(
     processes.restart("casework", shifted)
     processes.restart("casework-worker-0", shifted)
 
-    overdue = suite.call(
-        "casework", "GET", "/assessments/overdue", params={"district": WOLA}
-    ).json()
+    overdue = head.call("casework", "GET", "/assessments/overdue", params={"district": WOLA}).json()
     assert {o["case_id"] for o in overdue} >= {assessed_late, awaiting_opinion}
     assert all(o["days_overdue"] > 0 for o in overdue)
-    late = suite.call(
+    late = head.call(
         "casework", "GET", "/court-opinions", params={"district": WOLA, "overdue": True}
     ).json()
     assert [o["request_id"] for o in late] == [request_id]
 
-    def monitoring_over() -> dict | None:
-        case = case_file(suite, monitored)
+    def monitoring_over() -> dict[str, Any] | None:
+        case = case_file(suite, WOLA, monitored)
         return case if case["status"] == "closed" else None
 
     wait_for("the worker to end the monitoring period", monitoring_over)
-    refused = suite.client("casework").post(f"/cases/{monitored}/reopening", json={"reason": "x"})
+    refused = head.client("casework").post(f"/cases/{monitored}/reopening", json={"reason": "x"})
     assert refused.status_code == 409
     assert refused.json()["type"] == PROBLEM + "wrong-case-status"
-    consent_too_early = suite.client("casework").post(
-        f"/cases/{assessed_late}/consent", json={"given_on": TODAY.isoformat(), "signed_by": ["A"]}
-    )
-    assert consent_too_early.status_code == 409  # recorded once
 
 
-def test_a_case_file_in_english_errors(running_suite: RunningSuite) -> None:
+def test_errors_in_english_on_request(running_suite: RunningSuite) -> None:
     suite = running_suite.client()
     case_id = open_case(suite, BEMOWO)
-    response = suite.client("casework").post(
-        f"/cases/{case_id}/visits",
-        json={"visited_on": TODAY.isoformat(), "duration_minutes": 30, "topics": ["budget"]},
-        headers={"Accept-Language": "en"},
+    response = (
+        suite.head(BEMOWO)
+        .client("casework")
+        .post(
+            f"/cases/{case_id}/closure",
+            json={"reason": "no_such_reason"},
+            headers={"Accept-Language": "en"},
+        )
     )
-    assert response.status_code == 409
-    assert response.json()["title"] == "Not allowed in the case's current state"
-    consent(suite, case_id)
+    assert response.status_code == 422
+    assert response.json()["title"] == "Invalid request"
+    refused = (
+        suite.head(BEMOWO)
+        .client("casework")
+        .post(
+            f"/cases/{case_id}/reopening", json={"reason": "x"}, headers={"Accept-Language": "en"}
+        )
+    )
+    assert refused.status_code == 409
+    assert refused.json()["title"] == "Not allowed in the case's current state"
+    assert "reopening is only possible" in refused.json()["detail"]

@@ -36,9 +36,10 @@ def test_the_suite_runs_as_separate_processes_on_postgresql(running_suite: Runni
 
 
 def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSuite) -> None:
-    suite = running_suite.client()
+    city = running_suite.client()
+    head, worker = city.head(OCHOTA), city.social_worker(OCHOTA)
     correlation_id = f"e2e-{uuid.uuid4()}"
-    assistant = suite.call(
+    assistant = head.call(
         "directory",
         "POST",
         "/assistants",
@@ -49,7 +50,7 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
             "employment_form": "employment_contract",
         },
     ).json()
-    referral = suite.call(
+    referral = worker.call(
         "referrals",
         "POST",
         "/referrals",
@@ -75,13 +76,13 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
         },
     ).json()
     assert referral["status"] == "awaiting_interview"
-    suite.call(
+    worker.call(
         "referrals",
         "POST",
         f"/referrals/{referral['referral_id']}/interview",
         json={"conducted_on": date.today().isoformat(), "social_worker": "Anna Kaczmarek"},
     )
-    decided = suite.call(
+    decided = head.call(
         "referrals",
         "POST",
         f"/referrals/{referral['referral_id']}/decision",
@@ -91,7 +92,7 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
     assert decided["status"] == "granted"
 
     def case_opened() -> str | None:
-        rows = suite.call(
+        rows = head.call(
             "casework", "GET", "/cases", params={"referral_id": referral["referral_id"]}
         ).json()
         return rows[0]["case_id"] if rows else None
@@ -99,7 +100,7 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
     case_id = wait_for("the case to open from AssistanceGranted", case_opened)
 
     def waiting_in_report() -> bool:
-        report = suite.call(
+        report = head.call(
             "reporting", "GET", "/reports/caseload", params={"district": OCHOTA}
         ).json()
         return [w["case_id"] for w in report["waiting_list"]] == [case_id]
@@ -107,7 +108,7 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
     wait_for("the family on the waiting list", waiting_in_report)
 
     def assigned() -> dict | None:
-        response = suite.client("casework").post(
+        response = head.client("casework").post(
             f"/cases/{case_id}/assignment", json={"assistant_id": assistant["assistant_id"]}
         )
         if response.status_code == 404:
@@ -118,7 +119,8 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
     case = wait_for("the assignment", assigned)
     assert case["status"] == "active"
     assert case["assistant_id"] == assistant["assistant_id"]
-    case = suite.call(
+    assistant_user = city.assistant(OCHOTA, assistant["assistant_id"])
+    case = assistant_user.call(
         "casework",
         "POST",
         f"/cases/{case_id}/consent",
@@ -126,7 +128,7 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
     ).json()
     assert case["work_started_on"] == date.today().isoformat()
 
-    suite.call(
+    assistant_user.call(
         "casework",
         "POST",
         f"/cases/{case_id}/visits",
@@ -149,15 +151,15 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
             }
         ],
     }
-    suite.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan)
+    assistant_user.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan)
     plan["actions"][0]["expected_effect"] = "Frekwencja powyżej 95%"
-    case = suite.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan).json()
+    case = assistant_user.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan).json()
     assert [p["plan_version"] for p in case["plan_history"]] == [1, 2]
     assert case["plan_history"][0]["actions"][0]["expected_effect"] == "Frekwencja powyżej 90%"
     assert len(case["visits"]) == 1
 
     def report_shows_the_family() -> dict | None:
-        report = suite.call(
+        report = head.call(
             "reporting", "GET", "/reports/caseload", params={"district": OCHOTA}
         ).json()
         (row,) = report["assistants"]
@@ -203,7 +205,9 @@ def test_rebuilding_the_projections_from_the_feeds_gives_the_live_reports(
     assert "Odbudowa projekcji [" in result.stderr  # the progress bar
     assert "100.0%" in result.stderr
     rebuilt = {
-        d: suite.call("reporting", "GET", "/reports/caseload", params={"district": d}).json()
+        d: suite.head(d)
+        .call("reporting", "GET", "/reports/caseload", params={"district": d})
+        .json()
         for d in districts
     }
     assert rebuilt == live

@@ -18,6 +18,7 @@ from services.casework.application.policies import CaseworkPolicies
 from services.casework.bootstrap import build_runtime
 from services.casework.domain.caseload import CASELOAD
 from services.casework.settings import CaseworkSettings
+from shared.auth import Role
 from shared.events import (
     AssistanceGranted,
     AssistantRegistered,
@@ -109,7 +110,7 @@ async def test_twenty_parallel_assignments_at_fourteen_families_one_succeeds(
     held, contested = opened[:14], opened[14:]
 
     app = build_api(runtime, run_relay=False)
-    headers = {"Authorization": f"Bearer {token()}"}
+    headers = {"Authorization": f"Bearer {token(Role.HEAD, (OCHOTA,))}"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://casework", headers=headers
     ) as client:

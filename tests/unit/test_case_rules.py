@@ -61,19 +61,25 @@ from tests.unit.given import given
 FAMILY = uuid.uuid4()
 A1, A2 = uuid.uuid4(), uuid.uuid4()
 OCHOTA, WOLA = "1465068", "1465188"
-MEMBERS = (FamilyMember(role="parent", first_name="Anna", last_name="Nowak",
-                        pesel="88061412365"),)
+MEMBERS = (FamilyMember(role="parent", first_name="Anna", last_name="Nowak", pesel="88061412365"),)
 
 
 def opened(source: ReferralSource = ReferralSource.SCHOOL, on: date = date(2026, 1, 10)):
-    return CaseOpened(referral_id=uuid.uuid4(), family_id=FAMILY, district=OCHOTA,
-                      source=source, obligatory=source.is_obligatory, opened_on=on,
-                      members=MEMBERS)
+    return CaseOpened(
+        referral_id=uuid.uuid4(),
+        family_id=FAMILY,
+        district=OCHOTA,
+        source=source,
+        obligatory=source.is_obligatory,
+        opened_on=on,
+        members=MEMBERS,
+    )
 
 
 def assigned(assistant=A1, on=date(2026, 1, 12), previous=None):
-    return AssistantAssigned(family_id=FAMILY, assistant_id=assistant,
-                             previous_assistant_id=previous, assigned_on=on)
+    return AssistantAssigned(
+        family_id=FAMILY, assistant_id=assistant, previous_assistant_id=previous, assigned_on=on
+    )
 
 
 CONSENT = FamilyConsentRecorded(given_on=date(2026, 1, 15), signed_by=("Anna Nowak",))
@@ -85,18 +91,31 @@ def working() -> list:
 
 
 def visit(on: date) -> LogVisit:
-    return LogVisit(visit_id=uuid.uuid4(), visited_on=on, duration_minutes=60,
-                    place=VisitPlace.HOME, present=("Anna",), topics=(VisitTopic.BUDGET,),
-                    note="")
+    return LogVisit(
+        visit_id=uuid.uuid4(),
+        visited_on=on,
+        duration_minutes=60,
+        place=VisitPlace.HOME,
+        present=("Anna",),
+        topics=(VisitTopic.BUDGET,),
+        note="",
+    )
 
 
 # Opening and assignment -------------------------------------------------------------------
 
+
 def test_a_granted_referral_opens_a_case_on_the_waiting_list() -> None:
     event = opened()
-    command = OpenCase(referral_id=event.referral_id, family_id=FAMILY, district=OCHOTA,
-                       source=ReferralSource.SCHOOL, obligatory=False,
-                       opened_on=event.opened_on, members=MEMBERS)
+    command = OpenCase(
+        referral_id=event.referral_id,
+        family_id=FAMILY,
+        district=OCHOTA,
+        source=ReferralSource.SCHOOL,
+        obligatory=False,
+        opened_on=event.opened_on,
+        members=MEMBERS,
+    )
     assert rules.open_case(given(CASE), command) == [event]
     assert given(CASE, event).status is CaseStatus.WAITING
     with pytest.raises(CaseAlreadyOpened):
@@ -104,8 +123,9 @@ def test_a_granted_referral_opens_a_case_on_the_waiting_list() -> None:
 
 
 def test_assignment_without_consent_makes_the_case_active_but_work_waits() -> None:
-    events = rules.assign(given(CASE, opened()),
-                          AssignAssistant(assistant_id=A1, assigned_on=date(2026, 1, 12)))
+    events = rules.assign(
+        given(CASE, opened()), AssignAssistant(assistant_id=A1, assigned_on=date(2026, 1, 12))
+    )
     assert events == [assigned()]
     state = given(CASE, opened(), *events)
     assert state.status is CaseStatus.ACTIVE
@@ -114,25 +134,30 @@ def test_assignment_without_consent_makes_the_case_active_but_work_waits() -> No
 
 def test_on_an_obligatory_route_work_starts_with_the_assignment() -> None:
     court = opened(ReferralSource.COURT_ORDER)
-    events = rules.assign(given(CASE, court),
-                          AssignAssistant(assistant_id=A1, assigned_on=date(2026, 1, 12)))
-    assert events[1] == WorkStarted(started_on=date(2026, 1, 12),
-                                    next_assessment_due=date(2026, 7, 12))
+    events = rules.assign(
+        given(CASE, court), AssignAssistant(assistant_id=A1, assigned_on=date(2026, 1, 12))
+    )
+    assert events[1] == WorkStarted(
+        started_on=date(2026, 1, 12), next_assessment_due=date(2026, 7, 12)
+    )
 
 
 def test_reassignment_keeps_the_previous_assistant_in_the_history() -> None:
-    (event, *_) = rules.assign(given(CASE, *working()),
-                               AssignAssistant(assistant_id=A2, assigned_on=date(2026, 2, 1)))
+    (event, *_) = rules.assign(
+        given(CASE, *working()), AssignAssistant(assistant_id=A2, assigned_on=date(2026, 2, 1))
+    )
     assert event == assigned(A2, date(2026, 2, 1), previous=A1)
 
 
 def test_assigning_the_same_assistant_again_is_refused() -> None:
     with pytest.raises(AlreadyAssigned):
-        rules.assign(given(CASE, *working()),
-                     AssignAssistant(assistant_id=A1, assigned_on=date(2026, 2, 1)))
+        rules.assign(
+            given(CASE, *working()), AssignAssistant(assistant_id=A1, assigned_on=date(2026, 2, 1))
+        )
 
 
 # Consent ----------------------------------------------------------------------------------
+
 
 def test_consent_after_assignment_starts_work_and_sets_the_first_assessment() -> None:
     events = rules.record_consent(
@@ -140,8 +165,10 @@ def test_consent_after_assignment_starts_work_and_sets_the_first_assessment() ->
         RecordConsent(given_on=date(2026, 1, 15), signed_by=("Anna Nowak",)),
         today=date(2026, 1, 16),
     )
-    assert events == [CONSENT, WorkStarted(started_on=date(2026, 1, 16),
-                                           next_assessment_due=date(2026, 7, 16))]
+    assert events == [
+        CONSENT,
+        WorkStarted(started_on=date(2026, 1, 16), next_assessment_due=date(2026, 7, 16)),
+    ]
 
 
 def test_consent_before_assignment_starts_nothing_yet() -> None:
@@ -155,29 +182,36 @@ def test_consent_before_assignment_starts_nothing_yet() -> None:
 
 def test_consent_is_recorded_once_and_not_before_the_case_or_in_the_future() -> None:
     with pytest.raises(ConsentAlreadyRecorded):
-        rules.record_consent(given(CASE, *working()),
-                             RecordConsent(given_on=date(2026, 1, 20), signed_by=("A",)),
-                             today=date(2026, 1, 20))
+        rules.record_consent(
+            given(CASE, *working()),
+            RecordConsent(given_on=date(2026, 1, 20), signed_by=("A",)),
+            today=date(2026, 1, 20),
+        )
     for day in (date(2026, 1, 9), date(2026, 1, 21)):
         with pytest.raises(DateOutOfRange):
-            rules.record_consent(given(CASE, opened()),
-                                 RecordConsent(given_on=day, signed_by=("A",)),
-                                 today=date(2026, 1, 20))
+            rules.record_consent(
+                given(CASE, opened()),
+                RecordConsent(given_on=day, signed_by=("A",)),
+                today=date(2026, 1, 20),
+            )
 
 
 # Visits and plan --------------------------------------------------------------------------
+
 
 def test_no_visit_before_work_started() -> None:
     with pytest.raises(WrongCaseStatus):
         rules.log_visit(given(CASE, opened()), visit(date(2026, 1, 20)), today=date(2026, 1, 20))
     with pytest.raises(WorkNotStarted):
-        rules.log_visit(given(CASE, opened(), assigned()), visit(date(2026, 1, 20)),
-                        today=date(2026, 1, 20))
+        rules.log_visit(
+            given(CASE, opened(), assigned()), visit(date(2026, 1, 20)), today=date(2026, 1, 20)
+        )
 
 
 def test_a_visit_is_logged_for_the_assigned_assistant() -> None:
-    (event,) = rules.log_visit(given(CASE, *working()), visit(date(2026, 1, 20)),
-                               today=date(2026, 1, 21))
+    (event,) = rules.log_visit(
+        given(CASE, *working()), visit(date(2026, 1, 20)), today=date(2026, 1, 21)
+    )
     assert isinstance(event, VisitLogged)
     assert event.assistant_id == A1
 
@@ -189,11 +223,18 @@ def test_a_visit_before_the_case_began_or_in_the_future_is_refused(visited_on: d
 
 
 def test_each_plan_revision_gets_the_next_version_and_may_link_foster_care() -> None:
-    action = PlanAction(description="Trening budżetowy", deadline=date(2026, 3, 1),
-                        expected_effect="Opłacone rachunki")
-    command = UpdatePlan(actions=(action,), agreed_with_social_worker="Anna Kaczmarek",
-                         updated_on=date(2026, 1, 20), foster_care_coordinator="Jan Koordynator",
-                         foster_care_plan_reference="PPZ/12/2026")
+    action = PlanAction(
+        description="Trening budżetowy",
+        deadline=date(2026, 3, 1),
+        expected_effect="Opłacone rachunki",
+    )
+    command = UpdatePlan(
+        actions=(action,),
+        agreed_with_social_worker="Anna Kaczmarek",
+        updated_on=date(2026, 1, 20),
+        foster_care_coordinator="Jan Koordynator",
+        foster_care_plan_reference="PPZ/12/2026",
+    )
     (v1,) = rules.update_plan(given(CASE, *working()), command)
     assert isinstance(v1, PlanUpdated)
     assert (v1.plan_version, v1.foster_care_plan_reference) == (1, "PPZ/12/2026")
@@ -203,22 +244,31 @@ def test_each_plan_revision_gets_the_next_version_and_may_link_foster_care() -> 
 
 # Assessments ------------------------------------------------------------------------------
 
+
 def test_an_assessment_sets_the_next_due_date_six_months_on() -> None:
-    (event,) = rules.assess(given(CASE, *working()),
-                            rules.AssessFamily(assessed_on=date(2026, 6, 30), summary="Postępy"),
-                            today=date(2026, 7, 1))
-    assert event == FamilySituationAssessed(assessed_on=date(2026, 6, 30), summary="Postępy",
-                                            submitted_to_head_on=date(2026, 7, 1),
-                                            next_assessment_due=date(2026, 12, 30))
+    (event,) = rules.assess(
+        given(CASE, *working()),
+        rules.AssessFamily(assessed_on=date(2026, 6, 30), summary="Postępy"),
+        today=date(2026, 7, 1),
+    )
+    assert event == FamilySituationAssessed(
+        assessed_on=date(2026, 6, 30),
+        summary="Postępy",
+        submitted_to_head_on=date(2026, 7, 1),
+        next_assessment_due=date(2026, 12, 30),
+    )
 
 
 def test_an_assessment_is_overdue_six_months_after_the_start_of_work() -> None:
     state = given(CASE, *working())
     assert not state.assessment_overdue(date(2026, 7, 15))
     assert state.assessment_overdue(date(2026, 7, 16))
-    assessed = FamilySituationAssessed(assessed_on=date(2026, 7, 10), summary="x",
-                                       submitted_to_head_on=date(2026, 7, 10),
-                                       next_assessment_due=date(2027, 1, 10))
+    assessed = FamilySituationAssessed(
+        assessed_on=date(2026, 7, 10),
+        summary="x",
+        submitted_to_head_on=date(2026, 7, 10),
+        next_assessment_due=date(2027, 1, 10),
+    )
     assert not given(CASE, *working(), assessed).assessment_overdue(date(2026, 12, 1))
 
 
@@ -228,17 +278,24 @@ def test_the_due_date_keeps_to_the_end_of_a_shorter_month() -> None:
 
 def test_an_assessment_cannot_predate_the_start_of_work() -> None:
     with pytest.raises(DateOutOfRange):
-        rules.assess(given(CASE, *working()),
-                     rules.AssessFamily(assessed_on=date(2026, 1, 14), summary="x"),
-                     today=date(2026, 2, 1))
+        rules.assess(
+            given(CASE, *working()),
+            rules.AssessFamily(assessed_on=date(2026, 1, 14), summary="x"),
+            today=date(2026, 2, 1),
+        )
 
 
 # Court opinions ---------------------------------------------------------------------------
 
+
 def request(deadline: date = date(2026, 3, 1)) -> RequestCourtOpinion:
-    return RequestCourtOpinion(request_id=uuid.uuid4(), court_name="SR Warszawa-Ochota",
-                               case_signature="III Nsm 1/26", requested_on=date(2026, 2, 1),
-                               deadline=deadline)
+    return RequestCourtOpinion(
+        request_id=uuid.uuid4(),
+        court_name="SR Warszawa-Ochota",
+        case_signature="III Nsm 1/26",
+        requested_on=date(2026, 2, 1),
+        deadline=deadline,
+    )
 
 
 def test_a_court_request_is_recorded_once_with_its_deadline() -> None:
@@ -253,30 +310,36 @@ def test_a_court_request_is_recorded_once_with_its_deadline() -> None:
 def test_an_opinion_is_submitted_once_for_a_known_request() -> None:
     command = request()
     (requested,) = rules.request_court_opinion(given(CASE, *working()), command)
-    submit = SubmitCourtOpinion(request_id=command.request_id, submitted_on=date(2026, 2, 20),
-                                summary="Opinia")
-    (submitted,) = rules.submit_court_opinion(given(CASE, *working(), requested), submit,
-                                              today=date(2026, 2, 20))
+    submit = SubmitCourtOpinion(
+        request_id=command.request_id, submitted_on=date(2026, 2, 20), summary="Opinia"
+    )
+    (submitted,) = rules.submit_court_opinion(
+        given(CASE, *working(), requested), submit, today=date(2026, 2, 20)
+    )
     assert isinstance(submitted, CourtOpinionSubmitted)
     with pytest.raises(OpinionAlreadySubmitted):
-        rules.submit_court_opinion(given(CASE, *working(), requested, submitted), submit,
-                                   today=date(2026, 2, 21))
+        rules.submit_court_opinion(
+            given(CASE, *working(), requested, submitted), submit, today=date(2026, 2, 21)
+        )
     with pytest.raises(UnknownCourtRequest):
         rules.submit_court_opinion(
             given(CASE, *working()),
-            SubmitCourtOpinion(request_id=uuid.uuid4(), submitted_on=date(2026, 2, 20),
-                               summary="x"),
+            SubmitCourtOpinion(
+                request_id=uuid.uuid4(), submitted_on=date(2026, 2, 20), summary="x"
+            ),
             today=date(2026, 2, 21),
         )
 
 
 # Closure, monitoring, reopening -----------------------------------------------------------
 
+
 def test_closure_starts_monitoring_for_the_period_the_centre_sets() -> None:
-    (event,) = rules.close(given(CASE, *working()),
-                           CloseCase(reason=ClosureReason.GOALS_ACHIEVED,
-                                     closed_on=date(2026, 9, 30)),
-                           today=date(2026, 10, 1))
+    (event,) = rules.close(
+        given(CASE, *working()),
+        CloseCase(reason=ClosureReason.GOALS_ACHIEVED, closed_on=date(2026, 9, 30)),
+        today=date(2026, 10, 1),
+    )
     assert isinstance(event, CaseClosed)
     assert event.monitoring_until == date(2027, 3, 30)
     state = given(CASE, *working(), event)
@@ -286,16 +349,22 @@ def test_closure_starts_monitoring_for_the_period_the_centre_sets() -> None:
 
 
 def test_closure_without_monitoring_closes_for_good() -> None:
-    (event,) = rules.close(given(CASE, *working()),
-                           CloseCase(reason=ClosureReason.MOVED_AWAY, closed_on=date(2026, 9, 30),
-                                     monitoring_months=0),
-                           today=date(2026, 10, 1))
+    (event,) = rules.close(
+        given(CASE, *working()),
+        CloseCase(
+            reason=ClosureReason.MOVED_AWAY, closed_on=date(2026, 9, 30), monitoring_months=0
+        ),
+        today=date(2026, 10, 1),
+    )
     assert given(CASE, *working(), event).status is CaseStatus.CLOSED
 
 
 def closed() -> CaseClosed:
-    return CaseClosed(reason=ClosureReason.GOALS_ACHIEVED, closed_on=date(2026, 9, 30),
-                      monitoring_until=date(2027, 3, 30))
+    return CaseClosed(
+        reason=ClosureReason.GOALS_ACHIEVED,
+        closed_on=date(2026, 9, 30),
+        monitoring_until=date(2027, 3, 30),
+    )
 
 
 def test_a_case_in_monitoring_can_be_reopened_until_the_period_ends() -> None:
@@ -323,20 +392,27 @@ def test_monitoring_ends_on_its_own_once_the_period_passed() -> None:
 
 def test_a_closed_case_takes_no_more_work() -> None:
     with pytest.raises(WrongCaseStatus):
-        rules.log_visit(given(CASE, *working(), closed()), visit(date(2026, 10, 2)),
-                        today=date(2026, 10, 2))
+        rules.log_visit(
+            given(CASE, *working(), closed()), visit(date(2026, 10, 2)), today=date(2026, 10, 2)
+        )
 
 
 # Transfer ---------------------------------------------------------------------------------
 
+
 def test_a_transfer_moves_the_case_and_waits_for_the_new_centres_decision() -> None:
-    (event,) = rules.transfer(given(CASE, *working()),
-                              TransferCase(to_district=WOLA, transferred_on=date(2026, 5, 1)))
-    assert event == CaseTransferred(from_district=OCHOTA, to_district=WOLA,
-                                    transferred_on=date(2026, 5, 1))
+    (event,) = rules.transfer(
+        given(CASE, *working()), TransferCase(to_district=WOLA, transferred_on=date(2026, 5, 1))
+    )
+    assert event == CaseTransferred(
+        from_district=OCHOTA, to_district=WOLA, transferred_on=date(2026, 5, 1)
+    )
     state = given(CASE, *working(), event)
     assert (state.status, state.district, state.assistant_id) == (
-        CaseStatus.TRANSFER_PENDING, WOLA, None)
+        CaseStatus.TRANSFER_PENDING,
+        WOLA,
+        None,
+    )
     assert state.districts == (OCHOTA, WOLA)
     with pytest.raises(WrongCaseStatus):
         rules.assign(state, AssignAssistant(assistant_id=A2, assigned_on=date(2026, 5, 2)))
@@ -349,15 +425,17 @@ def test_a_transfer_moves_the_case_and_waits_for_the_new_centres_decision() -> N
 
 
 def test_a_declined_transfer_closes_the_case() -> None:
-    moved = CaseTransferred(from_district=OCHOTA, to_district=WOLA,
-                            transferred_on=date(2026, 5, 1))
-    (declined,) = rules.decline_transfer(given(CASE, *working(), moved), reason="Brak podstaw",
-                                         today=date(2026, 5, 2))
+    moved = CaseTransferred(from_district=OCHOTA, to_district=WOLA, transferred_on=date(2026, 5, 1))
+    (declined,) = rules.decline_transfer(
+        given(CASE, *working(), moved), reason="Brak podstaw", today=date(2026, 5, 2)
+    )
     assert isinstance(declined, TransferDeclined)
     assert given(CASE, *working(), moved, declined).status is CaseStatus.CLOSED
 
 
 def test_no_transfer_to_the_same_district() -> None:
     with pytest.raises(TransferToSameDistrict):
-        rules.transfer(given(CASE, *working()),
-                       TransferCase(to_district=OCHOTA, transferred_on=date(2026, 5, 1)))
+        rules.transfer(
+            given(CASE, *working()),
+            TransferCase(to_district=OCHOTA, transferred_on=date(2026, 5, 1)),
+        )

@@ -36,19 +36,25 @@ from shared.events import (
 from tests.unit.given import given
 
 FAMILY = uuid.uuid4()
-MEMBERS = (FamilyMember(role="parent", first_name="Anna", last_name="Nowak",
-                        pesel="88061412365"),)
+MEMBERS = (FamilyMember(role="parent", first_name="Anna", last_name="Nowak", pesel="88061412365"),)
 TODAY = date(2026, 11, 23)
 
 
 def referred(source: ReferralSource) -> FamilyReferred:
-    return FamilyReferred(family_id=FAMILY, district="1465068", source=source,
-                          referred_on=TODAY, members=MEMBERS)
+    return FamilyReferred(
+        family_id=FAMILY, district="1465068", source=source, referred_on=TODAY, members=MEMBERS
+    )
 
 
 def command(source: ReferralSource, on: date = TODAY) -> ReferFamily:
-    return ReferFamily(family_id=FAMILY, district="1465068", source=source,
-                       sender_reference="REF/1", referred_on=on, members=MEMBERS)
+    return ReferFamily(
+        family_id=FAMILY,
+        district="1465068",
+        source=source,
+        sender_reference="REF/1",
+        referred_on=on,
+        members=MEMBERS,
+    )
 
 
 @pytest.mark.parametrize("source", list(ReferralSource))
@@ -56,9 +62,11 @@ def test_every_route_files_a_referral(source: ReferralSource) -> None:
     (event,) = refer(given(REFERRAL), command(source), today=TODAY)
     assert isinstance(event, FamilyReferred)
     assert event.source is source
-    expected = (ReferralStatus.AWAITING_INTERVIEW if source in
-                (ReferralSource.SCHOOL, ReferralSource.INSTITUTION)
-                else ReferralStatus.AWAITING_DECISION)
+    expected = (
+        ReferralStatus.AWAITING_INTERVIEW
+        if source in (ReferralSource.SCHOOL, ReferralSource.INSTITUTION)
+        else ReferralStatus.AWAITING_DECISION
+    )
     assert given(REFERRAL, event).status is expected
 
 
@@ -72,8 +80,7 @@ def test_a_schools_notification_needs_an_interview_before_the_decision(
     source: ReferralSource,
 ) -> None:
     with pytest.raises(InterviewRequired):
-        decide(given(REFERRAL, referred(source)), DecideOnReferral(granted=True,
-                                                                   decided_on=TODAY))
+        decide(given(REFERRAL, referred(source)), DecideOnReferral(granted=True, decided_on=TODAY))
     (interview,) = record_interview(
         given(REFERRAL, referred(source)),
         RecordInterview(conducted_on=TODAY, social_worker="Anna Kaczmarek", summary="…"),
@@ -88,50 +95,78 @@ def test_a_schools_notification_needs_an_interview_before_the_decision(
 
 def test_an_interview_is_not_recorded_where_none_is_awaited() -> None:
     with pytest.raises(InterviewNotNeeded):
-        record_interview(given(REFERRAL, referred(ReferralSource.FAMILY)),
-                         RecordInterview(conducted_on=TODAY, social_worker="A"), today=TODAY)
+        record_interview(
+            given(REFERRAL, referred(ReferralSource.FAMILY)),
+            RecordInterview(conducted_on=TODAY, social_worker="A"),
+            today=TODAY,
+        )
 
 
 def test_granting_carries_the_family_to_casework() -> None:
-    (granted,) = decide(given(REFERRAL, referred(ReferralSource.SOCIAL_WORKER)),
-                        DecideOnReferral(granted=True, decided_on=TODAY))
-    assert granted == AssistanceGranted(family_id=FAMILY, source=ReferralSource.SOCIAL_WORKER,
-                                        obligatory=False, decided_on=TODAY, members=MEMBERS)
+    (granted,) = decide(
+        given(REFERRAL, referred(ReferralSource.SOCIAL_WORKER)),
+        DecideOnReferral(granted=True, decided_on=TODAY),
+    )
+    assert granted == AssistanceGranted(
+        family_id=FAMILY,
+        source=ReferralSource.SOCIAL_WORKER,
+        obligatory=False,
+        decided_on=TODAY,
+        members=MEMBERS,
+    )
 
 
 def test_declining_needs_a_reason() -> None:
     with pytest.raises(DeclineNeedsReason):
-        decide(given(REFERRAL, referred(ReferralSource.FAMILY)),
-               DecideOnReferral(granted=False, decided_on=TODAY, reason="  "))
-    (declined,) = decide(given(REFERRAL, referred(ReferralSource.FAMILY)),
-                         DecideOnReferral(granted=False, decided_on=TODAY, reason="Brak zgody"))
+        decide(
+            given(REFERRAL, referred(ReferralSource.FAMILY)),
+            DecideOnReferral(granted=False, decided_on=TODAY, reason="  "),
+        )
+    (declined,) = decide(
+        given(REFERRAL, referred(ReferralSource.FAMILY)),
+        DecideOnReferral(granted=False, decided_on=TODAY, reason="Brak zgody"),
+    )
     assert isinstance(declined, ReferralDeclined)
 
 
 @pytest.mark.parametrize("source", [ReferralSource.COURT_ORDER, ReferralSource.MINOR_PARENT])
 def test_an_obligatory_referral_cannot_be_declined(source: ReferralSource) -> None:
     with pytest.raises(ObligatoryReferralCannotBeDeclined):
-        decide(given(REFERRAL, referred(source)),
-               DecideOnReferral(granted=False, decided_on=TODAY, reason="nie"))
-    (granted,) = decide(given(REFERRAL, referred(source)),
-                        DecideOnReferral(granted=True, decided_on=TODAY))
+        decide(
+            given(REFERRAL, referred(source)),
+            DecideOnReferral(granted=False, decided_on=TODAY, reason="nie"),
+        )
+    (granted,) = decide(
+        given(REFERRAL, referred(source)), DecideOnReferral(granted=True, decided_on=TODAY)
+    )
     assert isinstance(granted, AssistanceGranted)
     assert granted.obligatory
 
 
 def test_a_referral_is_decided_once() -> None:
-    granted = AssistanceGranted(family_id=FAMILY, source=ReferralSource.FAMILY, obligatory=False,
-                                decided_on=TODAY, members=MEMBERS)
+    granted = AssistanceGranted(
+        family_id=FAMILY,
+        source=ReferralSource.FAMILY,
+        obligatory=False,
+        decided_on=TODAY,
+        members=MEMBERS,
+    )
     with pytest.raises(ReferralAlreadyDecided):
-        decide(given(REFERRAL, referred(ReferralSource.FAMILY), granted),
-               DecideOnReferral(granted=True, decided_on=TODAY))
+        decide(
+            given(REFERRAL, referred(ReferralSource.FAMILY), granted),
+            DecideOnReferral(granted=True, decided_on=TODAY),
+        )
 
 
 def test_a_referral_of_a_family_with_an_open_referral_is_linked_not_opened_again() -> None:
     first = uuid.uuid4()
     other_family = uuid.uuid4()
-    events = refer(given(REFERRAL), command(ReferralSource.SCHOOL), today=TODAY,
-                   existing=ExistingMatch(referral_id=first, family_id=other_family))
+    events = refer(
+        given(REFERRAL),
+        command(ReferralSource.SCHOOL),
+        today=TODAY,
+        existing=ExistingMatch(referral_id=first, family_id=other_family),
+    )
     assert [type(e) for e in events] == [FamilyReferred, ReferralLinked]
     assert events[0].family_id == other_family  # one family, one identity
     state = given(REFERRAL, *events)
@@ -142,8 +177,12 @@ def test_a_referral_of_a_family_with_an_open_referral_is_linked_not_opened_again
 
 def test_a_referral_of_a_family_with_an_active_case_is_linked_to_the_case() -> None:
     case_id = uuid.uuid4()
-    events = refer(given(REFERRAL), command(ReferralSource.FAMILY), today=TODAY,
-                   existing=ExistingMatch(case_id=case_id, family_id=FAMILY))
+    events = refer(
+        given(REFERRAL),
+        command(ReferralSource.FAMILY),
+        today=TODAY,
+        existing=ExistingMatch(case_id=case_id, family_id=FAMILY),
+    )
     linked = events[1]
     assert isinstance(linked, ReferralLinked)
     assert (linked.to_case_id, linked.to_referral_id) == (case_id, None)
@@ -154,5 +193,11 @@ def test_the_open_referral_records_each_linked_referral_once() -> None:
     state = given(REFERRAL, referred(ReferralSource.SOCIAL_WORKER))
     (event,) = record_duplicate(state, referral_id=new_id, command=command(ReferralSource.SCHOOL))
     assert isinstance(event, DuplicateReferralReceived)
-    assert record_duplicate(given(REFERRAL, referred(ReferralSource.SOCIAL_WORKER), event),
-                            referral_id=new_id, command=command(ReferralSource.SCHOOL)) == []
+    assert (
+        record_duplicate(
+            given(REFERRAL, referred(ReferralSource.SOCIAL_WORKER), event),
+            referral_id=new_id,
+            command=command(ReferralSource.SCHOOL),
+        )
+        == []
+    )

@@ -130,6 +130,7 @@ async def list_cases(
     runtime: ServiceRuntime,
     *,
     district: str | None = None,
+    districts: frozenset[str] | None = None,
     referral_id: UUID | None = None,
     assistant_id: UUID | None = None,
     status: str | None = None,
@@ -137,6 +138,8 @@ async def list_cases(
     query = select(cases)
     if district:
         query = query.where(cases.c.district == district)
+    if districts is not None:
+        query = query.where(cases.c.district.in_(districts))
     if referral_id:
         query = query.where(cases.c.referral_id == referral_id)
     if assistant_id:
@@ -175,12 +178,18 @@ async def overdue_assessments(runtime: ServiceRuntime, *, district: str) -> list
 
 
 async def court_opinion_list(
-    runtime: ServiceRuntime, *, district: str, overdue_only: bool
+    runtime: ServiceRuntime, *, district: str, overdue_only: bool, assistant_id: UUID | None = None
 ) -> list[dict[str, Any]]:
     today = runtime.clock.today()
     query = select(court_opinions).where(
         court_opinions.c.district == district, court_opinions.c.submitted_on.is_(None)
     )
+    if assistant_id is not None:
+        query = query.where(
+            court_opinions.c.case_id.in_(
+                select(cases.c.case_id).where(cases.c.assistant_id == assistant_id)
+            )
+        )
     if overdue_only:
         query = query.where(court_opinions.c.deadline < today)
     async with runtime.engine.connect() as conn:

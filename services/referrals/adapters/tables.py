@@ -62,6 +62,8 @@ notifications = Table(
     Column("sender_key", String(400), primary_key=True),
     Column("notification_id", Uuid, nullable=False, unique=True),
     Column("sender", String(300), nullable=False),
+    Column("sender_subject", String(200), nullable=False),  # who sent it (token subject)
+    Column("district", String(7), nullable=False),
     Column("kind", String(40), nullable=False),
     Column("body_digest", String(64), nullable=False),
     Column("status_code", Integer, nullable=False),
