@@ -27,6 +27,7 @@ async def execute(
     decide: Callable[[S], list[DomainEvent]],
     district: Callable[[S], str],
     metadata: EventMetadata,
+    family_id: Callable[[S], UUID | None] | None = None,
     after_append: AfterAppend[S] | None = None,
     attempts: int = 5,
 ) -> tuple[S, list[Envelope]]:
@@ -34,7 +35,8 @@ async def execute(
 
     A ConcurrencyConflict (someone appended in between) re-reads and decides again, so the
     rule is always checked against the latest state; after `attempts` tries the caller gets
-    ConcurrentChange. `after_append` runs in the same transaction (inline read models).
+    ConcurrentChange. `family_id` names the family whose personal data the events may hold
+    (encrypted with its key). `after_append` runs in the same transaction (inline read models).
     Returns the new state and the stored envelopes.
     """
     for _ in range(attempts):
@@ -46,7 +48,12 @@ async def execute(
                     state = kind.evolve(state, event)
                 envelopes = await runtime.store.append(
                     conn,
-                    Aggregate(kind.name, aggregate_id, district(state)),
+                    Aggregate(
+                        kind.name,
+                        aggregate_id,
+                        district(state),
+                        family_id(state) if family_id else None,
+                    ),
                     version,
                     new_events,
                     metadata,

@@ -10,9 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from shared.eventstore.tables import kernel_metadata
 
 
 def _dumps(value: Any) -> str:
@@ -60,10 +62,35 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
 
 async def create_schema(engine: AsyncEngine, *metadatas: MetaData) -> None:
-    """Create the tables that do not exist yet (the schema is additive so far)."""
+    """Create missing tables. The kernel's tables (the event store, outbox, inbox, keys,
+    audit) also get the nullable columns an earlier release lacked: they cannot be rebuilt.
+    A service's own read models are its business (they can be rebuilt from its events)."""
     async with engine.begin() as conn:
         if not is_sqlite(engine):
             # Several processes of one service may start at once; one creates, the rest wait.
             await conn.execute(text("SELECT pg_advisory_xact_lock(7305510012)"))
         for metadata in metadatas:
             await conn.run_sync(metadata.create_all)
+            if metadata is kernel_metadata:
+                await conn.run_sync(_add_missing_columns, metadata)
+
+
+def _add_missing_columns(sync_conn: Any, metadata: MetaData) -> None:
+    inspector = inspect(sync_conn)
+    preparer = sync_conn.dialect.identifier_preparer
+    for table in metadata.sorted_tables:
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present:
+                continue
+            if not column.nullable:
+                raise RuntimeError(
+                    f"{table.name}.{column.name} is new and NOT NULL: write a migration"
+                )
+            kind = column.type.compile(dialect=sync_conn.dialect)
+            sync_conn.execute(
+                text(
+                    f"ALTER TABLE {preparer.quote(table.name)} "
+                    f"ADD COLUMN {preparer.quote(column.name)} {kind}"
+                )
+            )

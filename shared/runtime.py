@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from shared.clock import Clock, SystemClock
 from shared.database import create_engine, create_schema
 from shared.eventstore import EventStore, kernel_metadata
+from shared.eventstore.crypto import Keyring
 from shared.logging import get_logger
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import StreamConsumer
@@ -52,7 +53,7 @@ class ServiceRuntime:
 
     def __post_init__(self) -> None:
         self.engine = create_engine(self.settings.database_url)
-        self.store = EventStore(clock=self.clock)
+        self.store = EventStore(clock=self.clock, keyring=Keyring(self.settings.master_key()))
 
     @property
     def consumer_name(self) -> str:
@@ -68,7 +69,9 @@ class ServiceRuntime:
         self.bus = Bus(self.settings.redis_url, prefix=self.settings.stream_prefix)
         await self.bus.connect()
         if relay and self.produces_events:
-            self.relay = OutboxRelay(self.engine, self.bus, service=self.name, clock=self.clock)
+            self.relay = OutboxRelay(
+                self.engine, self.bus, service=self.name, store=self.store, clock=self.clock
+            )
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         if worker and self.subscriptions:
             for source, handler in self.subscriptions.items():

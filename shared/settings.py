@@ -61,13 +61,20 @@ class ServiceSettings(BaseSettings):
             )
         return self
 
-    def lookup_key(self) -> bytes:
-        """Key for keyed hashes of identifiers (PESEL lookups), and later for family keys."""
+    def master_key(self) -> bytes:
+        """The deployment's master key: family keys are wrapped with a key derived from it,
+        and identifier lookups are keyed with another."""
         if self.data_key is not None:
             return self.data_key.get_secret_value().encode()
         if self.environment == "production":
             raise ValueError("ASYSTA_DATA_KEY must be set in production")
         return DEVELOPMENT_DATA_KEY.encode()
+
+    def lookup_key(self) -> bytes:
+        """Key of the keyed digests of identifiers (PESEL lookups)."""
+        from shared.eventstore.crypto import derive_key
+
+        return derive_key(self.master_key(), "lookups")
 
     def clock(self) -> Clock:
         return clock_for(shift_days=self.clock_shift_days, environment=self.environment)

@@ -580,6 +580,33 @@ async def get_capacity(
     ]
 
 
+class RetainedFamily(BaseModel):
+    family_id: UUID
+    district: str
+    last_closed_on: date
+    cases: int
+
+
+@router.get(
+    "/retention",
+    response_model=list[RetainedFamily],
+    summary="Rodziny po okresie przechowywania danych, do przeglądu i usunięcia",
+)
+async def get_retention(
+    runtime: RuntimeDep,
+    grant: Annotated[Grant, POLICY.require("retention.read")],
+    older_than_years: Annotated[int | None, Query(ge=0, le=100)] = None,
+) -> list[RetainedFamily]:
+    settings = runtime.settings
+    years = (
+        older_than_years
+        if older_than_years is not None
+        else (settings.retention_years if isinstance(settings, CaseworkSettings) else 10)
+    )
+    rows = await queries.retention_list(runtime, older_than_years=years, districts=grant.districts)
+    return [RetainedFamily.model_validate(row) for row in rows]
+
+
 def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool = False) -> FastAPI:
     return service_app(
         runtime,

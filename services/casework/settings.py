@@ -14,3 +14,6 @@ class CaseworkSettings(ServiceSettings):
     port: int = 8002
     monitoring_months: int = 6
     monitoring_check_seconds: float = 3600.0
+    # How long a family's personal data is kept after the work ended, before the retention
+    # list proposes erasing it (CASEWORK_RETENTION_YEARS; set it to the centre's rules).
+    retention_years: int = 10

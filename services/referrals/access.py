@@ -79,4 +79,23 @@ async def notification_scope(runtime: ServiceRuntime, params: Mapping[str, Any])
     )
 
 
-POLICY = Policy(TABLE, {"referral": referral_scope, "notification": notification_scope})
+async def family_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scope:
+    family_id = _uuid(params, "family_id", "family")
+    async with runtime.engine.connect() as conn:
+        district = (
+            await conn.execute(
+                select(referrals.c.district)
+                .where(referrals.c.family_id == family_id)
+                .order_by(referrals.c.recorded_at.desc())
+                .limit(1)
+            )
+        ).scalar_one_or_none()
+    if district is None:
+        raise NotFound(entity="family", id=family_id)
+    return Scope(entity="family", resource_id=family_id, district=district, family_id=family_id)
+
+
+POLICY = Policy(
+    TABLE,
+    {"referral": referral_scope, "notification": notification_scope, "family": family_scope},
+)

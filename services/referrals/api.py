@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.access import POLICY
 from services.referrals.application import notifications as inbound
+from services.referrals.application.erasure import erase_family
 from services.referrals.application.family_index import FamilyIndex
 from services.referrals.application.referrals import (
     decide_on_referral,
@@ -375,13 +376,48 @@ async def get_notification(
     return await inbound.notification_status(runtime, notification_id)
 
 
+class ErasureRequest(Body):
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        description="podstawa usunięcia, np. upływ okresu przechowywania",
+    )
+
+
+families_router = APIRouter(tags=["families"])
+
+
+@families_router.post(
+    "/families/{family_id}/erasure",
+    status_code=202,
+    summary="Usuń dane osobowe rodziny we wszystkich usługach (zniszczenie kluczy)",
+)
+async def post_erasure(
+    family_id: UUID,
+    body: ErasureRequest,
+    runtime: RuntimeDep,
+    grant: Annotated[Grant, POLICY.require("family.erase", resource="family")],
+    correlation_id: CorrelationId,
+) -> dict[str, str]:
+    await erase_family(
+        runtime, family_id, reason=body.reason, metadata=_metadata(grant, correlation_id)
+    )
+    return {"family_id": str(family_id), "status": "erased"}
+
+
 def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool = False) -> FastAPI:
     return service_app(
         runtime,
         title="Asysta: zgłoszenia",
         description="Zgłoszenia rodzin ze wszystkich źródeł, powiadomienia szkół i sądów, "
         "decyzje kierownika ośrodka.",
-        routers=[router, notifications_router, feed_router(POLICY), audit_router(POLICY)],
+        routers=[
+            router,
+            notifications_router,
+            families_router,
+            feed_router(POLICY),
+            audit_router(POLICY),
+        ],
         run_relay=run_relay,
         run_worker=run_worker,
     )

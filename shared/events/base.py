@@ -89,6 +89,7 @@ class Envelope(BaseModel):
     aggregate_type: str
     aggregate_id: UUID
     aggregate_version: int = Field(ge=1)
+    family_id: UUID | None = None  # whose personal data the payload may hold (crypto-shredding)
     district: DistrictCode
     occurred_at: datetime
     recorded_at: datetime

@@ -10,7 +10,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.pl import pesel as stdnum_pesel
 
-from shared.events.personal import PERSONAL
+from shared.events.personal import ERASED, PERSONAL
 from shared.validation import invalid
 
 
@@ -63,6 +63,8 @@ class FamilyMember(BaseModel):
 
     @model_validator(mode="after")
     def _identifiable(self) -> FamilyMember:
+        if self.first_name == ERASED:
+            return self  # erased on purpose: no longer identifiable
         if self.pesel is None and (self.birth_date is None or self.document_number is None):
             raise invalid(
                 "member_not_identifiable",

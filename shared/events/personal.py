@@ -19,4 +19,8 @@ class PersonalData:
 
 PERSONAL = PersonalData()
 
+ERASED = "[usunięto]"
+"""What a personal value reads as once its family's key was destroyed (null where the field
+may be empty)."""
+
 PersonalText = Annotated[str, PERSONAL]

@@ -80,3 +80,12 @@ class ReferralDeclined(DomainEvent):
     family_id: UUID
     decided_on: date
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class FamilyDataErased(DomainEvent):
+    """The family's personal data is erased (its keys destroyed) after the retention period or
+    on the data controller's decision. Every service holding the family's data destroys its
+    key on this event; counts and statistics stay."""
+
+    erased_on: date
+    reason: str = Field(min_length=1, max_length=500)

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -34,6 +35,7 @@ events = Table(
     Column("schema_version", Integer, nullable=False),
     Column("aggregate_type", String(40), nullable=False),
     Column("aggregate_id", Uuid, nullable=False),
+    Column("family_id", Uuid, nullable=True, index=True),
     Column("district", String(7), nullable=False),
     Column("occurred_at", DateTime(timezone=True), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
@@ -81,4 +83,14 @@ inbox_parked = Table(
     Column("stream_id", String(120), primary_key=True),
     Column("version", Integer, primary_key=True),
     Column("envelope", Payload, nullable=False),
+)
+
+# A key per family whose personal data this service stores; destroyed on erasure.
+family_keys = Table(
+    "family_keys",
+    kernel_metadata,
+    Column("family_id", Uuid, primary_key=True),
+    Column("wrapped_key", LargeBinary, nullable=True),  # None once erased
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("erased_at", DateTime(timezone=True), nullable=True),
 )

@@ -22,7 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.clock import Clock, SystemClock
-from shared.eventstore.store import EVENT_COLUMNS, envelope_from_row
+from shared.eventstore.store import EventStore
 from shared.eventstore.tables import events, outbox, relay_lease
 from shared.logging import get_logger
 from shared.messaging.bus import Bus
@@ -39,6 +39,7 @@ class OutboxRelay:
         bus: Bus,
         *,
         service: str,
+        store: EventStore | None = None,
         batch_size: int = 500,
         poll_interval: float = 0.2,
         lease_seconds: float = 10.0,
@@ -46,6 +47,7 @@ class OutboxRelay:
         clock: Clock | None = None,
     ) -> None:
         self.engine = engine
+        self.store = store or EventStore()
         self.bus = bus
         self.service = service
         self.stream = bus.stream(service)
@@ -87,24 +89,14 @@ class OutboxRelay:
     async def publish_pending(self) -> int:
         """Publish one batch of the oldest outbox rows; return how many were published."""
         async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(outbox.c.id, *EVENT_COLUMNS)
-                    .join(events, events.c.event_id == outbox.c.event_id)
-                    # Stored order, not outbox order: a requeued history and new events
-                    # interleave in the outbox, but each aggregate's versions are stored in
-                    # order, so this keeps them in order on the stream.
-                    .order_by(events.c.position)
-                    .limit(self.batch_size)
-                )
-            ).all()
+            batch = await self.store.outbox_batch(conn, self.batch_size)
             await conn.rollback()
-        if not rows:
+        if not batch:
             return 0
-        await self.bus.publish(self.stream, [envelope_from_row(row) for row in rows])
-        await self._forget([row.id for row in rows])
-        log.debug("relay.published", stream=self.stream, count=len(rows))
-        return len(rows)
+        await self.bus.publish(self.stream, [envelope for _, envelope in batch])
+        await self._forget([outbox_id for outbox_id, _ in batch])
+        log.debug("relay.published", stream=self.stream, count=len(batch))
+        return len(batch)
 
     async def _forget(self, outbox_ids: list[int]) -> None:
         async with self.engine.begin() as conn:

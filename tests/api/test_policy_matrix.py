@@ -210,6 +210,7 @@ async def _build_world(tmp: Path) -> World:
         )
     ).json()
     ids["referral_id"] = referral["referral_id"]
+    ids["family_id"] = referral["family_id"]
     school = {"Authorization": f"Bearer {token(Role.SCHOOL, (OCHOTA,), subject=SCHOOL)}"}
     notification = (
         await clients["referrals"].post(

@@ -48,7 +48,11 @@ async def _append_case(
     for event in new_events:
         state = CASE.evolve(state, event)
     stored = await store.append(
-        conn, Aggregate(CASE.name, case_id, state.district), version, new_events, metadata
+        conn,
+        Aggregate(CASE.name, case_id, state.district, state.family_id),
+        version,
+        new_events,
+        metadata,
     )
     await project_case(conn, state, stored)
     return state
@@ -137,6 +141,7 @@ async def change_case(
         case_id,
         decide=lambda s: decide(existing(case_id, s)),
         district=lambda s: s.district,
+        family_id=lambda s: s.family_id,
         metadata=metadata,
         after_append=project_case,
     )

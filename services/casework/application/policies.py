@@ -21,6 +21,7 @@ from shared.events import (
     CourtOpinionRequestReceived,
     DomainEvent,
     Envelope,
+    FamilyDataErased,
     ReferralLinked,
 )
 from shared.eventstore import Aggregate, EventMetadata, EventStore
@@ -49,7 +50,12 @@ class CaseworkPolicies:
         self.store = store
 
     async def on_referrals_event(self, conn: AsyncConnection, envelope: Envelope) -> None:
-        if envelope.event_type == AssistanceGranted.event_type:
+        if envelope.event_type == FamilyDataErased.event_type:
+            # Destroying the key erases the family's personal data in every stored event.
+            assert self.store.keyring is not None
+            await self.store.keyring.erase(conn, envelope.aggregate_id, envelope.recorded_at)
+            log.info("family.erased", family_id=str(envelope.aggregate_id))
+        elif envelope.event_type == AssistanceGranted.event_type:
             await self._open_case(conn, envelope)
         elif envelope.event_type == CourtOpinionRequestReceived.event_type:
             event = envelope.event()
@@ -139,7 +145,7 @@ class CaseworkPolicies:
             state = CASE.evolve(state, event)
         stored = await self.store.append(
             conn,
-            Aggregate(CASE.name, case_id, state.district),
+            Aggregate(CASE.name, case_id, state.district, state.family_id),
             version,
             new_events,
             _caused_by(envelope),

@@ -6,11 +6,12 @@ from datetime import date
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from services.casework.adapters.tables import caseloads, cases, court_opinions
 from services.casework.application.cases import existing
 from services.casework.domain.case import CASE, CaseStatus
+from shared.dates import add_months
 from shared.events import (
     AssistantAssigned,
     CaseClosed,
@@ -30,6 +31,7 @@ from shared.events import (
     VisitLogged,
     WorkStarted,
 )
+from shared.eventstore.tables import family_keys
 from shared.runtime import ServiceRuntime
 
 
@@ -231,3 +233,32 @@ async def capacity(runtime: ServiceRuntime, *, district: str) -> list[dict[str, 
             }
             for row in rows
         ]
+
+
+async def retention_list(
+    runtime: ServiceRuntime, *, older_than_years: int, districts: frozenset[str] | None
+) -> list[dict[str, Any]]:
+    """Families whose work ended more than `older_than_years` ago and whose personal data is
+    still kept: for the controller to review and erase."""
+    cutoff = add_months(runtime.clock.today(), -12 * older_than_years)
+    kept = select(family_keys.c.family_id).where(family_keys.c.wrapped_key.is_not(None))
+    query = (
+        select(
+            cases.c.family_id,
+            cases.c.district,
+            func.max(cases.c.closed_on).label("last_closed_on"),
+            func.count().label("cases"),
+        )
+        .where(
+            cases.c.status == CaseStatus.CLOSED.value,
+            cases.c.closed_on < cutoff,
+            cases.c.family_id.in_(kept),
+        )
+        .group_by(cases.c.family_id, cases.c.district)
+        .order_by(func.max(cases.c.closed_on))
+    )
+    if districts is not None:
+        query = query.where(cases.c.district.in_(districts))
+    async with runtime.engine.connect() as conn:
+        rows = await conn.execute(query)
+        return [dict(row._mapping) for row in rows]

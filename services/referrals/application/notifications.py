@@ -174,7 +174,7 @@ def opinion_request_act(
             raise NoActiveCaseForOpinion(signature=case_signature)
         await runtime.store.append(
             conn,
-            Aggregate(COURT_REQUEST, notification_id, district),
+            Aggregate(COURT_REQUEST, notification_id, district, match.family_id),
             0,
             [
                 CourtOpinionRequestReceived(

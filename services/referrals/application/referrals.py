@@ -95,7 +95,11 @@ async def _append(
     for event in new_events:
         state = REFERRAL.evolve(state, event)
     stored = await store.append(
-        conn, Aggregate(REFERRAL.name, referral_id, state.district), version, new_events, metadata
+        conn,
+        Aggregate(REFERRAL.name, referral_id, state.district, state.family_id),
+        version,
+        new_events,
+        metadata,
     )
     if stored:
         await _project(conn, state, stored)
