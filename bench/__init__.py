@@ -1,0 +1,20 @@
+"""Benchmarks: each of our rates as a ratio against the raw limit of the same machine.
+
+`make bench` (`.venv/bin/python -m bench.run`) measures, in one run and on this machine:
+
+- event append: `EventStore.append` in `engine.begin()` (one event per transaction, as
+  `shared/commands.py` does) against a bare asyncpg INSERT of one row per transaction into
+  the same `events` table; with 1 and with 8 concurrent writers;
+- relay publish: `OutboxRelay.publish_pending` draining stored events to Redis against
+  redis-py XADD pipelined x500 of the very bytes the relay wrote;
+- projection apply: reporting's projector behind `Inbox` and `StreamConsumer` (the real
+  consumer path) against a faststream batch subscriber that only acks, on the same stream
+  content; on PostgreSQL and, separately, on SQLite.
+
+Speed is never asserted: the run prints a table and writes the same figures as JSON to
+`.asysta/bench-latest.json` (`.asysta/` is gitignored, so results stay local).
+
+Needs PostgreSQL and Redis as the tests do (`ASYSTA_BENCH_PG_DSN`, `ASYSTA_BENCH_REDIS_URL`
+override the defaults). Every run uses fresh databases and a fresh Redis key prefix and
+removes them afterwards.
+"""

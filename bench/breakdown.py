@@ -1,0 +1,211 @@
+"""Where our time goes: `python -m bench.breakdown projection|append [options]`.
+
+Not part of `make bench`. Wraps a few functions of our path with wall-clock timers, in this
+process only (nothing in shared/ or services/ changes), runs one measurement and prints the
+time per event spent in each. Stages nest (the handler contains the inbox, which contains
+the projector, which contains SQL), so they do not add up; the timers themselves cost a few
+per cent.
+
+What-ifs, to measure a change before anyone makes it:
+- `projection --what-if-cached-upsert`: the projector's upsert statements built once and
+  reused, instead of once per event (`shared.sql.upsert` builds `excluded` every call);
+- `append --what-if-no-pre-ping`: our engine without `pool_pre_ping` (one round trip fewer
+  per transaction).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import functools
+import gc
+import json
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+import services.reporting.application.projector as projector
+import shared.events.base as events_base
+import shared.eventstore.store as store_module
+import shared.messaging.consumer as consumer_module
+import shared.messaging.inbox as inbox_module
+import shared.sql as sql_module
+from bench import append, projection
+from bench.events import generate
+from bench.infra import fresh_pg_database, fresh_sqlite_file, redis_prefix
+from shared.database import create_engine, create_schema
+from shared.eventstore import Aggregate, EventStore, kernel_metadata
+from shared.logging import configure_logging
+
+SECONDS: collections.Counter[str] = collections.Counter()
+CALLS: collections.Counter[str] = collections.Counter()
+
+
+def _timed(owner: Any, attribute: str, label: str) -> None:
+    """Replace owner.attribute by a wrapper adding its wall time to SECONDS[label]."""
+    original = getattr(owner, attribute)
+    if asyncio.iscoroutinefunction(original):
+
+        @functools.wraps(original)
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return await original(*args, **kwargs)
+            finally:
+                SECONDS[label] += time.perf_counter() - start
+                CALLS[label] += 1
+
+    else:
+
+        @functools.wraps(original)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            start = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                SECONDS[label] += time.perf_counter() - start
+                CALLS[label] += 1
+
+    setattr(owner, attribute, wrapper)
+
+
+def _print(title: str, events: int, seconds: float) -> None:
+    print(f"{title}: {events / seconds:,.0f} ev/s ({seconds:.2f} s for {events:,} events)")
+    width = max(len(label) for label in SECONDS)
+    for label in sorted(SECONDS):
+        print(
+            f"  {label:<{width}}  {1e6 * SECONDS[label] / events:7.0f} us/event"
+            f"  {CALLS[label] / events:5.2f} calls/event"
+        )
+
+
+def _cached_upsert() -> Callable[..., Any]:
+    """The projector's `upsert`, built once per (dialect, table, key, columns)."""
+    build = sql_module.upsert
+
+    @functools.cache
+    def cached(dialect: str, table: Any, key: tuple[str, ...], update: tuple[str, ...]) -> Any:
+        # upsert only reads conn.dialect.name; any object with that shape will do.
+        conn: Any = type("Conn", (), {"dialect": type("Dialect", (), {"name": dialect})})()
+        return build(conn, table, key=list(key), update=list(update))
+
+    def upsert(conn: AsyncConnection, table: Any, *, key: list[str], update: list[str]) -> Any:
+        return cached(conn.dialect.name, table, tuple(key), tuple(update))
+
+    return upsert
+
+
+async def breakdown_projection(events: int, batch: int, sqlite: bool, cached: bool) -> None:
+    if cached:
+        projector.upsert = _cached_upsert()  # type: ignore[assignment]
+    consumer, inbox = consumer_module.StreamConsumer, inbox_module.Inbox
+    _timed(consumer, "_on_batch", "1 consumer handler (decode, inbox, ack)")
+    _timed(consumer, "_decode", "2 decode: Envelope.model_validate_json")
+    _timed(inbox, "process", "3 Inbox.process (transaction, commit)")
+    _timed(inbox, "_lock_tracking", "4 inbox tracking: insert + SELECT FOR UPDATE")
+    _timed(inbox, "_handle", "5 projector, per event")
+    _timed(events_base.Envelope, "event", "6 envelope.event(): validate payload")
+    _timed(projector, "upsert", "7 build upsert statement")
+    _timed(AsyncConnection, "execute", "8 AsyncConnection.execute (all SQL)")
+    mix = generate(events)
+    gc.collect()
+    gc.freeze()  # as bench.run does: the mix in memory is the bench's, not the worker's
+    async with redis_prefix() as prefix:
+        await projection.publish(mix, prefix, "breakdown")
+        if sqlite:
+            with fresh_sqlite_file() as path:
+                database = projection.sqlite(path)
+                rate = await projection.ours(
+                    database, mix, prefix, source="breakdown", group="b", batch=batch
+                )
+        else:
+            async with fresh_pg_database() as db:
+                database = projection.postgresql(db.url, db.dsn)
+                rate = await projection.ours(
+                    database, mix, prefix, source="breakdown", group="b", batch=batch
+                )
+    where = "SQLite" if sqlite else "PostgreSQL"
+    what_if = ", what-if: cached upsert" if cached else ""
+    _print(f"projection apply ({where}, batch {batch}{what_if})", rate.events, rate.seconds)
+
+
+async def breakdown_append(count: int, pre_ping: bool) -> None:
+    _timed(store_module.EventStore, "append", "1 EventStore.append")
+    _timed(store_module.EventStore, "stream_version", "2 version SELECT (with the BEGIN)")
+    _timed(AsyncConnection, "execute", "3 AsyncConnection.execute (all SQL)")
+    async with fresh_pg_database() as db:
+        engine = _engine(db.url, pre_ping)
+        try:
+            await create_schema(engine, kernel_metadata)
+            await _append(engine, 200)  # warm-up: pool, prepared statements, caches
+            SECONDS.clear()
+            CALLS.clear()
+            start = time.perf_counter()
+            await _append(engine, count)
+            seconds = time.perf_counter() - start
+        finally:
+            await engine.dispose()
+    what_if = ", what-if: no pool_pre_ping" if not pre_ping else ""
+    _print(f"event append (PostgreSQL, 1 writer{what_if})", count, seconds)
+    print("  (the rest of each append: pool checkout with pre-ping, COMMIT, checkin)")
+
+
+def _engine(url: str, pre_ping: bool) -> AsyncEngine:
+    if pre_ping:
+        return create_engine(url)
+    # shared.database.create_engine's arguments for PostgreSQL, minus the pre-ping.
+    return create_async_engine(
+        url,
+        json_serializer=functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":")),
+        pool_size=10,
+        max_overflow=10,
+        pool_pre_ping=False,
+    )
+
+
+async def _append(engine: AsyncEngine, count: int) -> None:
+    store = EventStore()
+    cases = [uuid.uuid4() for _ in range(append.AGGREGATES_PER_WRITER)]
+    versions = dict.fromkeys(cases, 0)
+    for i in range(count):
+        case_id = cases[i % len(cases)]
+        async with engine.begin() as conn:
+            await store.append(
+                conn,
+                Aggregate("case", case_id, append.DISTRICT),
+                versions[case_id],
+                [append.EVENT],
+                append.METADATA,
+            )
+        versions[case_id] += 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.breakdown", description=__doc__)
+    sub = parser.add_subparsers(dest="what", required=True)
+    p = sub.add_parser("projection")
+    p.add_argument("--events", type=int, default=10_000)
+    p.add_argument("--batch", type=int, default=100)
+    p.add_argument("--sqlite", action="store_true")
+    p.add_argument("--what-if-cached-upsert", action="store_true")
+    a = sub.add_parser("append")
+    a.add_argument("--events", type=int, default=2_000)
+    a.add_argument("--what-if-no-pre-ping", action="store_true")
+    args = parser.parse_args(argv)
+    configure_logging("bench", level="INFO", json=True)
+    if args.what == "projection":
+        asyncio.run(
+            breakdown_projection(args.events, args.batch, args.sqlite, args.what_if_cached_upsert)
+        )
+    else:
+        asyncio.run(breakdown_append(args.events, not args.what_if_no_pre_ping))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,245 @@
+"""`make bench`: every measurement, ours against the raw limit, in one run on this machine.
+
+Prints the table to stdout (progress and the services' own log lines go to stderr) and writes
+the same figures to .asysta/bench-latest.json. Options: `--help`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import itertools
+import os
+import platform
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+import redis.asyncio as aioredis
+
+from bench import append, projection, relay
+from bench.events import EventMix, generate
+from bench.infra import (
+    PG_ADMIN_DSN,
+    REDIS_URL,
+    fresh_pg_database,
+    fresh_sqlite_file,
+    redis_prefix,
+    retry_on_interference,
+)
+from bench.report import Comparison, table, write_json
+from bench.timing import Rate
+from shared.logging import configure_logging
+
+APPEND_WRITERS = (1, 8)
+RAW_DRAINS = 3  # faststream raw drains before the first and after every round of ours
+BUSY_LOAD = 1.0  # 1-minute load average above which the machine is not quiet (2 cores)
+
+
+def _progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+async def _machine() -> dict[str, Any]:
+    """What the raw limits depend on: cores, server versions, PostgreSQL's commit settings."""
+    conn = await asyncpg.connect(PG_ADMIN_DSN)
+    try:
+        pg = {
+            name: await conn.fetchval(f"SHOW {name}")
+            for name in ("server_version", "fsync", "synchronous_commit")
+        }
+    finally:
+        await conn.close()
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        redis_version = (await client.info("server"))["redis_version"]
+    finally:
+        await client.aclose()
+    return {
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "postgresql": pg,
+        "redis": redis_version,
+    }
+
+
+async def bench_append(seconds: float, rounds: int) -> list[Comparison]:
+    results = []
+    for writers in APPEND_WRITERS:
+        label = "1 writer" if writers == 1 else f"{writers} writers"
+        _progress(f"event append, {label}: {rounds} rounds of {seconds:g} s each side")
+        ours, raw = await append.compare(writers, seconds, rounds)
+        results.append(
+            Comparison(
+                f"event append (PostgreSQL, {label})",
+                ours,
+                f"asyncpg INSERT, 1 row/tx, {writers} conn",
+                raw,
+            )
+        )
+    return results
+
+
+async def bench_relay(mix: EventMix, rounds: int) -> Comparison:
+    async with redis_prefix() as prefix:
+        _progress(f"relay publish of {len(mix.envelopes):,} events: {rounds} rounds")
+        ours, raw = await relay.compare(mix.envelopes, prefix, rounds)
+    raw_label = f"redis-py XADD pipelined x{relay.PIPELINE}"
+    return Comparison("relay publish (PostgreSQL -> Redis)", ours, raw_label, raw)
+
+
+class _PublishedMix:
+    """The mix on a stream; published again, under a new name, if another client wipes it."""
+
+    def __init__(self, mix: EventMix, prefix: str) -> None:
+        self.mix = mix
+        self.prefix = prefix
+        self.generation = 0
+        self.source = ""
+
+    async def publish(self) -> None:
+        self.generation += 1
+        self.source = f"bench{self.generation}"
+        _progress(f"projection: publishing {len(self.mix.envelopes):,} events")
+        await projection.publish(self.mix, self.prefix, self.source)
+
+    async def measure(self, run: Callable[[str], Awaitable[Rate]]) -> Rate:
+        """`run(source)`, repeated on a fresh copy of the stream if the stream was lost."""
+        return await retry_on_interference(lambda: run(self.source), before_retry=self.publish)
+
+
+async def bench_projection(
+    mix: EventMix, *, batch: int, rounds: int, sqlite: bool
+) -> list[Comparison]:
+    """Raw drains bracket every round of ours: raw, ours (PostgreSQL, SQLite), raw, ...
+
+    Each run reads the whole stream in a consumer group of its own; each run of ours writes
+    into a fresh database."""
+    raws: list[Rate] = []
+    pg_runs: list[Rate] = []
+    sqlite_runs: list[Rate] = []
+    groups = itertools.count()
+    async with redis_prefix() as prefix:
+        stream = _PublishedMix(mix, prefix)
+        await stream.publish()
+
+        async def drain_raw() -> None:
+            # A raw drain lasts about a second: several at each point steady the median.
+            _progress(f"projection: faststream raw drains x{RAW_DRAINS}")
+            for _ in range(RAW_DRAINS):
+                raws.append(
+                    await stream.measure(
+                        lambda source: projection.raw(
+                            mix, prefix, source=source, group=f"raw-{next(groups)}", batch=batch
+                        )
+                    )
+                )
+
+        async def on_postgresql(source: str) -> Rate:
+            async with fresh_pg_database() as db:
+                database = projection.postgresql(db.url, db.dsn)
+                return await projection.ours(
+                    database, mix, prefix, source=source, group=f"pg-{next(groups)}", batch=batch
+                )
+
+        async def on_sqlite(source: str) -> Rate:
+            with fresh_sqlite_file() as path:
+                database = projection.sqlite(path)
+                return await projection.ours(
+                    database, mix, prefix, source=source, group=f"lite-{next(groups)}", batch=batch
+                )
+
+        await drain_raw()
+        for i in range(rounds):
+            _progress(f"projection apply: ours on PostgreSQL {i + 1}/{rounds}")
+            pg_runs.append(await stream.measure(on_postgresql))
+            if sqlite:
+                _progress(f"projection apply: ours on SQLite {i + 1}/{rounds}")
+                sqlite_runs.append(await stream.measure(on_sqlite))
+            await drain_raw()
+    raw_label = f"faststream raw batch drain (batch {batch})"
+    results = [
+        Comparison(f"projection apply (PostgreSQL, batch {batch})", pg_runs, raw_label, raws)
+    ]
+    if sqlite:
+        results.append(
+            Comparison(f"projection apply (SQLite, batch {batch})", sqlite_runs, raw_label, raws)
+        )
+    return results
+
+
+async def main(args: argparse.Namespace) -> int:
+    started = time.perf_counter()
+    machine = await _machine()
+    if machine["load_average_at_start"][0] > BUSY_LOAD:
+        _progress(
+            f"warning: load average {machine['load_average_at_start'][0]} before starting; "
+            "other work on this machine lowers and scatters the figures"
+        )
+    comparisons = await bench_append(args.append_seconds, args.rounds)
+    _progress(f"generating {args.events:,} events")
+    mix = generate(args.events)
+    # The bench holds every envelope in memory, a worker does not: keep them out of the
+    # collector's full passes, which would slow both sides by the bench's own bookkeeping.
+    gc.collect()
+    gc.freeze()
+    comparisons.append(await bench_relay(mix, args.rounds))
+    comparisons += await bench_projection(
+        mix, batch=args.batch, rounds=args.projection_rounds, sqlite=not args.skip_sqlite
+    )
+    parameters = {
+        "events": args.events,
+        "aggregates": mix.aggregates,
+        "event_types": dict(sorted(mix.by_type.items())),
+        "batch": args.batch,
+        "append_seconds": args.append_seconds,
+        "rounds": args.rounds,
+        "projection_rounds": args.projection_rounds,
+        "wall_seconds": round(time.perf_counter() - started, 1),
+    }
+    machine["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    pg = machine["postgresql"]
+    header = (
+        f"Asysta bench: {machine['cpus']} CPUs, Python {machine['python']}, "
+        f"PostgreSQL {pg['server_version'].split()[0]} (fsync={pg['fsync']}, "
+        f"synchronous_commit={pg['synchronous_commit']}), Redis {machine['redis']}; "
+        f"load average {machine['load_average_at_start'][0]} at start, "
+        f"{machine['load_average_at_end'][0]} at end\n"
+        f"{args.events:,} events over {mix.aggregates:,} aggregates for relay and projection; "
+        "ratio = ours / raw (higher is better, 1.0 = the machine's limit)"
+    )
+    print(table(comparisons, header))
+    path = write_json(comparisons, machine, parameters)
+    print(f"\n(written to {path}; whole run {parameters['wall_seconds']} s)")
+    return 0
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
+    parser.add_argument("--events", type=int, default=20_000, help="events for relay/projection")
+    parser.add_argument("--batch", type=int, default=100, help="consumer batch (max_records)")
+    parser.add_argument(
+        "--append-seconds", type=float, default=2.0, help="length of one append round"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of each side for append and relay"
+    )
+    parser.add_argument(
+        "--projection-rounds",
+        type=int,
+        default=2,
+        help=f"rounds of ours per database (raw: {RAW_DRAINS} drains around each)",
+    )
+    parser.add_argument("--skip-sqlite", action="store_true", help="projection on PostgreSQL only")
+    return parser.parse_args(argv)
+
+
+if __name__ == "__main__":
+    # Logged as a service logs by default (INFO, JSON, to stderr), so that cost is included.
+    configure_logging("bench", level="INFO", json=True)
+    sys.exit(asyncio.run(main(parse())))
