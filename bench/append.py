@@ -1,7 +1,9 @@
 """Event append: `EventStore.append` against a bare asyncpg INSERT, one event per transaction.
 
 Ours is what a command does after deciding (shared/commands.py): `engine.begin()`, then
-`append` (read the stream's version, insert the event, insert its outbox row), commit. The
+`append` on a store with a keyring, as `ServiceRuntime` builds it, for a case of a family
+(read the stream's version, take the family's key, encrypt the personal fields, insert the
+event and its outbox row), commit. The
 raw side is one prepared single-row INSERT into the same `events` table, autocommitted: one
 round trip and one commit per event, the most this PostgreSQL can take one event at a time.
 Both write a VisitLogged, the commonest event, with the same payload, each into a fresh
@@ -24,6 +26,8 @@ from bench.timing import Operation, Rate, run_for
 from shared.database import create_engine, create_schema
 from shared.events import VisitLogged, VisitPlace, VisitTopic
 from shared.eventstore import Aggregate, EventMetadata, EventStore, kernel_metadata
+from shared.eventstore.crypto import Keyring
+from shared.settings import DEVELOPMENT_DATA_KEY
 
 DISTRICT = "1465068"
 AGGREGATES_PER_WRITER = 25  # each writer appends round-robin to its own cases
@@ -49,11 +53,12 @@ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
 """
 
 
-class _Cases:
-    """One writer's cases and their current versions, appended to round-robin."""
+class Cases:
+    """One writer's cases (a family each) and their current versions, appended to in turn."""
 
     def __init__(self) -> None:
         self.ids = [uuid.uuid4() for _ in range(AGGREGATES_PER_WRITER)]
+        self.families = {case_id: uuid.uuid4() for case_id in self.ids}
         self.versions = dict.fromkeys(self.ids, 0)
         self.turn = 0
 
@@ -64,6 +69,9 @@ class _Cases:
         version = self.versions[case_id]
         self.versions[case_id] = version + 1
         return case_id, version
+
+    def aggregate(self, case_id: UUID) -> Aggregate:
+        return Aggregate("case", case_id, DISTRICT, self.families[case_id])
 
 
 Writers = Callable[[], list[Operation]]
@@ -88,16 +96,16 @@ async def _ours(writers: int) -> AsyncIterator[Writers]:
         engine = create_engine(db.url)
         try:
             await create_schema(engine, kernel_metadata)
-            store = EventStore()
+            store = service_store()
 
             def writer() -> Operation:
-                cases = _Cases()
+                cases = Cases()
 
                 async def append_one() -> None:
                     case_id, version = cases.next()
                     async with engine.begin() as conn:
                         await store.append(
-                            conn, Aggregate("case", case_id, DISTRICT), version, [EVENT], METADATA
+                            conn, cases.aggregate(case_id), version, [EVENT], METADATA
                         )
 
                 return append_one
@@ -117,7 +125,7 @@ async def _raw(writers: int) -> AsyncIterator[Writers]:
         try:
 
             def writer(conn: asyncpg.Connection) -> Operation:
-                cases = _Cases()
+                cases = Cases()
 
                 async def insert_one() -> None:
                     case_id, version = cases.next()
@@ -146,6 +154,12 @@ async def _raw(writers: int) -> AsyncIterator[Writers]:
         finally:
             for conn in connections:
                 await conn.close()
+
+
+def service_store() -> EventStore:
+    """An event store as `ServiceRuntime` builds one: with a keyring (the development master
+    key; the key's value does not change the work)."""
+    return EventStore(keyring=Keyring(DEVELOPMENT_DATA_KEY.encode()))
 
 
 async def _create_tables(db: PgDatabase) -> None:

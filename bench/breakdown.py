@@ -23,7 +23,6 @@ import gc
 import json
 import sys
 import time
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -31,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 
 import services.reporting.application.projector as projector
 import shared.events.base as events_base
+import shared.eventstore.crypto as crypto
 import shared.eventstore.store as store_module
 import shared.messaging.consumer as consumer_module
 import shared.messaging.inbox as inbox_module
@@ -39,7 +39,7 @@ from bench import append, projection
 from bench.events import generate
 from bench.infra import fresh_pg_database, fresh_sqlite_file, redis_prefix
 from shared.database import create_engine, create_schema
-from shared.eventstore import Aggregate, EventStore, kernel_metadata
+from shared.eventstore import kernel_metadata
 from shared.logging import configure_logging
 
 SECONDS: collections.Counter[str] = collections.Counter()
@@ -137,7 +137,9 @@ async def breakdown_projection(events: int, batch: int, sqlite: bool, cached: bo
 async def breakdown_append(count: int, pre_ping: bool) -> None:
     _timed(store_module.EventStore, "append", "1 EventStore.append")
     _timed(store_module.EventStore, "stream_version", "2 version SELECT (with the BEGIN)")
-    _timed(AsyncConnection, "execute", "3 AsyncConnection.execute (all SQL)")
+    _timed(crypto.Keyring, "key_for_writing", "3 family key: insert-ignore + SELECT")
+    _timed(store_module, "encrypt_payload", "4 encrypt personal fields")
+    _timed(AsyncConnection, "execute", "5 AsyncConnection.execute (all SQL)")
     async with fresh_pg_database() as db:
         engine = _engine(db.url, pre_ping)
         try:
@@ -169,20 +171,14 @@ def _engine(url: str, pre_ping: bool) -> AsyncEngine:
 
 
 async def _append(engine: AsyncEngine, count: int) -> None:
-    store = EventStore()
-    cases = [uuid.uuid4() for _ in range(append.AGGREGATES_PER_WRITER)]
-    versions = dict.fromkeys(cases, 0)
-    for i in range(count):
-        case_id = cases[i % len(cases)]
+    store = append.service_store()
+    cases = append.Cases()
+    for _ in range(count):
+        case_id, version = cases.next()
         async with engine.begin() as conn:
             await store.append(
-                conn,
-                Aggregate("case", case_id, append.DISTRICT),
-                versions[case_id],
-                [append.EVENT],
-                append.METADATA,
+                conn, cases.aggregate(case_id), version, [append.EVENT], append.METADATA
             )
-        versions[case_id] += 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -211,6 +211,8 @@ def _envelope(
         aggregate_type=aggregate_type,
         aggregate_id=aggregate_id,
         aggregate_version=version,
+        # As the stores write them: a referral's and a case's events hold a family's data.
+        family_id=family.family_id if aggregate_type != "assistant" else None,
         district=family.district,
         occurred_at=now,
         recorded_at=now,

@@ -1,8 +1,10 @@
 """Relay publish: `OutboxRelay.publish_pending` draining stored events, against pipelined XADD.
 
-The events (the realistic mix) are stored with their outbox rows before the clock starts; we
-time `publish_pending` until the outbox is empty (read a batch of 500 with its events, build
-envelopes, publish through faststream in one pipeline, delete the outbox rows). The raw side
+The events (the realistic mix) are stored with their outbox rows before the clock starts, by a
+store with a keyring as the services have (personal fields encrypted at rest); we time
+`publish_pending` until the outbox is empty (read a batch of 500 with its events and their
+families' keys, decrypt, build envelopes, publish through faststream in one pipeline, delete
+the outbox rows). The raw side
 sends the very entries the relay wrote (same bytes, same sizes) with redis-py XADD, 500 to a
 pipeline, to a stream of its own. Rounds alternate; between them the relay's own
 `requeue_all` refills the outbox and the next round publishes to a new stream.
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 import redis.asyncio as aioredis
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from bench.append import service_store
 from bench.infra import REDIS_URL, Interference, fresh_pg_database, retry_on_interference
 from bench.timing import Rate, Stopwatch
 from shared.database import create_engine, create_schema
@@ -42,14 +45,17 @@ async def compare(
         client = aioredis.from_url(REDIS_URL)
         try:
             await create_schema(engine, kernel_metadata)
-            await _store(engine, envelopes)
+            store = service_store()
+            await _store(engine, store, envelopes)
             await bus.connect()
             streams = itertools.count()
 
             async def one_round() -> tuple[Rate, Rate]:
                 # Streams of their own each time, so a repeated round starts from nothing.
                 n = next(streams)
-                relay = OutboxRelay(engine, bus, service=f"relay-{n}", batch_size=PIPELINE)
+                relay = OutboxRelay(
+                    engine, bus, service=f"relay-{n}", store=store, batch_size=PIPELINE
+                )
                 if n:
                     await relay.requeue_all()  # the outbox is full again (not timed)
                 ours = await _drain(relay)
@@ -91,8 +97,7 @@ async def _xadd(client: aioredis.Redis, stream: str, entries: Sequence[Entry]) -
     return rate
 
 
-async def _store(engine: AsyncEngine, envelopes: Sequence[Envelope]) -> None:
-    store = EventStore()
+async def _store(engine: AsyncEngine, store: EventStore, envelopes: Sequence[Envelope]) -> None:
     for i in range(0, len(envelopes), STORE_CHUNK):
         async with engine.begin() as conn:
             await store.append_envelopes(conn, envelopes[i : i + STORE_CHUNK])
