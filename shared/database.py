@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import MetaData, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
 from shared.eventstore.tables import kernel_metadata
 
@@ -25,14 +26,16 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
-    """An engine for `url`, tuned for its dialect."""
+def create_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> AsyncEngine:
+    """An engine for `url`, tuned for its dialect. `pooled=False` opens a connection per use
+    (for callers that run the app on more than one event loop, e.g. a test client)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(
             url,
             json_serializer=_dumps,
             connect_args={"timeout": 30},
+            **({} if pooled else {"poolclass": NullPool}),
         )
         _configure_sqlite(engine)
         return engine

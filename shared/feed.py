@@ -30,7 +30,9 @@ def feed_router(policy: Policy) -> APIRouter:
     async def events_feed(
         grant: Annotated[Grant, policy.require("events.feed")],
         runtime: RuntimeDep,
-        after: Annotated[int, Query(ge=0, description="pozycja ostatniego odczytanego")] = 0,
+        after: Annotated[
+            int, Query(ge=0, le=2**62, description="pozycja ostatniego odczytanego")
+        ] = 0,
         limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
     ) -> FeedPage:
         async with runtime.engine.connect() as conn:

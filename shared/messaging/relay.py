@@ -17,6 +17,7 @@ import os
 import socket
 from datetime import datetime, timedelta
 
+from redis.exceptions import ResponseError
 from sqlalchemy import delete, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -26,7 +27,7 @@ from shared.eventstore.store import EventStore
 from shared.eventstore.tables import events, outbox, relay_lease
 from shared.logging import get_logger
 from shared.messaging.bus import Bus
-from shared.messaging.streams import relay_marker_key
+from shared.messaging.streams import CONSUMERS, relay_marker_key
 from shared.sql import insert_ignoring_duplicates
 
 log = get_logger(__name__)
@@ -44,6 +45,7 @@ class OutboxRelay:
         poll_interval: float = 0.2,
         lease_seconds: float = 10.0,
         marker_check_interval: float = 1.0,
+        trim_interval: float = 30.0,
         clock: Clock | None = None,
     ) -> None:
         self.engine = engine
@@ -60,6 +62,8 @@ class OutboxRelay:
         self._wake = asyncio.Event()
         self._marker_key = relay_marker_key(bus.prefix, service)
         self._last_marker_check = 0.0
+        self.trim_interval = trim_interval
+        self._last_trim = 0.0
         self._lease_until: datetime | None = None
 
     def wake(self) -> None:
@@ -75,6 +79,7 @@ class OutboxRelay:
                 if await self._hold_lease():
                     await self._check_marker()
                     published = await self.publish_pending()
+                    await self._trim_now_and_then()
             except asyncio.CancelledError:
                 raise
             except Exception:
@@ -97,6 +102,43 @@ class OutboxRelay:
         await self._forget([outbox_id for outbox_id, _ in batch])
         log.debug("relay.published", stream=self.stream, count=len(batch))
         return len(batch)
+
+    async def _trim_now_and_then(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_trim >= self.trim_interval:
+            self._last_trim = loop.time()
+            await self.trim_acknowledged()
+
+    async def trim_acknowledged(self) -> int:
+        """Drop the stream's entries every consuming service has acknowledged: the bus is
+        not the archive, and a family's erased data should not linger on it. Returns how many
+        entries went. Nothing is trimmed while a consuming service has no group yet."""
+        redis = self.bus.redis
+        try:
+            groups = await redis.xinfo_groups(self.stream)
+        except ResponseError:
+            return 0  # no stream yet
+        by_name = {_text(g["name"]): g for g in groups}
+        expected = CONSUMERS.get(self.service, ())
+        if not expected or any(name not in by_name for name in expected):
+            return 0
+        floor: tuple[int, int] | None = None
+        for name in expected:
+            pending = await redis.xpending(self.stream, name)
+            if pending["pending"]:
+                first = _stream_id(pending["min"])
+            else:
+                ms, seq = _stream_id(by_name[name]["last-delivered-id"])
+                first = (ms, seq + 1)
+            floor = first if floor is None else min(floor, first)
+        if floor is None or floor == (0, 1):
+            return 0
+        trimmed = int(
+            await redis.xtrim(self.stream, minid=f"{floor[0]}-{floor[1]}", approximate=False)
+        )
+        if trimmed:
+            log.info("relay.trimmed", stream=self.stream, entries=trimmed)
+        return trimmed
 
     async def _forget(self, outbox_ids: list[int]) -> None:
         async with self.engine.begin() as conn:
@@ -165,3 +207,12 @@ class OutboxRelay:
                     relay_lease.c.name == self.service, relay_lease.c.holder == self.holder
                 )
             )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _stream_id(value: bytes | str) -> tuple[int, int]:
+    ms, _, seq = _text(value).partition("-")
+    return int(ms), int(seq or 0)

@@ -8,6 +8,14 @@ from __future__ import annotations
 
 PRODUCERS = ("referrals", "casework", "directory")
 
+# Which services consume each producer's stream. A relay trims what every one of them has
+# acknowledged, and nothing before all of them have a group (a late group must see history).
+CONSUMERS: dict[str, tuple[str, ...]] = {
+    "referrals": ("casework", "reporting"),
+    "casework": ("referrals", "reporting"),
+    "directory": ("casework", "reporting"),
+}
+
 
 def events_stream(prefix: str, service: str) -> str:
     return f"{prefix}{service}.events"

@@ -197,3 +197,26 @@ async def test_only_one_relay_of_a_service_publishes_at_a_time(
     assert not await second._hold_lease()
     await first.release()
     assert await second._hold_lease()
+
+
+async def test_the_relay_trims_only_what_every_consuming_service_acknowledged(
+    engine: AsyncEngine, bus: Bus
+) -> None:
+    await append_history(engine, aggregates=5, rounds=2)
+    relay = OutboxRelay(engine, bus, service="referrals")
+    while await relay.publish_pending():
+        pass
+    stream = bus.stream("referrals")
+    await bus.redis.xgroup_create(stream, "reporting", id="0")
+    read = await bus.redis.xreadgroup("reporting", "r1", {stream: ">"}, count=100)
+    await bus.redis.xack(stream, "reporting", *[i for i, _ in read[0][1]])
+    # casework has no group yet: it must still find the whole history.
+    assert await relay.trim_acknowledged() == 0
+    await bus.redis.xgroup_create(stream, "casework", id="0")
+    first_six = await bus.redis.xreadgroup("casework", "c1", {stream: ">"}, count=6)
+    ids = [i for i, _ in first_six[0][1]]
+    await bus.redis.xack(stream, "casework", *ids[:4])  # 2 read but not acknowledged
+    assert await relay.trim_acknowledged() == 4
+    assert await bus.redis.xlen(stream) == 6
+    remaining = [i for i, _ in await bus.redis.xrange(stream)]
+    assert remaining[0] == ids[4]
