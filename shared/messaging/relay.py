@@ -123,7 +123,9 @@ class OutboxRelay:
         if not expected or any(name not in by_name for name in expected):
             return 0
         floor: tuple[int, int] | None = None
-        for name in expected:
+        # Every group holds trimming back, also one no service is known for (a second
+        # reporting deployment, an operator's tool).
+        for name in by_name:
             pending = await redis.xpending(self.stream, name)
             if pending["pending"]:
                 first = _stream_id(pending["min"])
