@@ -74,6 +74,16 @@ class Grant:
             raise DistrictForbidden(district=district)
         return self
 
+    def district_or_city(self, district: str | None) -> str | None:
+        """The district a report is asked for, or None for the whole city, which only a
+        city-wide caller may ask."""
+        if district is not None:
+            self.for_district(district)
+            return district
+        if not self.principal.serves("*"):
+            raise DistrictForbidden(district="*")
+        return None
+
     @property
     def districts(self) -> frozenset[str] | None:
         """The districts the caller may list; None for the whole city."""

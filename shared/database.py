@@ -64,17 +64,20 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-async def create_schema(engine: AsyncEngine, *metadatas: MetaData) -> None:
+async def create_schema(
+    engine: AsyncEngine, *metadatas: MetaData, grow: tuple[MetaData, ...] = ()
+) -> None:
     """Create missing tables. The kernel's tables (the event store, outbox, inbox, keys,
     audit) also get the nullable columns an earlier release lacked: they cannot be rebuilt.
-    A service's own read models are its business (they can be rebuilt from its events)."""
+    A service's own read models are its business (they can be rebuilt from its events), unless
+    it lists them in `grow`."""
     async with engine.begin() as conn:
         if not is_sqlite(engine):
             # Several processes of one service may start at once; one creates, the rest wait.
             await conn.execute(text("SELECT pg_advisory_xact_lock(7305510012)"))
         for metadata in metadatas:
             await conn.run_sync(metadata.create_all)
-            if metadata is kernel_metadata:
+            if metadata is kernel_metadata or metadata in grow:
                 await conn.run_sync(_add_missing_columns, metadata)
 
 

@@ -40,6 +40,8 @@ class ServiceRuntime:
     settings: ServiceSettings
     metadata: MetaData
     produces_events: bool = True
+    # Read models whose tables get the nullable columns a newer release adds.
+    grows_in_place: bool = False
     subscriptions: Mapping[str, Handler] = field(default_factory=dict)
     jobs: list[PeriodicJob] = field(default_factory=list)
     clock: Clock = field(default_factory=SystemClock)
@@ -61,7 +63,12 @@ class ServiceRuntime:
 
     async def start(self, *, relay: bool, worker: bool) -> None:
         """Create the schema, then start the relay and/or the subscriptions."""
-        await create_schema(self.engine, kernel_metadata, self.metadata)
+        await create_schema(
+            self.engine,
+            kernel_metadata,
+            self.metadata,
+            grow=(self.metadata,) if self.grows_in_place else (),
+        )
         if not (relay or worker):
             return
         if not self.settings.redis_url:

@@ -7,8 +7,6 @@ from services.reporting.application.rebuild import print_progress_bar, rebuild_p
 from services.reporting.bootstrap import NAME, build_runtime
 from services.reporting.settings import ReportingSettings
 from shared.auth import Role, issue_token
-from shared.database import create_schema
-from shared.eventstore import kernel_metadata
 from shared.logging import configure_logging
 from shared.service_main import main
 
@@ -28,7 +26,7 @@ def rebuild(_args: list[str]) -> int:
 
     async def run() -> int:
         runtime = build_runtime(settings)
-        await create_schema(runtime.engine, kernel_metadata, runtime.metadata)
+        await runtime.start(relay=False, worker=False)
         try:
             return await rebuild_projections(
                 runtime, feeds=settings.feed_urls(), token=token, progress=print_progress_bar

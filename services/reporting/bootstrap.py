@@ -21,6 +21,7 @@ def build_runtime(
         settings=settings,
         metadata=metadata,
         produces_events=False,
+        grows_in_place=True,
         subscriptions=dict.fromkeys(PRODUCERS, project),
         clock=clock or settings.clock(),
     )

@@ -67,6 +67,20 @@ class FamilyIndex:
         ).first()
         return ExistingMatch(case_id=row.case_id, family_id=row.family_id) if row else None
 
+    async def known_family(self, conn: AsyncConnection, digests: list[str]) -> UUID | None:
+        """The family id of a family whose case ended (a re-referral keeps the identity, so
+        the outcome statistics can count re-referrals)."""
+        if not digests:
+            return None
+        row = (
+            await conn.execute(
+                select(case_members.c.family_id)
+                .where(case_members.c.pesel_digest.in_(digests))
+                .limit(1)
+            )
+        ).first()
+        return row.family_id if row else None
+
     async def hold(
         self, conn: AsyncConnection, digests: list[str], referral_id: UUID, family_id: UUID
     ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import date
 from typing import Any
 from uuid import UUID
@@ -119,6 +120,10 @@ async def file_referral_in(
     referral_id = uuid.uuid4()
     digests = index.digests(command.members)
     match = await index.find(conn, digests)
+    if match is None:
+        known = await index.known_family(conn, digests)
+        if known is not None:
+            command = replace(command, family_id=known)
     state = await _append(
         conn,
         store,
