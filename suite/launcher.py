@@ -22,7 +22,14 @@ from shared.settings import DEVELOPMENT_JWT_SECRET
 from suite.demo_data import MOKOTOW, OCHOTA, WOLA
 from suite.embedded_redis import free_port
 from suite.processes import DEFAULT_PORTS, SERVICES, SuiteProcesses
-from suite.scenario import Suite, format_report, run_scenario, wait_for_reports
+from suite.scenario import (
+    Suite,
+    format_city,
+    format_report,
+    load_directory_seed,
+    run_scenario,
+    wait_for_reports,
+)
 
 
 def demo_tokens(secret: str) -> dict[str, str]:
@@ -67,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         suite = _suite(processes)
         if _is_empty(suite):
             print("Pusta baza: wczytuję dane demonstracyjne…", flush=True)
+            load_directory_seed(suite, log=lambda line: print("  " + line, flush=True))
             run_scenario(suite, log=lambda line: print("  " + line, flush=True))
             wait_for_reports(suite)
         suite.close()
@@ -101,6 +109,7 @@ def demo(args: argparse.Namespace) -> int:
         processes.start()
         print(f"Usługi uruchomione ({time.monotonic() - started:.1f} s).", flush=True)
         suite = _suite(processes)
+        load_directory_seed(suite, log=lambda line: print("  " + line, flush=True))
         run_scenario(suite, log=lambda line: print("  " + line, flush=True))
         reports = wait_for_reports(suite)
         suite.close()
@@ -108,6 +117,9 @@ def demo(args: argparse.Namespace) -> int:
         for report in reports.values():
             print(format_report(report))
             print()
+        analyst = suite.as_(Role.CITY_ANALYST, "*", subject="city-analyst")
+        print(format_city(analyst.call("reporting", "GET", "/reports/city").json()))
+        print()
         print(f"Demo zakończone w {time.monotonic() - started:.1f} s.")
         return 0
     finally:

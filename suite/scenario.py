@@ -99,6 +99,15 @@ class Suite:
         self._clients.clear()
 
 
+def load_directory_seed(suite: Suite, *, log: Callable[[str], None] = print) -> None:
+    """Warsaw's institutions (counselling, crisis intervention, schools, courts, ...)."""
+    from services.directory.seed import load_seed
+
+    directory = suite.as_(Role.ADMIN, "*", subject="demo-loader").client("directory")
+    result = load_seed(lambda path, body: directory.post(path, json=body))
+    log(f"Instytucje w rejestrze: dodano {result.created}, już były {result.already_present}")
+
+
 def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Drive the scenario, each step as the person who does it at a centre; return the ids it
     created, keyed by family."""
@@ -323,5 +332,20 @@ def format_report(report: dict[str, Any]) -> str:
         lines.append(
             f"    sprawa {w['case_id']}: czeka od {w['waiting_since']} "
             f"({w['days_waiting']} dni), dzieci: {w['children']}"
+        )
+    return "\n".join(lines)
+
+
+def format_city(report: dict[str, Any]) -> str:
+    """The city view's districts that have families, and the totals."""
+    lines = [
+        f"Widok miasta (bez danych osobowych), stan na {report['as_of']}",
+        f"  {'Dzielnica':<16}{'Asyst.':>7}{'Rodziny':>9}{'Czekają':>9}{'Monitor.':>10}",
+    ]
+    rows = [r for r in report["districts"] if r["active_families"] or r["waiting_families"]]
+    for r in [*rows, {**report["totals"], "district_name": "Razem"}]:
+        lines.append(
+            f"  {r['district_name']:<16}{r['assistants']:>7}{r['active_families']:>9}"
+            f"{r['waiting_families']:>9}{r['families_in_monitoring']:>10}"
         )
     return "\n".join(lines)

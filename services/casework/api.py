@@ -191,6 +191,7 @@ class AssistantCapacity(BaseModel):
     active_families: int
     limit: int
     free_places: int
+    working: bool
 
 
 router = APIRouter(tags=["cases"])

@@ -23,6 +23,7 @@ def build_runtime(
         settings=settings,
         metadata=metadata,
         produces_events=True,
+        grows_in_place=True,
         clock=clock or settings.clock(),
     )
     policies = CaseworkPolicies(runtime.store)

@@ -204,6 +204,16 @@ class CaseloadOpened(DomainEvent):
     limit: int = CASELOAD_LIMIT
 
 
+class CaseloadSuspended(DomainEvent):
+    """The assistant stopped working (the directory deactivated them): no new families."""
+
+    since: date
+
+
+class CaseloadResumed(DomainEvent):
+    since: date
+
+
 class CaseAddedToCaseload(DomainEvent):
     case_id: UUID
 

@@ -65,3 +65,19 @@ def test_an_assistant_takes_no_family_of_another_district() -> None:
 
 def test_releasing_a_family_not_held_changes_nothing() -> None:
     assert release(given(CASELOAD, *caseload_with(3)), case_id=uuid.uuid4()) == []
+
+
+def test_an_assistant_who_stopped_working_takes_no_new_family() -> None:
+    from datetime import date
+
+    from services.casework.domain.caseload import AssistantNotWorking, resume, suspend
+
+    events = caseload_with(3)
+    (suspended,) = suspend(given(CASELOAD, *events), since=date(2026, 6, 30))
+    state = given(CASELOAD, *events, suspended)
+    assert suspend(state, since=date(2026, 7, 1)) == []
+    with pytest.raises(AssistantNotWorking):
+        take(state, case_id=uuid.uuid4(), case_district=OCHOTA)
+    (resumed,) = resume(state, since=date(2026, 9, 1))
+    assert take(given(CASELOAD, *events, suspended, resumed), case_id=uuid.uuid4(),
+                case_district=OCHOTA)

@@ -47,4 +47,5 @@ caseloads = Table(
     Column("district", String(7), nullable=False, index=True),
     Column("active_families", Integer, nullable=False),
     Column("family_limit", Integer, nullable=False),
+    Column("active", Boolean, nullable=True, default=True),
 )

@@ -97,5 +97,6 @@ async def project_caseload(conn: AsyncConnection, state: Caseload, assistant_id:
         "district": state.district,
         "active_families": len(state.cases),
         "family_limit": state.limit,
+        "active": state.active,
     }
     await conn.execute(upsert(conn, caseloads, key=["assistant_id"], update=list(row)[1:]), row)

@@ -24,6 +24,7 @@ from shared.events import (
     FamilyDataErased,
     ReferralLinked,
 )
+from shared.events.directory import AssistantDeactivated, AssistantReactivated
 from shared.eventstore import Aggregate, EventMetadata, EventStore
 from shared.logging import get_logger
 
@@ -153,20 +154,38 @@ class CaseworkPolicies:
         await project_case(conn, state, stored)
 
     async def on_directory_event(self, conn: AsyncConnection, envelope: Envelope) -> None:
-        if envelope.event_type != AssistantRegistered.event_type:
+        assistant_id = envelope.aggregate_id
+        state, version, _ = await CASELOAD.load(conn, self.store, assistant_id)
+        event = envelope.event() if envelope.event_type in _DIRECTORY_EVENTS else None
+        match event:
+            case AssistantRegistered():
+                district = event.district
+                new_events = caseload_rules.open_caseload(state, district=district)
+            case AssistantDeactivated():
+                district = state.district
+                new_events = caseload_rules.suspend(state, since=event.ended_on)
+            case AssistantReactivated():
+                district = state.district
+                new_events = caseload_rules.resume(state, since=event.resumed_on)
+            case _:
+                return
+        if not new_events:
             return
-        event = envelope.event()
-        assert isinstance(event, AssistantRegistered)
-        state, version, _ = await CASELOAD.load(conn, self.store, envelope.aggregate_id)
-        new_events = caseload_rules.open_caseload(state, district=event.district)
         await self.store.append(
             conn,
-            Aggregate(CASELOAD.name, envelope.aggregate_id, event.district),
+            Aggregate(CASELOAD.name, assistant_id, district),
             version,
             new_events,
             _caused_by(envelope),
         )
         for new_event in new_events:
             state = CASELOAD.evolve(state, new_event)
-        await project_caseload(conn, state, envelope.aggregate_id)
-        log.info("caseload.opened", assistant_id=str(envelope.aggregate_id))
+        await project_caseload(conn, state, assistant_id)
+        log.info("caseload.changed", assistant_id=str(assistant_id), active=state.active)
+
+
+_DIRECTORY_EVENTS = {
+    AssistantRegistered.event_type,
+    AssistantDeactivated.event_type,
+    AssistantReactivated.event_type,
+}

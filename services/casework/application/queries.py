@@ -229,7 +229,10 @@ async def capacity(runtime: ServiceRuntime, *, district: str) -> list[dict[str, 
                 "assistant_id": row.assistant_id,
                 "active_families": row.active_families,
                 "limit": row.family_limit,
-                "free_places": max(row.family_limit - row.active_families, 0),
+                "free_places": max(row.family_limit - row.active_families, 0)
+                if row.active is not False
+                else 0,
+                "working": row.active is not False,
             }
             for row in rows
         ]

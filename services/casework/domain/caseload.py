@@ -1,7 +1,8 @@
 """An assistant's caseload: the families an assistant works with now.
 
 The rule it owns: an assistant works with at most 15 families at once (art. 15 ust. 4),
-"Za życiem" families included, and only with families of their own centre's district.
+"Za życiem" families included, only with families of their own centre's district, and takes
+no new family once they stopped working for the centre.
 Every assignment appends to this stream with its expected version, so two concurrent
 assignments cannot both take the last place: one of them conflicts and decides again.
 """
@@ -9,6 +10,7 @@ assignments cannot both take the last place: one of them conflicts and decides a
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 from uuid import UUID
 
 from shared.aggregate import AggregateType
@@ -17,6 +19,8 @@ from shared.events import (
     CASELOAD_LIMIT,
     CaseAddedToCaseload,
     CaseloadOpened,
+    CaseloadResumed,
+    CaseloadSuspended,
     CaseRemovedFromCaseload,
     DomainEvent,
 )
@@ -28,6 +32,7 @@ class Caseload:
     district: str = ""
     limit: int = CASELOAD_LIMIT
     cases: frozenset[UUID] = frozenset()
+    active: bool = True
 
     @property
     def free_places(self) -> int:
@@ -62,7 +67,17 @@ def open_caseload(state: Caseload, *, district: str) -> list[DomainEvent]:
     return [CaseloadOpened(district=district)]
 
 
+class AssistantNotWorking(DomainError):
+    code = "assistant-not-working"
+    title_pl = "Asystent nie pracuje"
+    title_en = "Assistant not working"
+    detail_pl = "Ten asystent zakończył pracę w ośrodku; wybierz innego asystenta."
+    detail_en = "This assistant no longer works for the centre; choose another one."
+
+
 def take(state: Caseload, *, case_id: UUID, case_district: str) -> list[DomainEvent]:
+    if not state.active:
+        raise AssistantNotWorking()
     if state.district != case_district:
         raise AssistantOfAnotherDistrict(assistant_district=state.district, district=case_district)
     if case_id in state.cases:
@@ -78,8 +93,20 @@ def release(state: Caseload, *, case_id: UUID) -> list[DomainEvent]:
     return [CaseRemovedFromCaseload(case_id=case_id)]
 
 
+def suspend(state: Caseload, *, since: date) -> list[DomainEvent]:
+    return [CaseloadSuspended(since=since)] if state.exists and state.active else []
+
+
+def resume(state: Caseload, *, since: date) -> list[DomainEvent]:
+    return [CaseloadResumed(since=since)] if state.exists and not state.active else []
+
+
 def evolve(state: Caseload, event: DomainEvent) -> Caseload:
     match event:
+        case CaseloadSuspended():
+            return replace(state, active=False)
+        case CaseloadResumed():
+            return replace(state, active=True)
         case CaseloadOpened():
             return replace(state, exists=True, district=event.district, limit=event.limit)
         case CaseAddedToCaseload():
