@@ -85,7 +85,7 @@ class ServiceRuntime:
                 consumer = StreamConsumer(
                     self.bus,
                     source=source,
-                    group=self.name,
+                    group=self.settings.consumer_group or self.name,
                     consumer=self.consumer_name,
                     inbox=Inbox(self.engine, self.name, handler, on_commit=self.events_committed),
                     batch_size=self.settings.consumer_batch_size,

@@ -32,6 +32,9 @@ class ServiceSettings(BaseSettings):
     log_level: str = Field("INFO", validation_alias="ASYSTA_LOG_LEVEL")
     log_json: bool | None = Field(None, validation_alias="ASYSTA_LOG_JSON")
     consumer_name: str | None = Field(None, validation_alias="ASYSTA_CONSUMER_NAME")
+    # A second deployment of one consuming service (e.g. a reporting kept apart) reads the
+    # streams under a group of its own.
+    consumer_group: str | None = Field(None, validation_alias="ASYSTA_CONSUMER_GROUP")
     consumer_batch_size: int = Field(100, validation_alias="ASYSTA_CONSUMER_BATCH_SIZE")
     claim_idle_ms: int = Field(30_000, validation_alias="ASYSTA_CLAIM_IDLE_MS")
     max_deliveries: int = Field(5, validation_alias="ASYSTA_MAX_DELIVERIES")

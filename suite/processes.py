@@ -78,7 +78,7 @@ class SuiteProcesses:
         self._env = env
         for name in SERVICES:
             workers = self.separate_workers.get(name, 0)
-            self._spawn(name, name, "api" if workers else "all")
+            self.spawn(name, name, "api" if workers else "all")
             for i in range(workers):
                 self.start_worker(name, i)
         for name in SERVICES:
@@ -92,10 +92,12 @@ class SuiteProcesses:
     def start_worker(self, service: str, index: int) -> str:
         """Start (or restart) worker `index` of a service, under a stable consumer name."""
         key = f"{service}-worker-{index}"
-        self._spawn(key, service, "worker", {"ASYSTA_CONSUMER_NAME": key})
+        self.spawn(key, service, "worker", {"ASYSTA_CONSUMER_NAME": key})
         return key
 
-    def _spawn(self, key: str, service: str, mode: str, env: dict[str, str] | None = None) -> None:
+    def spawn(self, key: str, service: str, mode: str, env: dict[str, str] | None = None) -> None:
+        """Start one more process of a service (`mode`: api, worker or all), with settings
+        on top of the suite's."""
         log_file = open(self.data_dir / "logs" / f"{key}.log", "ab")  # noqa: SIM115
         self._logs.append(log_file)
         self.processes[key] = subprocess.Popen(
@@ -121,7 +123,7 @@ class SuiteProcesses:
         env = dict(extra_env)
         if rest:
             env["ASYSTA_CONSUMER_NAME"] = key
-        self._spawn(key, service, mode, env)
+        self.spawn(key, service, mode, env)
         if not rest:
             wait_for(f"{key} to answer /ready", partial(self._ready, key), timeout=60)
 
@@ -130,6 +132,9 @@ class SuiteProcesses:
         process = self.processes[key]
         process.kill()
         process.wait()
+
+    def ready(self, name: str) -> bool:
+        return self._ready(name)
 
     def _ready(self, name: str) -> bool:
         process = self.processes[name]

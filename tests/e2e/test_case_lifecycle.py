@@ -279,16 +279,22 @@ def test_an_assistant_who_stopped_working_gets_no_new_family(running_suite: Runn
     assistant_id = register_assistant(suite, BEMOWO)
     working_case(suite, BEMOWO, assistant_id)
     head = suite.head(BEMOWO)
-    head.call("directory", "POST", f"/assistants/{assistant_id}/deactivation",
-              json={"ended_on": TODAY.isoformat(), "reason": "resigned"})
+    head.call(
+        "directory",
+        "POST",
+        f"/assistants/{assistant_id}/deactivation",
+        json={"ended_on": TODAY.isoformat(), "reason": "resigned"},
+    )
 
     def not_working() -> bool:
-        rows = head.call("casework", "GET", "/assistants/capacity",
-                         params={"district": BEMOWO}).json()
+        rows = head.call(
+            "casework", "GET", "/assistants/capacity", params={"district": BEMOWO}
+        ).json()
         return any(r["assistant_id"] == assistant_id and not r["working"] for r in rows)
 
     wait_for("casework to learn the assistant stopped working", not_working)
-    refused = head.client("casework").post(f"/cases/{open_case(suite, BEMOWO)}/assignment",
-                                           json={"assistant_id": assistant_id})
+    refused = head.client("casework").post(
+        f"/cases/{open_case(suite, BEMOWO)}/assignment", json={"assistant_id": assistant_id}
+    )
     assert refused.status_code == 409
     assert refused.json()["type"] == PROBLEM + "assistant-not-working"

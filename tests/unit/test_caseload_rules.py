@@ -79,5 +79,6 @@ def test_an_assistant_who_stopped_working_takes_no_new_family() -> None:
     with pytest.raises(AssistantNotWorking):
         take(state, case_id=uuid.uuid4(), case_district=OCHOTA)
     (resumed,) = resume(state, since=date(2026, 9, 1))
-    assert take(given(CASELOAD, *events, suspended, resumed), case_id=uuid.uuid4(),
-                case_district=OCHOTA)
+    assert take(
+        given(CASELOAD, *events, suspended, resumed), case_id=uuid.uuid4(), case_district=OCHOTA
+    )
