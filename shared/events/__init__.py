@@ -39,6 +39,7 @@ from shared.events.casework import (
 )
 from shared.events.directory import AssistantRegistered, EmploymentForm
 from shared.events.family import FamilyMember, MemberRole, ReferralSource
+from shared.events.personal import ERASED as ERASED_MARK
 from shared.events.referrals import (
     AssistanceGranted,
     CourtOpinionRequestReceived,
@@ -52,6 +53,7 @@ from shared.events.referrals import (
 
 __all__ = [
     "CASELOAD_LIMIT",
+    "ERASED_MARK",
     "EVENT_TYPES",
     "AssistanceGranted",
     "AssistantAssigned",

@@ -156,16 +156,30 @@ class Keyring:
         self, conn: AsyncConnection, family_id: UUID, now: datetime
     ) -> bytes | None:
         """The family's key, created on first use; None if the family was erased."""
-        await conn.execute(
-            insert_ignoring_duplicates(conn, family_keys),
-            {
-                "family_id": family_id,
-                "wrapped_key": self._seal(family_id, AESGCM.generate_key(256)),
-                "created_at": now,
-            },
-        )
-        keys = await self.keys(conn, [family_id])
-        return keys.get(family_id)
+        row = (
+            await conn.execute(
+                select(family_keys.c.wrapped_key).where(family_keys.c.family_id == family_id)
+            )
+        ).first()
+        if row is None:
+            # Most appends find the key; only a family's first event creates it (and a
+            # concurrent first event of the same family loses the race harmlessly).
+            await conn.execute(
+                insert_ignoring_duplicates(conn, family_keys),
+                {
+                    "family_id": family_id,
+                    "wrapped_key": self._seal(family_id, AESGCM.generate_key(256)),
+                    "created_at": now,
+                },
+            )
+            row = (
+                await conn.execute(
+                    select(family_keys.c.wrapped_key).where(family_keys.c.family_id == family_id)
+                )
+            ).first()
+        if row is None or row.wrapped_key is None:
+            return None
+        return self._unseal(family_id, row.wrapped_key)
 
     async def keys(self, conn: AsyncConnection, family_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         """Keys of the families that have one (erased and unknown families are absent)."""
