@@ -61,6 +61,8 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool | None = 
     faststream_logger.handlers.clear()
     faststream_logger.propagate = True
     faststream_logger.setLevel(logging.WARNING)
+    # The broker's own logger: its subscriber supervisor logs every task callback at INFO.
+    logging.getLogger("asysta.bus").setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
     _configured = True
