@@ -32,12 +32,19 @@ from suite.scenario import (
 )
 
 
-def demo_tokens(secret: str) -> dict[str, str]:
+def demo_tokens(secret: str, assistant_id: str | None) -> dict[str, str]:
+    """A token per demo user; the assistant's names them (`sub` is their assistant id)."""
     users = {
         "kierownik Ochota (head)": ("head-ochota", Role.HEAD, [OCHOTA]),
         "kierownik Mokotów (head)": ("head-mokotow", Role.HEAD, [MOKOTOW]),
         "pracownik socjalny Wola (social_worker)": ("sw-wola", Role.SOCIAL_WORKER, [WOLA]),
-        "asystent Ochota (assistant)": ("assistant-ochota", Role.ASSISTANT, [OCHOTA]),
+        "asystent Ochota (assistant)": (
+            assistant_id or "assistant-ochota",
+            Role.ASSISTANT,
+            [OCHOTA],
+        ),
+        "szkoła, REGON 123456785 (school)": ("123456785", Role.SCHOOL, [OCHOTA]),
+        "sąd rejonowy (court)": ("SR-Warszawa-Ochota", Role.COURT, ["*"]),
         "analityk miasta (city_analyst)": ("city", Role.CITY_ANALYST, ["*"]),
         "administrator (admin)": ("admin", Role.ADMIN, ["*"]),
     }
@@ -45,6 +52,15 @@ def demo_tokens(secret: str) -> dict[str, str]:
         label: issue_token(secret, subject=subject, role=role, districts=districts)
         for label, (subject, role, districts) in users.items()
     }
+
+
+def _first_assistant(suite: Suite) -> str | None:
+    assistants = (
+        suite.head(OCHOTA)
+        .call("directory", "GET", "/assistants", params={"district": OCHOTA})
+        .json()
+    )
+    return str(assistants[0]["assistant_id"]) if assistants else None
 
 
 def _secret() -> str:
@@ -77,6 +93,7 @@ def run(args: argparse.Namespace) -> int:
             load_directory_seed(suite, log=lambda line: print("  " + line, flush=True))
             run_scenario(suite, log=lambda line: print("  " + line, flush=True))
             wait_for_reports(suite)
+        assistant_id = _first_assistant(suite)
         suite.close()
         print("\nAsysta działa.")
         for name, url in processes.urls.items():
@@ -84,7 +101,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  Redis      {processes.redis_url}")
         print(f"  dane i logi: {processes.data_dir.resolve()}")
         print("\nTokeny użytkowników demonstracyjnych (nagłówek Authorization: Bearer …):")
-        for label, token in demo_tokens(_secret()).items():
+        for label, token in demo_tokens(_secret(), assistant_id).items():
             print(f"  {label}:\n    {token}")
         print("\nCtrl-C kończy pracę.", flush=True)
         while all(p.poll() is None for p in processes.processes.values()):
