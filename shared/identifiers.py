@@ -7,6 +7,7 @@ import hmac
 from typing import Annotated
 
 from pydantic import AfterValidator
+from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.pl import regon as stdnum_regon
 
@@ -20,15 +21,26 @@ def pesel_digest(key: bytes, pesel: str) -> str:
 
 
 def check_regon(value: str) -> str:
-    """The REGON without separators if its length (9 or 14 digits) and checksums are valid."""
+    """Return the REGON as digits only if it has 9 or 14 digits and valid check digits
+    (a 14-digit REGON of a local unit also carries its parent's 9-digit REGON)."""
     try:
         return str(stdnum_regon.validate(value))
-    except StdnumValidationError as exc:
+    except InvalidLength as exc:
+        raise invalid(
+            "invalid_regon", "numer REGON ma 9 lub 14 cyfr", "a REGON has 9 or 14 digits"
+        ) from exc
+    except InvalidFormat as exc:
+        raise invalid(
+            "invalid_regon", "numer REGON składa się z samych cyfr", "a REGON has digits only"
+        ) from exc
+    except InvalidChecksum as exc:
         raise invalid(
             "invalid_regon",
-            "nieprawidłowy numer REGON (9 lub 14 cyfr z cyframi kontrolnymi)",
-            f"invalid REGON number ({exc})",
+            "nieprawidłowa cyfra kontrolna numeru REGON",
+            "the REGON's check digit is wrong",
         ) from exc
+    except StdnumValidationError as exc:
+        raise invalid("invalid_regon", "nieprawidłowy numer REGON", "invalid REGON") from exc
 
 
 Regon = Annotated[str, AfterValidator(check_regon)]

@@ -38,13 +38,13 @@ from shared.events.directory import (
     InstitutionDetails,
     Phone,
     PostalAddress,
-    Regon,
     WorkingTime,
     WorkingTimeSystem,
 )
 from shared.eventstore import EventMetadata
 from shared.feed import feed_router
 from shared.http import CorrelationId, RuntimeDep, service_app
+from shared.identifiers import Regon
 from shared.runtime import ServiceRuntime
 from shared.validation import invalid
 

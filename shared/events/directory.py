@@ -8,12 +8,10 @@ from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
-from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
-from stdnum.exceptions import ValidationError as StdnumValidationError
-from stdnum.pl import regon as stdnum_regon
 
 from shared.districts import DistrictCode
 from shared.events.base import DomainEvent
+from shared.identifiers import Regon
 from shared.validation import invalid
 
 # --- Assistants -------------------------------------------------------------------------------
@@ -130,29 +128,6 @@ _CATEGORY_LABELS_PL = {
 }
 
 
-def check_regon(value: str) -> str:
-    """Return the REGON as digits only if it has 9 or 14 digits and valid check digits
-    (a 14-digit REGON of a local unit also carries its parent's 9-digit REGON)."""
-    try:
-        return str(stdnum_regon.validate(value))
-    except InvalidLength as exc:
-        raise invalid(
-            "invalid_regon", "numer REGON ma 9 lub 14 cyfr", "a REGON has 9 or 14 digits"
-        ) from exc
-    except InvalidFormat as exc:
-        raise invalid(
-            "invalid_regon", "numer REGON składa się z samych cyfr", "a REGON has digits only"
-        ) from exc
-    except InvalidChecksum as exc:
-        raise invalid(
-            "invalid_regon",
-            "nieprawidłowa cyfra kontrolna numeru REGON",
-            "the REGON's check digit is wrong",
-        ) from exc
-    except StdnumValidationError as exc:
-        raise invalid("invalid_regon", "nieprawidłowy numer REGON", "invalid REGON") from exc
-
-
 _POSTAL_CODE = re.compile(r"^\d{2}-\d{3}$")
 
 
@@ -222,7 +197,6 @@ def check_email(value: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
-Regon = Annotated[str, AfterValidator(check_regon)]
 PostalCode = Annotated[str, AfterValidator(check_postal_code)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(check_phone)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(check_email)]

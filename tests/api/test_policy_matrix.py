@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,11 +34,12 @@ from services.reporting.bootstrap import build_runtime as reporting_runtime
 from services.reporting.settings import ReportingSettings
 from shared.auth import Role
 from shared.authorization import Policy
-from shared.events import AssistanceGranted, AssistantRegistered, DomainEvent, Envelope
+from shared.events import AssistanceGranted, AssistantRegistered
 from shared.eventstore import EventMetadata
 from shared.runtime import ServiceRuntime
 from suite.demo_data import pesel
 from tests.conftest import token
+from tests.events import envelope_of
 
 OCHOTA, WOLA = "1465068", "1465188"
 SCHOOL, COURT = "123456785", "SR-Ochota"
@@ -107,24 +108,6 @@ ROUTES = [
 ]
 
 
-def _envelope(event: DomainEvent, kind: str, aggregate_id: uuid.UUID) -> Envelope:
-    now = datetime.now(UTC)
-    return Envelope(
-        event_id=uuid.uuid4(),
-        event_type=event.event_type,
-        schema_version=event.schema_version,
-        aggregate_type=kind,
-        aggregate_id=aggregate_id,
-        aggregate_version=1,
-        district=OCHOTA,
-        occurred_at=now,
-        recorded_at=now,
-        actor="test",
-        correlation_id="c",
-        payload=event.model_dump(mode="json"),
-    )
-
-
 @dataclass
 class World:
     clients: dict[str, httpx.AsyncClient]
@@ -173,8 +156,8 @@ async def _build_world(tmp: Path) -> World:
         ),
     )
     async with runtimes["casework"].transaction() as conn:
-        await policies.on_directory_event(conn, _envelope(registered, "assistant", assistant_id))
-        await policies.on_referrals_event(conn, _envelope(granted, "referral", referral_id))
+        await policies.on_directory_event(conn, envelope_of(registered, "assistant", assistant_id))
+        await policies.on_referrals_event(conn, envelope_of(granted, "referral", referral_id))
     case = (
         await clients["casework"].get(
             "/cases", params={"referral_id": str(referral_id)}, headers=head

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import date
 
 import httpx
 import pytest
@@ -22,36 +22,16 @@ from shared.auth import Role
 from shared.events import (
     AssistanceGranted,
     AssistantRegistered,
-    DomainEvent,
-    Envelope,
     FamilyMember,
 )
 from shared.runtime import ServiceRuntime
 from suite.demo_data import pesel
 from tests.conftest import token
+from tests.events import envelope_of
 
 pytestmark = pytest.mark.integration
 
 OCHOTA = "1465068"
-
-
-def envelope(event: DomainEvent, aggregate_type: str, aggregate_id: uuid.UUID) -> Envelope:
-    """An event as another service would have published it."""
-    now = datetime.now(UTC)
-    return Envelope(
-        event_id=uuid.uuid4(),
-        event_type=event.event_type,
-        schema_version=event.schema_version,
-        aggregate_type=aggregate_type,
-        aggregate_id=aggregate_id,
-        aggregate_version=1,
-        district=OCHOTA,
-        occurred_at=now,
-        recorded_at=now,
-        actor="test",
-        correlation_id="c",
-        payload=event.model_dump(mode="json"),
-    )
 
 
 @pytest.fixture
@@ -83,7 +63,7 @@ async def grant_cases(runtime: ServiceRuntime, count: int) -> list[uuid.UUID]:
             ),
         )
         async with runtime.transaction() as conn:
-            await policies.on_referrals_event(conn, envelope(granted, "referral", referral_id))
+            await policies.on_referrals_event(conn, envelope_of(granted, "referral", referral_id))
         referral_ids.append(referral_id)
     async with runtime.engine.connect() as conn:
         rows = await conn.execute(select(cases.c.case_id, cases.c.referral_id))
@@ -104,7 +84,7 @@ async def test_twenty_parallel_assignments_at_fourteen_families_one_succeeds(
     )
     async with runtime.transaction() as conn:
         await CaseworkPolicies(runtime.store).on_directory_event(
-            conn, envelope(registered, "assistant", assistant_id)
+            conn, envelope_of(registered, "assistant", assistant_id)
         )
     opened = await grant_cases(runtime, 34)
     held, contested = opened[:14], opened[14:]

@@ -19,8 +19,8 @@ from shared.events.directory import (
     PostalAddress,
     check_email,
     check_phone,
-    check_regon,
 )
+from shared.identifiers import check_regon
 
 OCHOTA = "1465068"
 
