@@ -75,11 +75,16 @@ async def test_concurrent_writers_of_one_version_cannot_both_commit(engine: Asyn
     async with engine.begin() as conn:
         await store.append(conn, aggregate, 0, [registered()], META)
 
+    everyone_has_read = asyncio.Barrier(5)
+
     async def writer(name: str) -> str:
+        # Each writer reads the stream, then all decide on what they read: version 1.
+        async with engine.begin() as conn:
+            version = await store.stream_version(conn, aggregate.stream_id)
+        await everyone_has_read.wait()
         try:
             async with engine.begin() as conn:
-                await store.append(conn, aggregate, 1, [registered(name)], META)
-                await asyncio.sleep(0.05)  # hold the transaction open so the writers overlap
+                await store.append(conn, aggregate, version, [registered(name)], META)
             return "ok"
         except ConcurrencyConflict:
             return "conflict"
