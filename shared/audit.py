@@ -3,7 +3,6 @@ it, with which role, when, and through which route. Kept in the service's own da
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -21,6 +20,7 @@ from sqlalchemy import (
 )
 
 from shared.auth import Principal
+from shared.clock import as_utc
 from shared.eventstore.tables import kernel_metadata
 
 if TYPE_CHECKING:
@@ -89,10 +89,4 @@ async def audit_entries(
         query = query.where(audit_log.c.district.in_(districts))
     async with runtime.engine.connect() as conn:
         rows = await conn.execute(query)
-        return [{**row._mapping, "at": _aware(row.at)} for row in rows]
-
-
-def _aware(moment: datetime) -> datetime:
-    from datetime import UTC
-
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return [{**row._mapping, "at": as_utc(row.at)} for row in rows]

@@ -65,3 +65,8 @@ def clock_for(*, shift_days: int, environment: str) -> Clock:
     if environment == "production":
         raise ValueError("ASYSTA_CLOCK_SHIFT_DAYS is for tests and training, not production")
     return ShiftedClock(shift_days)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """A stored instant, aware: SQLite keeps no zone, and we only ever store UTC."""
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

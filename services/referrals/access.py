@@ -10,6 +10,7 @@ from uuid import UUID
 from sqlalchemy import select
 
 from services.referrals.adapters.tables import notifications, referrals
+from services.referrals.application.erasure import family_district
 from shared.auth import Role
 from shared.authorization import Policy, Scope, rule
 from shared.errors import NotFound
@@ -82,14 +83,7 @@ async def notification_scope(runtime: ServiceRuntime, params: Mapping[str, Any])
 async def family_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scope:
     family_id = _uuid(params, "family_id", "family")
     async with runtime.engine.connect() as conn:
-        district = (
-            await conn.execute(
-                select(referrals.c.district)
-                .where(referrals.c.family_id == family_id)
-                .order_by(referrals.c.recorded_at.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        district = await family_district(conn, family_id)
     if district is None:
         raise NotFound(entity="family", id=family_id)
     return Scope(entity="family", resource_id=family_id, district=district, family_id=family_id)

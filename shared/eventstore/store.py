@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.clock import Clock, SystemClock
+from shared.clock import Clock, SystemClock, as_utc
 from shared.events import DomainEvent, Envelope, stream_id
 from shared.eventstore.crypto import Keyring, decrypt_payload, encrypt_payload
 from shared.eventstore.tables import events, outbox
@@ -79,11 +79,6 @@ EVENT_COLUMNS = (
 )
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite keeps no zone; we only ever store UTC.
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
 def _envelope(row: Any, payload: dict[str, Any]) -> Envelope:
     return Envelope(
         event_id=row.event_id,
@@ -94,8 +89,8 @@ def _envelope(row: Any, payload: dict[str, Any]) -> Envelope:
         aggregate_version=row.version,
         family_id=row.family_id,
         district=row.district,
-        occurred_at=_aware(row.occurred_at),
-        recorded_at=_aware(row.recorded_at),
+        occurred_at=as_utc(row.occurred_at),
+        recorded_at=as_utc(row.recorded_at),
         actor=row.actor,
         correlation_id=row.correlation_id,
         causation_id=row.causation_id,

@@ -22,18 +22,22 @@ log = get_logger(__name__)
 FAMILY = "family"
 
 
+async def family_district(conn: AsyncConnection, family_id: UUID) -> str | None:
+    """The district of the family's latest referral (None if this service never saw it)."""
+    query = (
+        select(referrals.c.district)
+        .where(referrals.c.family_id == family_id)
+        .order_by(referrals.c.recorded_at.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).scalar_one_or_none()
+
+
 async def erase_family(
     runtime: ServiceRuntime, family_id: UUID, *, reason: str, metadata: EventMetadata
 ) -> None:
     async def work(conn: AsyncConnection) -> None:
-        district = (
-            await conn.execute(
-                select(referrals.c.district)
-                .where(referrals.c.family_id == family_id)
-                .order_by(referrals.c.recorded_at.desc())
-                .limit(1)
-            )
-        ).scalar_one_or_none()
+        district = await family_district(conn, family_id)
         if district is None:
             raise NotFound(entity="family", id=family_id)
         assert runtime.store.keyring is not None
