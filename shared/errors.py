@@ -7,6 +7,8 @@ invalid request 422, forbidden 403.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
@@ -18,12 +20,25 @@ class ErrorKind(StrEnum):
     FORBIDDEN = "forbidden"
 
 
+@dataclass(frozen=True)
+class Message:
+    """What a user reads for one error code: a title and a detail template (over the error's
+    parameters), in Polish and English."""
+
+    title_pl: str
+    title_en: str
+    detail_pl: str = ""
+    detail_en: str = ""
+
+
 class DomainError(Exception):
-    """Base of every refusal a user may see. Subclasses set `code`, `kind` and the messages;
-    messages are format strings over the keyword arguments given to the constructor."""
+    """Base of every refusal a user may see. Subclasses set `code` and `kind`; the texts come
+    from the `catalogue` of their service (one table per service, keyed by code), whose
+    templates are formatted with the keyword arguments given to the constructor."""
 
     code: ClassVar[str] = "domain-error"
     kind: ClassVar[ErrorKind] = ErrorKind.CONFLICT
+    catalogue: ClassVar[Mapping[str, Message]] = {}
     title_pl: ClassVar[str] = "Operacja niedozwolona"
     title_en: ClassVar[str] = "Operation not allowed"
     detail_pl: ClassVar[str] = ""
@@ -31,13 +46,22 @@ class DomainError(Exception):
 
     def __init__(self, **params: Any) -> None:
         self.params = params
-        super().__init__(self.detail("en") or self.title_en)
+        super().__init__(self.detail("en") or self.title("en"))
+
+    @property
+    def message(self) -> Message:
+        found = self.catalogue.get(self.code)
+        if found is not None:
+            return found
+        return Message(self.title_pl, self.title_en, self.detail_pl, self.detail_en)
 
     def title(self, language: str) -> str:
-        return self.title_en if language == "en" else self.title_pl
+        message = self.message
+        return message.title_en if language == "en" else message.title_pl
 
     def detail(self, language: str) -> str:
-        template = self.detail_en if language == "en" else self.detail_pl
+        message = self.message
+        template = message.detail_en if language == "en" else message.detail_pl
         return template.format(**self.params) if template else ""
 
 

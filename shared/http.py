@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.auth import AuthenticationFailed, Principal, TokenVerifier
 from shared.errors import DomainError, ErrorKind
+from shared.eventstore.runner import Idempotency
 from shared.logging import get_logger
 from shared.runtime import ServiceRuntime
 
@@ -396,3 +397,24 @@ def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
                 responses[status] = {"description": description, "content": problem}
     app.openapi_schema = schema
     return schema
+
+
+async def idempotency_of(
+    request: Request,
+    key: Annotated[
+        str | None,
+        Header(
+            alias="Idempotency-Key",
+            min_length=1,
+            max_length=200,
+            description="Makes a retry safe: the same key with the same request answers what "
+            "the first did, without a second effect.",
+        ),
+    ] = None,
+) -> Idempotency | None:
+    if key is None:
+        return None
+    return Idempotency.of(key, request.method, request.url.path, await request.body())
+
+
+IdempotencyKey = Annotated[Idempotency | None, Depends(idempotency_of)]

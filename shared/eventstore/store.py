@@ -106,6 +106,10 @@ class EventStore:
         self._keyring = keyring
 
     @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
     def keyring(self) -> Keyring | None:
         return self._keyring
 

@@ -94,3 +94,17 @@ family_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("erased_at", DateTime(timezone=True), nullable=True),
 )
+
+# What a command answered, by the caller's Idempotency-Key: written in the command's own
+# transaction, so a retry after a lost answer gets the same answer and never a second effect.
+# `family_id` lets an erasure remove answers that may hold the family's data.
+idempotency_keys = Table(
+    "idempotency_keys",
+    kernel_metadata,
+    Column("actor", String(200), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("result", Payload, nullable=True),
+    Column("family_id", Uuid, nullable=True, index=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
