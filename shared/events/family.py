@@ -10,8 +10,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.pl import pesel as stdnum_pesel
 
+from shared.domain.validation import invalid
 from shared.events.personal import ERASED, PERSONAL
-from shared.validation import invalid
 
 
 def check_pesel(value: str) -> str:

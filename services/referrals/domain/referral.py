@@ -18,7 +18,7 @@ from enum import StrEnum
 from uuid import UUID
 
 from shared.aggregate import AggregateType
-from shared.errors import DomainError, ErrorKind
+from shared.domain.errors import DomainError, ErrorKind
 from shared.events import (
     AssistanceGranted,
     DomainEvent,
