@@ -46,7 +46,8 @@ from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
-from shared.web.http import CorrelationId, RuntimeDep, service_app
+from shared.web.http import RuntimeDep, service_app
+from shared.web.middleware import CorrelationId
 
 # --- Assistants -------------------------------------------------------------------------------
 
