@@ -41,7 +41,7 @@ def service_app(
     that starts the runtime's relay and (if asked) its subscriptions."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await runtime.start(relay=run_relay, worker=run_worker)
         try:
             yield
