@@ -30,6 +30,7 @@ class AssistantCaseload(BaseModel):
     active_families: int
     limit: int
     free_places: int
+    working: bool
 
 
 class WaitingFamily(BaseModel):

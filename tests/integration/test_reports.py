@@ -418,9 +418,7 @@ async def test_free_places_are_casework_s_caseload_facts(runtime: ServiceRuntime
     stopped = assistant(history, "employment_contract", day)
     for _ in range(2):
         case(history, source="family", children=1, opened=day, assigned=(stopped, day))
-    history.add(
-        "assistant", stopped, AssistantDeactivated(ended_on=day, reason="contract_ended")
-    )
+    history.add("assistant", stopped, AssistantDeactivated(ended_on=day, reason="contract_ended"))
     history.add("caseload", stopped, CaseloadSuspended(since=day))
     part_time = assistant(history, "civil_law_contract", day, limit=3)
     case(history, source="family", children=1, opened=day, assigned=(part_time, day))
