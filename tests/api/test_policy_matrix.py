@@ -36,7 +36,7 @@ from services.referrals.api import build_api as referrals_api
 from services.referrals.bootstrap import build_runtime as referrals_runtime
 from services.referrals.settings import ReferralsSettings
 from services.reporting.api import build_api as reporting_api
-from services.reporting.bootstrap import build_runtime as reporting_runtime
+from services.reporting.bootstrap import build_reporting
 from services.reporting.settings import ReportingSettings
 from shared.auth import Role
 from shared.events import AssistanceGranted, AssistantRegistered
@@ -226,17 +226,30 @@ def _api_routes(routes: list[Any]) -> list[APIRoute]:
     return found
 
 
-BUILDERS: dict[str, Callable[[str], ServiceRuntime]] = {
-    "casework": lambda url: casework_runtime(CaseworkSettings(database_url=url)),
-    "referrals": lambda url: referrals_runtime(ReferralsSettings(database_url=url)),
-    "directory": lambda url: directory_runtime(DirectorySettings(database_url=url)),
-    "reporting": lambda url: reporting_runtime(ReportingSettings(database_url=url)),
-}
-APIS: dict[str, Callable[[ServiceRuntime], FastAPI]] = {
-    "casework": lambda r: casework_api(r, run_relay=False),
-    "referrals": lambda r: referrals_api(r, run_relay=False),
-    "directory": lambda r: directory_api(r, run_relay=False),
-    "reporting": lambda r: reporting_api(r, run_relay=False),
+def _reporting(url: str) -> tuple[ServiceRuntime, FastAPI]:
+    reporting = build_reporting(ReportingSettings(database_url=url))
+    return reporting.runtime, reporting_api(reporting, run_relay=False)
+
+
+def _service(
+    build: Callable[[], ServiceRuntime], api: Callable[..., FastAPI]
+) -> tuple[ServiceRuntime, FastAPI]:
+    runtime = build()
+    return runtime, api(runtime, run_relay=False)
+
+
+# Each service's runtime and API on a database URL, as its entry point builds them.
+SERVICES: dict[str, Callable[[str], tuple[ServiceRuntime, FastAPI]]] = {
+    "casework": lambda url: _service(
+        lambda: casework_runtime(CaseworkSettings(database_url=url)), casework_api
+    ),
+    "referrals": lambda url: _service(
+        lambda: referrals_runtime(ReferralsSettings(database_url=url)), referrals_api
+    ),
+    "directory": lambda url: _service(
+        lambda: directory_runtime(DirectorySettings(database_url=url)), directory_api
+    ),
+    "reporting": _reporting,
 }
 
 
@@ -249,12 +262,13 @@ class World:
 
 
 async def _build_world(tmp: Path) -> World:
-    runtimes = {
-        name: build(f"sqlite+aiosqlite:///{tmp}/{name}.db") for name, build in BUILDERS.items()
+    built = {
+        name: build(f"sqlite+aiosqlite:///{tmp}/{name}.db") for name, build in SERVICES.items()
     }
+    runtimes = {name: runtime for name, (runtime, _) in built.items()}
     for runtime in runtimes.values():
         await runtime.start(relay=False, worker=False)
-    apps = {name: APIS[name](runtime) for name, runtime in runtimes.items()}
+    apps = {name: app for name, (_, app) in built.items()}
     clients = {
         name: httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=f"http://{name}")
         for name, app in apps.items()
@@ -398,10 +412,10 @@ def _subject(role: Role, world: World) -> str:
 def test_the_matrix_names_every_route_of_every_service() -> None:
     exposed = {
         (service, method, r.path)
-        for service, api in APIS.items()
-        for r in _api_routes(api(BUILDERS[service]("sqlite+aiosqlite://")).routes)
+        for service, build in SERVICES.items()
+        for r in _api_routes(build("sqlite+aiosqlite://")[1].routes)
         if r.path not in ("/health", "/ready")
-        for method in r.methods
+        for method in r.methods or ()
     }
     assert exposed == {(e.service, e.method, e.path) for e in MATRIX}
 

@@ -9,8 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -214,6 +215,14 @@ def capacity(suite: Suite, district: str) -> dict[str, tuple[int, int, int, bool
     }
 
 
+def suspended(
+    suite: Suite, district: str, leaver: str
+) -> dict[str, tuple[int, int, int, bool]] | None:
+    """Casework's capacity once it has suspended the leaver's caseload."""
+    places = capacity(suite, district)
+    return places if leaver in places and places[leaver][3] is False else None
+
+
 def free_places(report: dict[str, Any]) -> dict[str, tuple[int, int, int, bool]]:
     return {
         r["assistant_id"]: (r["active_families"], r["limit"], r["free_places"], r["working"])
@@ -228,7 +237,7 @@ def test_one_worker_and_three_workers_give_identical_reports(
     assistants = {d: register_assistant(suite, d) for d in DISTRICTS}
     # All families at once, so their events interleave on the streams.
     with ThreadPoolExecutor(max_workers=8) as pool:
-        futures = [
+        futures: list[Future[Any]] = [
             pool.submit(family_history, suite, d, assistants[d], i)
             for d in DISTRICTS
             for i in range(IN_WORK + MONITORED)
@@ -283,7 +292,7 @@ def test_one_worker_and_three_workers_give_identical_reports(
         # Free places as casework counts them, also for the assistant who stopped working.
         casework = wait_for(
             "casework to suspend the leaver's caseload",
-            lambda d=district: (c := capacity(suite, d))[leavers[d]][3] is False and c,
+            partial(suspended, suite, district, leavers[district]),
         )
         assert free_places(one[f"caseload {district}"]) == casework
         assert casework[leavers[district]] == (HELD_BY_LEAVER, 15, 0, False)

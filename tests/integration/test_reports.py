@@ -18,7 +18,7 @@ from services.reporting.adapters.exports import statutory_csv, statutory_xlsx
 from services.reporting.application import reports
 from services.reporting.application.projector import project
 from services.reporting.application.reports import Period
-from services.reporting.bootstrap import build_runtime
+from services.reporting.bootstrap import build_reporting
 from services.reporting.settings import ReportingSettings
 from shared.events import (
     AssistanceGranted,
@@ -218,7 +218,7 @@ def visit(history: History, case_id: uuid.UUID, who: uuid.UUID, on: date) -> Non
 
 @pytest.fixture
 async def runtime(db_url: str) -> AsyncIterator[ServiceRuntime]:
-    runtime = build_runtime(ReportingSettings(database_url=db_url))
+    runtime = build_reporting(ReportingSettings(database_url=db_url)).runtime
     await runtime.start(relay=False, worker=False)
     history = History()
     a1 = assistant(history, "employment_contract", date(2025, 1, 1))
