@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, FastAPI, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.directory.access import POLICY
+from services.directory.access import POLICY, require_assistant_district
 from services.directory.application.assistants import (
     change_employment,
     deactivate_assistant,
@@ -162,7 +162,10 @@ async def get_assistants(
     active: Annotated[bool | None, Query(description="tylko pracujący (true) lub nie")] = None,
 ) -> list[AssistantOut]:
     rows = await list_assistants(runtime, district=district, active=active)
-    return [AssistantOut.model_validate(row) for row in rows]
+    # Without a district asked for: the caller's districts only, never the whole city's staff.
+    return [
+        AssistantOut.model_validate(row) for row in rows if grant.principal.serves(row["district"])
+    ]
 
 
 @assistants_router.get(
@@ -173,7 +176,9 @@ async def get_one_assistant(
     runtime: RuntimeDep,
     grant: Annotated[Grant, POLICY.require("assistant.read")],
 ) -> AssistantOut:
-    return AssistantOut.model_validate(await get_assistant(runtime, assistant_id))
+    assistant = await get_assistant(runtime, assistant_id)
+    require_assistant_district(grant, assistant)
+    return AssistantOut.model_validate(assistant)
 
 
 @assistants_router.put(

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Table, func, update
+from sqlalchemy import Table, delete, func, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.adapters.tables import (
     assistants_view,
+    caseload_cases_view,
+    caseloads_view,
     cases_view,
     court_opinions_view,
     referrals_view,
@@ -22,8 +24,13 @@ from shared.events import (
     AssistanceGranted,
     AssistantAssigned,
     AssistantRegistered,
+    CaseAddedToCaseload,
     CaseClosed,
+    CaseloadOpened,
+    CaseloadResumed,
+    CaseloadSuspended,
     CaseOpened,
+    CaseRemovedFromCaseload,
     CaseReopened,
     CaseTransferred,
     ClosureReason,
@@ -47,7 +54,7 @@ from shared.events.directory import (
     AssistantEmploymentChanged,
     AssistantReactivated,
 )
-from shared.eventstore.sql import upsert
+from shared.eventstore.sql import insert_ignoring_duplicates, upsert
 
 Apply = Callable[[AsyncConnection, Envelope, Any], Awaitable[None]]
 
@@ -75,6 +82,49 @@ async def _assistant(conn: AsyncConnection, envelope: Envelope, **values: Any) -
         update(assistants_view)
         .where(assistants_view.c.assistant_id == envelope.aggregate_id)
         .values(**values)
+    )
+
+
+async def _caseload(conn: AsyncConnection, envelope: Envelope, **values: Any) -> None:
+    await conn.execute(
+        update(caseloads_view)
+        .where(caseloads_view.c.assistant_id == envelope.aggregate_id)
+        .values(**values)
+    )
+
+
+async def _caseload_opened(
+    conn: AsyncConnection, envelope: Envelope, event: CaseloadOpened
+) -> None:
+    await _upsert(
+        conn,
+        caseloads_view,
+        {
+            "assistant_id": envelope.aggregate_id,
+            "district": event.district,
+            "family_limit": event.limit,
+            "working": True,
+        },
+    )
+
+
+async def _case_added_to_caseload(
+    conn: AsyncConnection, envelope: Envelope, event: CaseAddedToCaseload
+) -> None:
+    await conn.execute(
+        insert_ignoring_duplicates(conn, caseload_cases_view),
+        {"assistant_id": envelope.aggregate_id, "case_id": event.case_id},
+    )
+
+
+async def _case_removed_from_caseload(
+    conn: AsyncConnection, envelope: Envelope, event: CaseRemovedFromCaseload
+) -> None:
+    await conn.execute(
+        delete(caseload_cases_view).where(
+            caseload_cases_view.c.assistant_id == envelope.aggregate_id,
+            caseload_cases_view.c.case_id == event.case_id,
+        )
     )
 
 
@@ -234,6 +284,11 @@ APPLY: dict[str, Apply] = dict(
             lambda c, e, ev: _assistant(c, e, active=False, ended_on=ev.ended_on),
         ),
         _on(AssistantReactivated, lambda c, e, ev: _assistant(c, e, active=True, ended_on=None)),
+        _on(CaseloadOpened, _caseload_opened),
+        _on(CaseloadSuspended, lambda c, e, ev: _caseload(c, e, working=False)),
+        _on(CaseloadResumed, lambda c, e, ev: _caseload(c, e, working=True)),
+        _on(CaseAddedToCaseload, _case_added_to_caseload),
+        _on(CaseRemovedFromCaseload, _case_removed_from_caseload),
         _on(FamilyReferred, _family_referred),
         _on(
             AssistanceGranted,
