@@ -19,9 +19,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from services.casework.api import build_api as casework_api
-from services.casework.application.cases import assign_assistant
-from services.casework.application.policies import CaseworkPolicies
-from services.casework.bootstrap import build_runtime as casework_runtime
+from services.casework.application.handlers import assign_assistant
+from services.casework.application.reactions import react
+from services.casework.bootstrap import CaseworkApp
+from services.casework.bootstrap import build_app as casework_app
+from services.casework.domain.case.commands import AssignAssistant
 from services.casework.settings import CaseworkSettings
 from services.directory.api import build_api as directory_api
 from services.directory.bootstrap import build_runtime as directory_runtime
@@ -89,14 +91,25 @@ def _routes(service: str, app: FastAPI) -> list[RouteCase]:
     return found
 
 
+# Casework's routes take its typed composition root; the matrix drives every service by its
+# runtime, so the root is found again from the runtime it holds.
+CASEWORK_APPS: dict[int, CaseworkApp] = {}
+
+
+def casework_runtime(url: str) -> ServiceRuntime:
+    app = casework_app(CaseworkSettings(database_url=url))
+    CASEWORK_APPS[id(app.runtime)] = app
+    return app.runtime
+
+
 BUILDERS: dict[str, Callable[[str], ServiceRuntime]] = {
-    "casework": lambda url: casework_runtime(CaseworkSettings(database_url=url)),
+    "casework": casework_runtime,
     "referrals": lambda url: referrals_runtime(ReferralsSettings(database_url=url)),
     "directory": lambda url: directory_runtime(DirectorySettings(database_url=url)),
     "reporting": lambda url: reporting_runtime(ReportingSettings(database_url=url)),
 }
 APIS: dict[str, Callable[[ServiceRuntime], FastAPI]] = {
-    "casework": lambda r: casework_api(r, run_relay=False),
+    "casework": lambda r: casework_api(CASEWORK_APPS[id(r)], run_relay=False),
     "referrals": lambda r: referrals_api(r, run_relay=False),
     "directory": lambda r: directory_api(r, run_relay=False),
     "reporting": lambda r: reporting_api(r, run_relay=False),
@@ -132,7 +145,7 @@ async def _build_world(tmp: Path) -> World:
 
     # casework: a case of Ochota, worked on by one assistant
     assistant_id = uuid.uuid4()
-    policies = CaseworkPolicies(runtimes["casework"].store)
+    casework = CASEWORK_APPS[id(runtimes["casework"])]
     registered = AssistantRegistered(
         first_name="Ewa",
         last_name="Test",
@@ -155,20 +168,18 @@ async def _build_world(tmp: Path) -> World:
             },
         ),
     )
-    async with runtimes["casework"].transaction() as conn:
-        await policies.on_directory_event(conn, envelope_of(registered, "assistant", assistant_id))
-        await policies.on_referrals_event(conn, envelope_of(granted, "referral", referral_id))
+    await react(envelope_of(registered, "assistant", assistant_id), casework.runner)
+    await react(envelope_of(granted, "referral", referral_id), casework.runner)
     case = (
         await clients["casework"].get(
             "/cases", params={"referral_id": str(referral_id)}, headers=head
         )
     ).json()[0]
     ids["case_id"] = case["case_id"]
-    await assign_assistant(
-        runtimes["casework"],
-        uuid.UUID(case["case_id"]),
-        assistant_id=assistant_id,
-        metadata=EventMetadata(actor="t", correlation_id="c"),
+    await casework.runner.run(
+        assign_assistant,
+        AssignAssistant(case_id=uuid.UUID(case["case_id"]), assistant_id=assistant_id),
+        EventMetadata(actor="t", correlation_id="c"),
     )
     ids["request_id"] = str(uuid.uuid4())
 

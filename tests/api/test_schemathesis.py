@@ -21,15 +21,13 @@ from schemathesis.specs.openapi.checks import (
 from shared.authorization import Policy
 from shared.database import create_engine
 from shared.runtime import ServiceRuntime
-from tests.api.test_policy_matrix import _api_routes
+from tests.api.test_policy_matrix import CASEWORK_APPS, _api_routes, casework_runtime
 from tests.conftest import token
 
 
 def _services() -> dict[str, Any]:
     from services.casework.access import POLICY as casework_policy
     from services.casework.api import build_api as casework_api
-    from services.casework.bootstrap import build_runtime as casework_runtime
-    from services.casework.settings import CaseworkSettings
     from services.directory.access import POLICY as directory_policy
     from services.directory.api import build_api as directory_api
     from services.directory.bootstrap import build_runtime as directory_runtime
@@ -50,8 +48,8 @@ def _services() -> dict[str, Any]:
             referrals_policy,
         ),
         "casework": (
-            lambda u: casework_runtime(CaseworkSettings(database_url=u)),
-            casework_api,
+            casework_runtime,
+            lambda runtime: casework_api(CASEWORK_APPS[id(runtime)]),
             casework_policy,
         ),
         "directory": (
