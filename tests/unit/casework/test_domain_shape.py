@@ -36,7 +36,7 @@ ALL_EVENTS = {
 
 
 def test_every_case_event_has_an_evolve_rule() -> None:
-    assert ALL_EVENTS - CASELOAD_EVENTS == set(CASE_HANDLED)
+    assert set(CASE_HANDLED) == ALL_EVENTS - CASELOAD_EVENTS
 
 
 def test_every_caseload_event_has_an_evolve_rule() -> None:
