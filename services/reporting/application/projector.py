@@ -250,7 +250,7 @@ APPLY: dict[str, Apply] = dict(
             lambda c, e, ev: _case(
                 c,
                 e,
-                status="active",
+                status=ev.status.value,
                 assistant_id=ev.assistant_id,
                 assigned_on=func.coalesce(cases_view.c.assigned_on, ev.assigned_on),
             ),
@@ -277,7 +277,7 @@ APPLY: dict[str, Apply] = dict(
             lambda c, e, ev: _case(
                 c,
                 e,
-                status="monitoring" if ev.monitoring_until else "closed",
+                status=ev.status.value,
                 assistant_id=None,
                 closed_on=ev.closed_on,
                 closure_reason=ev.reason.value,
@@ -291,7 +291,7 @@ APPLY: dict[str, Apply] = dict(
             lambda c, e, ev: _case(
                 c,
                 e,
-                status="waiting",
+                status=ev.status.value,
                 assistant_id=None,
                 closed_on=None,
                 closure_reason=None,
@@ -299,15 +299,15 @@ APPLY: dict[str, Apply] = dict(
                 monitoring_until=None,
             ),
         ),
-        _on(MonitoringEnded, lambda c, e, ev: _case(c, e, status="closed")),
+        _on(MonitoringEnded, lambda c, e, ev: _case(c, e, status=ev.status.value)),
         _on(CaseTransferred, _case_transferred),
-        _on(TransferAccepted, lambda c, e, ev: _case(c, e, status="waiting")),
+        _on(TransferAccepted, lambda c, e, ev: _case(c, e, status=ev.status.value)),
         _on(
             TransferDeclined,
             lambda c, e, ev: _case(
                 c,
                 e,
-                status="closed",
+                status=ev.status.value,
                 closed_on=ev.decided_on,
                 closure_reason=ClosureReason.MOVED_AWAY.value,
             ),
