@@ -570,21 +570,16 @@ async def post_transfer_decision(
     correlation_id: CorrelationId,
     idem: IdempotencyKey,
 ) -> CaseFile:
-    metadata = _metadata(grant, correlation_id)
-    if body.decision is TransferDecision.ACCEPTED:
-        await app.runner.run(
-            handlers.accept_transfer,
-            commands.AcceptTransfer(case_id=case_id),
-            metadata,
-            idempotency=idem,
-        )
-    else:
-        await app.runner.run(
-            handlers.decline_transfer,
-            commands.DeclineTransfer(case_id=case_id, reason=body.reason),
-            metadata,
-            idempotency=idem,
-        )
+    await app.runner.run(
+        handlers.decide_on_transfer,
+        commands.DecideOnTransfer(
+            case_id=case_id,
+            accepted=body.decision is TransferDecision.ACCEPTED,
+            reason=body.reason,
+        ),
+        _metadata(grant, correlation_id),
+        idempotency=idem,
+    )
     return await _file(app, case_id)
 
 

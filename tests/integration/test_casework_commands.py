@@ -27,7 +27,7 @@ from tests.events import envelope_of
 
 pytestmark = pytest.mark.integration
 
-OCHOTA = "1465068"
+OCHOTA, WOLA = "1465068", "1465188"
 PROBLEM = "https://asysta.pl/problems/"
 
 
@@ -36,6 +36,7 @@ class WorkingCase:
     case_id: uuid.UUID
     assistant: httpx.AsyncClient
     head: httpx.AsyncClient
+    head_of_wola: httpx.AsyncClient
 
 
 @pytest.fixture
@@ -78,18 +79,19 @@ async def working(pg_url: str) -> AsyncIterator[WorkingCase]:
     )
     api = build_api(casework, run_relay=False)
 
-    def client(role: Role, subject: str) -> httpx.AsyncClient:
+    def client(role: Role, subject: str, district: str = OCHOTA) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             transport=httpx.ASGITransport(app=api),
             base_url="http://casework",
-            headers={"Authorization": f"Bearer {token(role, (OCHOTA,), subject=subject)}"},
+            headers={"Authorization": f"Bearer {token(role, (district,), subject=subject)}"},
         )
 
     async with (
         client(Role.ASSISTANT, str(assistant_id)) as assistant,
         client(Role.HEAD, "head") as head,
+        client(Role.HEAD, "head-wola", WOLA) as head_of_wola,
     ):
-        yield WorkingCase(case_id, assistant, head)
+        yield WorkingCase(case_id, assistant, head, head_of_wola)
     await casework.runtime.stop()
 
 
@@ -170,3 +172,21 @@ async def test_a_nul_byte_in_a_reason_or_a_signature_is_a_422_problem(
         headers={"Accept-Language": "en"},
     )
     assert in_english.json()["errors"][0]["message"] == "the text contains control characters"
+
+
+async def test_declining_a_transfer_without_a_reason_is_a_422_problem(
+    working: WorkingCase,
+) -> None:
+    case = f"/cases/{working.case_id}"
+    moved = await working.head.post(f"{case}/transfer", json={"to_district": WOLA})
+    assert moved.status_code == 200, moved.text
+    silent = await working.head_of_wola.post(
+        f"{case}/transfer/decision", json={"decision": "declined"}
+    )
+    assert silent.status_code == 422
+    assert silent.json()["type"] == PROBLEM + "decline-without-reason"
+    declined = await working.head_of_wola.post(
+        f"{case}/transfer/decision", json={"decision": "declined", "reason": "Brak podstaw"}
+    )
+    assert declined.status_code == 200
+    assert declined.json()["status"] == "closed"

@@ -9,11 +9,10 @@ import pytest
 from services.casework.domain.case import CASE
 from services.casework.domain.case import decide as rules
 from services.casework.domain.case.commands import (
-    AcceptTransfer,
     AssessFamily,
     AssignAssistant,
     CloseCase,
-    DeclineTransfer,
+    DecideOnTransfer,
     EndMonitoring,
     LogVisit,
     OpenCase,
@@ -31,6 +30,7 @@ from services.casework.domain.case.errors import (
     ConsentAlreadyRecorded,
     DateOutOfRange,
     DeadlineBeforeRequest,
+    DeclineWithoutReason,
     MonitoringPeriodOver,
     OpinionAlreadySubmitted,
     TransferToSameDistrict,
@@ -458,8 +458,8 @@ def test_a_transfer_moves_the_case_and_waits_for_the_new_centres_decision() -> N
         rules.assign(
             state, AssignAssistant(case_id=CASE_ID, assistant_id=A2), today=date(2026, 5, 2)
         )
-    (accepted,) = rules.accept_transfer(
-        state, AcceptTransfer(case_id=CASE_ID), today=date(2026, 5, 3)
+    (accepted,) = rules.decide_on_transfer(
+        state, DecideOnTransfer(case_id=CASE_ID, accepted=True), today=date(2026, 5, 3)
     )
     assert isinstance(accepted, TransferAccepted)
     waiting = given(CASE, *working(), event, accepted)
@@ -472,9 +472,15 @@ def test_a_transfer_moves_the_case_and_waits_for_the_new_centres_decision() -> N
 
 def test_a_declined_transfer_closes_the_case() -> None:
     moved = CaseTransferred(from_district=OCHOTA, to_district=WOLA, transferred_on=date(2026, 5, 1))
-    (declined,) = rules.decline_transfer(
+    with pytest.raises(DeclineWithoutReason):
+        rules.decide_on_transfer(
+            given(CASE, *working(), moved),
+            DecideOnTransfer(case_id=CASE_ID, accepted=False),
+            today=date(2026, 5, 2),
+        )
+    (declined,) = rules.decide_on_transfer(
         given(CASE, *working(), moved),
-        DeclineTransfer(case_id=CASE_ID, reason="Brak podstaw"),
+        DecideOnTransfer(case_id=CASE_ID, accepted=False, reason="Brak podstaw"),
         today=date(2026, 5, 2),
     )
     assert isinstance(declined, TransferDeclined)

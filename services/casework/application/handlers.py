@@ -18,11 +18,10 @@ from uuid import UUID
 from services.casework.domain.case import CASE, Case
 from services.casework.domain.case import decide as case_rules
 from services.casework.domain.case.commands import (
-    AcceptTransfer,
     AssessFamily,
     AssignAssistant,
     CloseCase,
-    DeclineTransfer,
+    DecideOnTransfer,
     EndMonitoring,
     LinkReferral,
     LogVisit,
@@ -217,12 +216,8 @@ async def transfer_case(cmd: TransferCase, uow: UnitOfWork, clock: Clock) -> Cas
     return _changed(cmd.case_id, state)
 
 
-async def accept_transfer(cmd: AcceptTransfer, uow: UnitOfWork, clock: Clock) -> CaseChanged:
-    return await _on_case(cmd, cmd.case_id, case_rules.accept_transfer, uow, clock.today())
-
-
-async def decline_transfer(cmd: DeclineTransfer, uow: UnitOfWork, clock: Clock) -> CaseChanged:
-    return await _on_case(cmd, cmd.case_id, case_rules.decline_transfer, uow, clock.today())
+async def decide_on_transfer(cmd: DecideOnTransfer, uow: UnitOfWork, clock: Clock) -> CaseChanged:
+    return await _on_case(cmd, cmd.case_id, case_rules.decide_on_transfer, uow, clock.today())
 
 
 async def link_referral(cmd: LinkReferral, uow: UnitOfWork, clock: Clock) -> CaseChanged:

@@ -62,6 +62,12 @@ MESSAGES: dict[str, Message] = {
         "zgłoszenia.",
         "Monitoring lasted until {until}; further support needs a new referral.",
     ),
+    "decline-without-reason": Message(
+        "Odmowa bez uzasadnienia",
+        "Declined without a reason",
+        "Odmowa przejęcia sprawy wymaga podania powodu.",
+        "Declining a transferred case needs a reason.",
+    ),
     "transfer-to-same-district": Message(
         "Przekazanie do tej samej dzielnicy", "Transfer to the same district"
     ),

@@ -78,3 +78,19 @@ def test_the_status_message_names_the_action_in_each_language() -> None:
     refused = case_errors.WrongCaseStatus(state="closed", action="work", allowed="active")
     assert "praca z rodziną" in refused.detail("pl")
     assert "work with the family" in refused.detail("en")
+
+
+def test_the_domain_loads_no_database_http_or_crypto_library() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "import services.casework.domain.case.decide, services.casework.domain.caseload.decide\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'sqlalchemy', 'cryptography', 'fastapi', 'redis', 'faststream'}))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[]"

@@ -11,11 +11,10 @@ from services.casework.application import handlers
 from services.casework.application.handlers import CaseChanged, CaseloadChanged
 from services.casework.domain.case import CASE
 from services.casework.domain.case.commands import (
-    AcceptTransfer,
     AssessFamily,
     AssignAssistant,
     CloseCase,
-    DeclineTransfer,
+    DecideOnTransfer,
     EndMonitoring,
     LinkReferral,
     LogVisit,
@@ -394,16 +393,19 @@ async def test_the_new_centre_accepts_or_declines(world: World) -> None:
     accepted_case = world.case(opened(), moved)
     declined_case = world.case(opened(), moved)
     result, stored = await world.when(
-        handlers.accept_transfer, AcceptTransfer(case_id=accepted_case)
+        handlers.decide_on_transfer, DecideOnTransfer(case_id=accepted_case, accepted=True)
     )
     assert (result.status, stored) == (CaseStatus.WAITING, [TransferAccepted(decided_on=TODAY)])
     result, stored = await world.when(
-        handlers.decline_transfer, DeclineTransfer(case_id=declined_case, reason="Brak podstaw")
+        handlers.decide_on_transfer,
+        DecideOnTransfer(case_id=declined_case, accepted=False, reason="Brak podstaw"),
     )
     assert result.status is CaseStatus.CLOSED
     assert stored == [TransferDeclined(decided_on=TODAY, reason="Brak podstaw")]
     with pytest.raises(WrongCaseStatus):
-        await world.when(handlers.accept_transfer, AcceptTransfer(case_id=declined_case))
+        await world.when(
+            handlers.decide_on_transfer, DecideOnTransfer(case_id=declined_case, accepted=True)
+        )
 
 
 async def test_a_further_referral_is_linked_to_the_case(world: World) -> None:

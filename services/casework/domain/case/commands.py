@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Literal
 from uuid import UUID
 
 from services.casework.domain.case.state import DEFAULT_MONITORING_MONTHS
@@ -128,14 +129,12 @@ class TransferCase:
 
 
 @dataclass(frozen=True, kw_only=True)
-class AcceptTransfer:
-    case_id: UUID
+class DecideOnTransfer:
+    """The receiving centre's head takes the case over, or declines it with a reason."""
 
-
-@dataclass(frozen=True, kw_only=True)
-class DeclineTransfer:
     case_id: UUID
-    reason: Reason
+    accepted: bool
+    reason: Reason | Literal[""] = ""
 
 
 @dataclass(frozen=True, kw_only=True)

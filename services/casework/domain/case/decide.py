@@ -23,11 +23,10 @@ from datetime import date
 from uuid import UUID
 
 from services.casework.domain.case.commands import (
-    AcceptTransfer,
     AssessFamily,
     AssignAssistant,
     CloseCase,
-    DeclineTransfer,
+    DecideOnTransfer,
     EndMonitoring,
     LinkReferral,
     LogVisit,
@@ -46,6 +45,7 @@ from services.casework.domain.case.errors import (
     ConsentAlreadyRecorded,
     DateOutOfRange,
     DeadlineBeforeRequest,
+    DeclineWithoutReason,
     MonitoringPeriodOver,
     OpinionAlreadySubmitted,
     TransferToSameDistrict,
@@ -295,14 +295,12 @@ def transfer(state: Case, cmd: TransferCase, *, today: date) -> list[DomainEvent
     ]
 
 
-def accept_transfer(state: Case, cmd: AcceptTransfer, *, today: date) -> list[DomainEvent]:
-    del cmd
+def decide_on_transfer(state: Case, cmd: DecideOnTransfer, *, today: date) -> list[DomainEvent]:
     _require(state, "transfer_decision", CaseStatus.TRANSFER_PENDING)
-    return [TransferAccepted(decided_on=today, status=CaseStatus.WAITING)]
-
-
-def decline_transfer(state: Case, cmd: DeclineTransfer, *, today: date) -> list[DomainEvent]:
-    _require(state, "transfer_decision", CaseStatus.TRANSFER_PENDING)
+    if cmd.accepted:
+        return [TransferAccepted(decided_on=today, status=CaseStatus.WAITING)]
+    if not cmd.reason:
+        raise DeclineWithoutReason()
     return [TransferDeclined(decided_on=today, reason=cmd.reason, status=CaseStatus.CLOSED)]
 
 

@@ -65,6 +65,11 @@ class MonitoringPeriodOver(CaseworkError):
     code = "monitoring-period-over"
 
 
+class DeclineWithoutReason(CaseworkError):
+    code = "decline-without-reason"
+    kind = ErrorKind.INVALID
+
+
 class TransferToSameDistrict(CaseworkError):
     code = "transfer-to-same-district"
     kind = ErrorKind.INVALID
