@@ -248,7 +248,7 @@ async def get_cases(
 )
 async def get_waiting_list(
     app: CaseworkAppDep,
-    grant: Annotated[Grant, POLICY.require("waiting_list.read", district_param="district")],
+    _grant: Annotated[Grant, POLICY.require("waiting_list.read", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> list[CaseSummary]:
     rows = await app.queries.list_cases(district=district, status=CaseStatus.WAITING.value)
@@ -401,7 +401,7 @@ async def post_assessment(
 )
 async def get_overdue_assessments(
     app: CaseworkAppDep,
-    grant: Annotated[Grant, POLICY.require("assessments.overdue", district_param="district")],
+    _grant: Annotated[Grant, POLICY.require("assessments.overdue", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> list[OverdueAssessment]:
     rows = await app.queries.overdue_assessments(district=district)
@@ -590,7 +590,7 @@ async def post_transfer_decision(
 )
 async def get_capacity(
     app: CaseworkAppDep,
-    grant: Annotated[Grant, POLICY.require("capacity.read", district_param="district")],
+    _grant: Annotated[Grant, POLICY.require("capacity.read", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> list[AssistantCapacity]:
     return [

@@ -20,6 +20,7 @@ from shared.events import (
     CaseTransferred,
     CourtOpinionRequested,
     CourtOpinionSubmitted,
+    DomainEvent,
     Envelope,
     FamilyConsentRecorded,
     FamilySituationAssessed,
@@ -29,7 +30,6 @@ from shared.events import (
     TransferAccepted,
     TransferDeclined,
     VisitLogged,
-    WorkStarted,
     stream_id,
 )
 from shared.events.casework import CaseStatus
@@ -39,6 +39,55 @@ from shared.runtime import ServiceRuntime
 
 def _entry(envelope: Envelope, **fields: Any) -> dict[str, Any]:
     return {**fields, "recorded_by": envelope.actor, "recorded_at": envelope.recorded_at}
+
+
+# Where an event shows in the case file: the list it is appended to, and whether its entry
+# names its type (a list that mixes event types). WorkStarted shows through the state.
+_LISTED: dict[type[DomainEvent], tuple[str, bool]] = {
+    AssistantAssigned: ("assignments", False),
+    VisitLogged: ("visits", False),
+    PlanUpdated: ("plan_history", False),
+    FamilySituationAssessed: ("assessments", False),
+    FurtherReferralReceived: ("further_referrals", False),
+    CaseClosed: ("closures", True),
+    CaseReopened: ("closures", True),
+    MonitoringEnded: ("closures", True),
+    CaseTransferred: ("transfers", True),
+    TransferAccepted: ("transfers", True),
+    TransferDeclined: ("transfers", True),
+}
+
+
+def _history(envelopes: list[Envelope], today: date) -> dict[str, Any]:
+    """The case file's sections, from the case's events in order."""
+    file: dict[str, Any] = {"members": [], "consent": None}
+    file.update({section: [] for section, _ in _LISTED.values()})
+    opinions: dict[UUID, dict[str, Any]] = {}
+    for envelope in envelopes:
+        event = envelope.event()
+        listed = _LISTED.get(type(event))
+        if listed is not None:
+            section, tagged = listed
+            tag = {"event": event.event_type} if tagged else {}
+            file[section].append(_entry(envelope, **tag, **event.model_dump()))
+        elif isinstance(event, CaseOpened):
+            file["members"] = [m.model_dump() for m in event.members]
+        elif isinstance(event, FamilyConsentRecorded):
+            file["consent"] = _entry(envelope, **event.model_dump())
+        elif isinstance(event, CourtOpinionRequested):
+            opinions[event.request_id] = _entry(
+                envelope,
+                **event.model_dump(),
+                submitted_on=None,
+                opinion=None,
+                overdue=event.deadline < today,
+            )
+        elif isinstance(event, CourtOpinionSubmitted) and event.request_id in opinions:
+            opinions[event.request_id].update(
+                submitted_on=event.submitted_on, opinion=event.summary, overdue=False
+            )
+    file["court_opinions"] = list(opinions.values())
+    return file
 
 
 class CaseworkQueries:
@@ -60,59 +109,7 @@ class CaseworkQueries:
         if only_district is not None:
             envelopes = [e for e in envelopes if e.district == only_district]
         today = runtime.clock.today()
-        file: dict[str, Any] = {
-            "members": [],
-            "assignments": [],
-            "consent": None,
-            "visits": [],
-            "plan_history": [],
-            "assessments": [],
-            "court_opinions": {},
-            "closures": [],
-            "transfers": [],
-            "further_referrals": [],
-        }
-        for envelope in envelopes:
-            event = envelope.event()
-            match event:
-                case CaseOpened():
-                    file["members"] = [m.model_dump() for m in event.members]
-                case AssistantAssigned():
-                    file["assignments"].append(_entry(envelope, **event.model_dump()))
-                case FamilyConsentRecorded():
-                    file["consent"] = _entry(envelope, **event.model_dump())
-                case VisitLogged():
-                    file["visits"].append(_entry(envelope, **event.model_dump()))
-                case PlanUpdated():
-                    file["plan_history"].append(_entry(envelope, **event.model_dump()))
-                case FamilySituationAssessed():
-                    file["assessments"].append(_entry(envelope, **event.model_dump()))
-                case CourtOpinionRequested():
-                    file["court_opinions"][event.request_id] = _entry(
-                        envelope,
-                        **event.model_dump(),
-                        submitted_on=None,
-                        opinion=None,
-                        overdue=event.deadline < today,
-                    )
-                case CourtOpinionSubmitted():
-                    request = file["court_opinions"].get(event.request_id)
-                    if request is not None:
-                        request.update(
-                            submitted_on=event.submitted_on, opinion=event.summary, overdue=False
-                        )
-                case CaseClosed() | CaseReopened() | MonitoringEnded():
-                    file["closures"].append(
-                        _entry(envelope, event=event.event_type, **event.model_dump())
-                    )
-                case CaseTransferred() | TransferAccepted() | TransferDeclined():
-                    file["transfers"].append(
-                        _entry(envelope, event=event.event_type, **event.model_dump())
-                    )
-                case FurtherReferralReceived():
-                    file["further_referrals"].append(_entry(envelope, **event.model_dump()))
-                case WorkStarted():
-                    pass  # shown through the state below
+        file = _history(envelopes, today)
         return {
             "case_id": case_id,
             "referral_id": state.referral_id,
@@ -132,8 +129,7 @@ class CaseworkQueries:
             "closure_reason": state.closure_reason,
             "monitoring_until": state.monitoring_until,
             "plan": file["plan_history"][-1] if file["plan_history"] else None,
-            **{k: v for k, v in file.items() if k != "court_opinions"},
-            "court_opinions": list(file["court_opinions"].values()),
+            **file,
             "version": version,
         }
 

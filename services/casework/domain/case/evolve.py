@@ -38,7 +38,7 @@ def evolve(state: Case, event: DomainEvent) -> Case:
 
 
 @singledispatch
-def _apply(event: DomainEvent, state: Case) -> Case:
+def _apply(event: DomainEvent, _state: Case) -> Case:
     raise UnknownCaseEvent(f"a case has no rule for {event.event_type}")
 
 
@@ -173,7 +173,7 @@ def _(event: TransferDeclined, state: Case) -> Case:
 
 
 @_apply.register
-def _(event: FurtherReferralReceived, state: Case) -> Case:
+def _(_event: FurtherReferralReceived, state: Case) -> Case:
     return state  # shown in the case file; no rule depends on it
 
 

@@ -25,7 +25,7 @@ def evolve(state: Caseload, event: DomainEvent) -> Caseload:
 
 
 @singledispatch
-def _apply(event: DomainEvent, state: Caseload) -> Caseload:
+def _apply(event: DomainEvent, _state: Caseload) -> Caseload:
     raise UnknownCaseloadEvent(f"a caseload has no rule for {event.event_type}")
 
 
@@ -35,12 +35,12 @@ def _(event: CaseloadOpened, state: Caseload) -> Caseload:
 
 
 @_apply.register
-def _(event: CaseloadSuspended, state: Caseload) -> Caseload:
+def _(_event: CaseloadSuspended, state: Caseload) -> Caseload:
     return replace(state, active=False)
 
 
 @_apply.register
-def _(event: CaseloadResumed, state: Caseload) -> Caseload:
+def _(_event: CaseloadResumed, state: Caseload) -> Caseload:
     return replace(state, active=True)
 
 
