@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from services.documents.models import (
+    ERASED,
     Assessment,
     AssignmentLetter,
     CaseFile,
@@ -36,7 +37,6 @@ from services.documents.texts import Catalogue, catalogue
 from shared.domain.districts import district_name
 from shared.domain.errors import DomainError, ErrorKind
 
-ERASED = "[usunięto]"
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 Json = Mapping[str, Any]
@@ -157,16 +157,23 @@ def reference(prefix: str, identifier: Any, day: date | None) -> str:
     return f"{prefix}/{year}/{str(identifier)[:8].upper()}"
 
 
-def _members(raw: Iterable[Json]) -> tuple[Member, ...]:
-    return tuple(
-        Member(
-            name=_full_name(m.get("first_name"), m.get("last_name")),
-            role=str(m.get("role") or "other"),
-            birth_date=_day(m.get("birth_date")) if m.get("birth_date") != ERASED else None,
-            pesel=m.get("pesel"),
-        )
-        for m in raw
+def _member(raw: Json) -> Member:
+    name = _full_name(raw.get("first_name"), raw.get("last_name"))
+    if name == ERASED:
+        # The services keep an erased member's date of birth (it is not marked personal in
+        # the events); a document of an erased family does not print it next to the marker.
+        return Member(name=ERASED, role=str(raw.get("role") or "other"), pesel=ERASED)
+    birth = raw.get("birth_date")
+    return Member(
+        name=name,
+        role=str(raw.get("role") or "other"),
+        birth_date=None if birth == ERASED else _day(birth),
+        pesel=raw.get("pesel"),
     )
+
+
+def _members(raw: Iterable[Json]) -> tuple[Member, ...]:
+    return tuple(_member(m) for m in raw)
 
 
 class DocumentBuilder:
@@ -333,9 +340,7 @@ class DocumentBuilder:
         visits = self._visits()
         first = visits[0].visited_on if visits else None
         last = visits[-1].visited_on if visits else None
-        start = (
-            start or _day(case.get("work_started_on")) or first or _day(case.get("opened_on"))
-        )
+        start = start or _day(case.get("work_started_on")) or first or _day(case.get("opened_on"))
         end = end or _day(case.get("closed_on")) or last or start
         if start is None or end is None:
             raise _unavailable("sprawa nie ma jeszcze dat", "the case has no dates yet")
@@ -480,7 +485,9 @@ class DocumentBuilder:
                 add(
                     interview["conducted_on"],
                     None,
-                    str(interview.get("social_worker") or names.actor(interview.get("recorded_by"))),
+                    str(
+                        interview.get("social_worker") or names.actor(interview.get("recorded_by"))
+                    ),
                     texts.text("event.interview"),
                 )
             if decision := referral.get("decision"):

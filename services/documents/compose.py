@@ -18,6 +18,7 @@ from services.documents.blocks import (
     Title,
 )
 from services.documents.models import (
+    ERASED,
     Assessment,
     AssignmentLetter,
     CaseFile,
@@ -66,7 +67,7 @@ class Composer:
                 (
                     m.name,
                     t.label("member_role", m.role),
-                    t.date(m.birth_date) if m.birth_date else "—",
+                    t.date(m.birth_date) if m.birth_date else (ERASED if m.erased else "—"),
                     m.pesel or "—",
                 )
                 for m in heading.members
@@ -92,7 +93,9 @@ class Composer:
         ]
         if d.sender_reference:
             rows.append((t.text("sender_reference"), d.sender_reference))
-        rows.append((t.text("obligatory"), t.text("obligatory.yes" if d.obligatory else "obligatory.no")))
+        rows.append(
+            (t.text("obligatory"), t.text("obligatory.yes" if d.obligatory else "obligatory.no"))
+        )
         if d.interview_on:
             rows.append(
                 (
@@ -135,7 +138,9 @@ class Composer:
         if a.previous_assistant:
             yield Paragraph(t.text("assignment.previous", assistant=a.previous_assistant))
         yield Paragraph(t.text("assignment.duties"))
-        yield Paragraph(t.text("assignment.obligatory" if a.obligatory else "assignment.consent_needed"))
+        yield Paragraph(
+            t.text("assignment.obligatory" if a.obligatory else "assignment.consent_needed")
+        )
         yield Fields(
             (
                 (t.text("assistant"), a.assistant),
@@ -162,10 +167,8 @@ class Composer:
         else:
             yield Paragraph(t.text("consent.not_recorded"), small=True)
         signers = [m.name for m in c.heading.members if m.is_adult_party] or [""]
-        yield Signatures(
-            (t.text("signature.date_place"),)
-            + tuple(t.text("signature.of", name=name) for name in signers)
-        )
+        by_name = [t.text("signature.of", name=name) for name in signers]
+        yield Signatures((t.text("signature.date_place"), *by_name))
 
     def work_plan(self, p: WorkPlan) -> Iterator[Block]:
         t = self.t
@@ -197,10 +200,8 @@ class Composer:
         )
         yield Paragraph(t.text("plan.signatures"))
         signers = [m.name for m in p.heading.members if m.is_adult_party]
-        yield Signatures(
-            tuple(t.text("signature.of", name=name) for name in signers)
-            + (t.text("signature.of", name=p.assistant or t.text("assistant")),)
-        )
+        assistant = t.text("signature.of", name=p.assistant or t.text("assistant"))
+        yield Signatures((*(t.text("signature.of", name=name) for name in signers), assistant))
 
     def visit_diary(self, v: VisitDiary) -> Iterator[Block]:
         t = self.t

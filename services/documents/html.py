@@ -69,17 +69,24 @@ def render(composed: Composed, frame: Frame) -> str:
         .replace(marker_pages, '" counter(pages) "')
     )
     page_counter = Markup(f'"{counters}"')
-    return _environment().get_template("document.html").render(
-        lang=texts.language.value,
-        doc=composed,
-        parts=_parts(composed.blocks),
-        centre=centre,
-        address=[*centre.address_lines, *([centre.contact_line] if centre.contact_line else [])],
-        logo=_data_uri(centre.logo),
-        place_and_date=texts.text(
-            "place_and_date", city=centre.city, date=texts.date(frame.issued_on)
-        ),
-        footer_left=footer_left,
-        footer_css=Markup(f'"{_css_string(footer_left)}"'),
-        page_counter=page_counter,
+    return (
+        _environment()
+        .get_template("document.html")
+        .render(
+            lang=texts.language.value,
+            doc=composed,
+            parts=_parts(composed.blocks),
+            centre=centre,
+            address=[
+                *centre.address_lines,
+                *([centre.contact_line] if centre.contact_line else []),
+            ],
+            logo=_data_uri(centre.logo),
+            place_and_date=texts.text(
+                "place_and_date", city=centre.city, date=texts.date(frame.issued_on)
+            ),
+            footer_left=footer_left,
+            footer_css=Markup(f'"{_css_string(footer_left)}"'),
+            page_counter=page_counter,
+        )
     )

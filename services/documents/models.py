@@ -10,6 +10,9 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+ERASED = "[usunięto]"
+"""What the services return for a personal value whose family's key was destroyed."""
+
 
 class DocumentKind(StrEnum):
     DECISION = "decision"
@@ -32,6 +35,10 @@ class Member(Model):
     role: str
     birth_date: date | None = None
     pesel: str | None = None
+
+    @property
+    def erased(self) -> bool:
+        return self.name == ERASED
 
     @property
     def is_adult_party(self) -> bool:

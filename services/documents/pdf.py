@@ -28,7 +28,10 @@ from services.documents.settings import ASSETS, CentreSettings
 from services.documents.texts import Catalogue
 
 FONT = "DejaVu"
-FONT_FILES = {"": ASSETS / "fonts" / "DejaVuSans.ttf", "B": ASSETS / "fonts" / "DejaVuSans-Bold.ttf"}
+FONT_FILES = {
+    "": ASSETS / "fonts" / "DejaVuSans.ttf",
+    "B": ASSETS / "fonts" / "DejaVuSans-Bold.ttf",
+}
 
 INK = (25, 25, 25)
 MUTED = (90, 90, 90)

@@ -270,7 +270,10 @@ _TEXTS: dict[str, tuple[str, str]] = {
         "Opinia nie została jeszcze złożona.",
         "The opinion has not been submitted yet.",
     ),
-    "court.overdue": ("Termin minął — opinia zaległa.", "Deadline passed — the opinion is overdue."),
+    "court.overdue": (
+        "Termin minął — opinia zaległa.",
+        "Deadline passed — the opinion is overdue.",
+    ),
     "court.basis": (
         "Opinia sporządzona przez asystenta rodziny na podstawie art. 15 ust. 1 pkt 14 ustawy "
         "o wspieraniu rodziny i systemie pieczy zastępczej.",

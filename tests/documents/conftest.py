@@ -39,7 +39,19 @@ def first_page_png(pdf: bytes, name: str) -> Path:
     assert pdftoppm, "pdftoppm (Debian's poppler-utils) is needed: .ci/run installs it"
     target = ARTEFACTS / name
     subprocess.run(
-        [pdftoppm, "-png", "-r", "90", "-f", "1", "-l", "1", "-singlefile", str(source), str(target)],
+        [
+            pdftoppm,
+            "-png",
+            "-r",
+            "90",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(source),
+            str(target),
+        ],
         check=True,
         timeout=60,
     )

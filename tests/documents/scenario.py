@@ -145,7 +145,7 @@ def _visit(i: int, day: date) -> dict[str, Any]:
 
 
 def case() -> dict[str, Any]:
-    plan_v1 = {
+    plan_v1: dict[str, Any] = {
         "plan_version": 1,
         "actions": [
             {
