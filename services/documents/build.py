@@ -340,8 +340,12 @@ class DocumentBuilder:
         visits = self._visits()
         first = visits[0].visited_on if visits else None
         last = visits[-1].visited_on if visits else None
-        start = start or _day(case.get("work_started_on")) or first or _day(case.get("opened_on"))
-        end = end or _day(case.get("closed_on")) or last or start
+        # The whole time of the case by default: from its opening (or the first visit, if
+        # earlier) to its closure or the last visit, whichever is later.
+        known_starts = [d for d in (first, _day(case.get("opened_on"))) if d is not None]
+        start = start or (min(known_starts) if known_starts else None)
+        known_ends = [d for d in (last, _day(case.get("closed_on"))) if d is not None]
+        end = end or (max(known_ends) if known_ends else start)
         if start is None or end is None:
             raise _unavailable("sprawa nie ma jeszcze dat", "the case has no dates yet")
         if end < start:
