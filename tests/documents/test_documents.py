@@ -87,7 +87,7 @@ EXPECTED: dict[DocumentKind, list[str]] = {
     ],
     DocumentKind.VISIT_DIARY: [
         "Dziennik wizyt",
-        "Okres: od 23 marca 2026 do 20 listopada 2026",
+        "Okres: od 16 marca 2026 do 20 listopada 2026",
         "Liczba wizyt: 14; łączny czas: 17 godz. 30 min",
         "25 marca 2026",
         "9 września 2026",
@@ -381,3 +381,21 @@ def test_the_scripted_json_has_the_shape_the_services_answer() -> None:
     for model, data in ((CaseFile, scenario.case()), (ReferralOut, scenario.referral())):
         assert set(data) == set(model.model_fields)
         model.model_validate(data)
+
+
+def test_an_installed_package_carries_its_font_logo_and_templates() -> None:
+    """A non-editable install (the Docker image) only copies files that pyproject's
+    package-data names: every asset and template of the documents must match a pattern."""
+    import fnmatch
+    import tomllib
+
+    root = Path(__file__).resolve().parents[2]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"][
+        "package-data"
+    ]["*"]
+    package = root / "services" / "documents"
+    shipped = [p for p in package.rglob("*") if p.is_file() and p.suffix != ".py"]
+    shipped = [p for p in shipped if "__pycache__" not in p.parts]
+    assert {p.name for p in shipped} >= {"DejaVuSans.ttf", "LICENSE", "logo.svg", "blocks.html"}
+    for path in shipped:
+        assert any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns), path
