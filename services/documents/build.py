@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import Any, ClassVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from services.documents.models import (
@@ -79,8 +79,6 @@ class SourceData:
     case: Json | None = None
     referral: Json | None = None
     people: Mapping[str, str] = field(default_factory=dict)
-
-    NEEDS_REFERRAL: ClassVar[frozenset[DocumentKind]] = frozenset({DocumentKind.DECISION})
 
 
 def assistant_names(assistants: Iterable[Json]) -> dict[str, str]:

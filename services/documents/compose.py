@@ -235,7 +235,7 @@ class Composer:
                 )
                 for visit in v.visits
             ),
-            widths=(16, 8, 11, 17, 18, 30),
+            widths=(16, 9, 11, 17, 18, 29),
             empty=t.text("visits.none"),
         )
 

@@ -5,6 +5,7 @@ Python prints the same bytes of text with every Polish letter."""
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from pathlib import Path
@@ -43,6 +44,8 @@ MARGIN = 18.0
 HEADER_BOTTOM = 34.0
 FOOTER_HEIGHT = 16.0
 LINE = 5.2
+TABLE_LINE = 4.2
+TABLE_PADDING = 1.2
 
 
 @dataclass(frozen=True)
@@ -192,19 +195,42 @@ class _Printer:
                     col_widths=block.widths,
                     headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL, size_pt=8.5),
                     text_align="LEFT",
-                    line_height=4.2,
-                    padding=1.2,
+                    line_height=TABLE_LINE,
+                    padding=TABLE_PADDING,
                     v_align="TOP",
                     repeat_headings=1,
                 ) as table:
                     table.row(block.headers)
-                    for cells in block.rows:
+                    for cells in self._fitting_rows(block):
                         table.row(cells)
                 pdf.ln(3)
             case Signatures():
                 self._signatures(block.labels)
             case TableOfContents():
                 self._toc(block.title)
+
+    def _fitting_rows(self, block: Table) -> Iterator[tuple[str, ...]]:
+        """The table's rows, a row too tall for one page (a visit note of 4,000 characters
+        in a narrow column) cut into rows that each fit, the text continuing in the next."""
+        pdf = self.pdf
+        usable = pdf.page_break_trigger - pdf.content_top - 20  # less the repeated headings
+        most = max(int((usable - 2 * TABLE_PADDING) / TABLE_LINE), 1)
+        total = sum(block.widths)
+        inner = [pdf.epw * w / total - 2 * TABLE_PADDING for w in block.widths]
+        for cells in block.rows:
+            lines = [self._lines(width, text) for width, text in zip(inner, cells, strict=True)]
+            tallest = max(len(cell) for cell in lines)
+            if tallest <= most:
+                yield cells
+                continue
+            for start in range(0, tallest, most):
+                yield tuple("\n".join(cell[start : start + most]) for cell in lines)
+
+    def _lines(self, width: float, text: str) -> list[str]:
+        """How the text wraps in a cell of this width, measured without printing."""
+        lines = self.pdf.multi_cell(width, TABLE_LINE, text, dry_run=True, output="LINES")
+        assert isinstance(lines, list)
+        return [str(line) for line in lines]
 
     def _signatures(self, labels: tuple[str, ...]) -> None:
         pdf = self.pdf
@@ -214,7 +240,9 @@ class _Printer:
             pdf.ln(13)
             y = pdf.get_y()
             for i, label in enumerate(labels[start : start + 2]):
-                x = MARGIN + i * (width + 12)
+                # A lone signature (the head's under a letter) goes on the right, as signed.
+                column = 1 if len(labels) == 1 else i
+                x = MARGIN + column * (width + 12)
                 pdf.set_draw_color(*INK)
                 pdf.set_line_width(0.2)
                 pdf.line(x, y, x + width, y)

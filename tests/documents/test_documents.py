@@ -399,3 +399,12 @@ def test_an_installed_package_carries_its_font_logo_and_templates() -> None:
     assert {p.name for p in shipped} >= {"DejaVuSans.ttf", "LICENSE", "logo.svg", "blocks.html"}
     for path in shipped:
         assert any(fnmatch.fnmatch(path.name, pattern) for pattern in patterns), path
+
+
+def test_a_note_longer_than_a_page_continues_on_the_next(source: dict[str, Any]) -> None:
+    note = ("Długa notatka o zdrowiu dzieci i źródłach dochodu. " * 80)[:3990] + " KONIEC"
+    source["case"]["visits"][0]["note"] = note
+    pdf = render(DocumentKind.VISIT_DIARY, source)
+    text = pdf_text(pdf)
+    assert text.count("Długa notatka") == note.count("Długa notatka")
+    assert "KONIEC" in text and len(pdf_pages(pdf)) >= 3
