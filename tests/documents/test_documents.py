@@ -408,3 +408,24 @@ def test_a_note_longer_than_a_page_continues_on_the_next(source: dict[str, Any])
     text = pdf_text(pdf)
     assert text.count("Długa notatka") == note.count("Długa notatka")
     assert "KONIEC" in text and len(pdf_pages(pdf)) >= 3
+
+
+def test_issuing_a_document_gives_what_a_route_answers_and_audits(
+    source: dict[str, Any],
+) -> None:
+    from services.documents import issue_document
+
+    issued = issue_document(
+        DocumentKind.CLOSURE_NOTE, source, issued_by=ISSUED_BY, issued_on=ISSUED_ON
+    )
+    assert issued.media_type == "application/pdf" and issued.content.startswith(b"%PDF-")
+    assert issued.file_name == "notatka-o-zakonczeniu-AR-2026-3F2A9C1B-2026-12-01.pdf"
+    assert (issued.title, issued.reference) == (
+        "Notatka o zakończeniu pracy z rodziną",
+        "AR/2026/3F2A9C1B",
+    )
+    page = issue_document(
+        "work_plan", source, output="html", issued_by=ISSUED_BY, issued_on=ISSUED_ON
+    )
+    assert page.media_type == "text/html; charset=utf-8"
+    assert page.file_name.endswith(".html") and "Plan pracy z rodziną" in page.content.decode()
