@@ -13,8 +13,9 @@ import httpx
 import pytest
 
 from services.casework.api import build_api as casework_api
-from services.casework.application.policies import CaseworkPolicies
-from services.casework.bootstrap import build_runtime as casework_runtime
+from services.casework.application.reactions import react
+from services.casework.bootstrap import CaseworkApp
+from services.casework.bootstrap import build_app as casework_app
 from services.casework.settings import CaseworkSettings
 from services.directory.api import build_api as directory_api
 from services.directory.bootstrap import build_runtime as directory_runtime
@@ -48,9 +49,15 @@ def _auth(role: Role, subject: str = "t") -> dict[str, str]:
 
 
 class Services:
-    def __init__(self, runtimes: dict[str, ServiceRuntime], clients: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        runtimes: dict[str, ServiceRuntime],
+        clients: dict[str, Any],
+        casework: CaseworkApp,
+    ) -> None:
         self.runtimes = runtimes
         self.clients: dict[str, httpx.AsyncClient] = clients
+        self.casework = casework
 
     async def call(
         self, service: str, method: str, path: str, who: dict[str, str], **kwargs: Any
@@ -62,13 +69,8 @@ class Services:
     async def deliver(self, source: str) -> None:
         """What casework's worker does with another service's stream, without Redis."""
         feed = await self.call(source, "GET", "/events", _auth(Role.SERVICE, "casework"))
-        policies = CaseworkPolicies(self.runtimes["casework"].store)
-        react = (
-            policies.on_referrals_event if source == "referrals" else policies.on_directory_event
-        )
         for item in feed["events"]:
-            async with self.runtimes["casework"].transaction() as conn:
-                await react(conn, Envelope.model_validate(item))
+            await react(Envelope.model_validate(item), self.casework.runner)
 
 
 @pytest.fixture
@@ -83,9 +85,14 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
             clock=FixedClock(datetime.now(UTC) - timedelta(days=START_DAYS_AGO)),
         ),
         "directory": directory_runtime(DirectorySettings(database_url=url("directory"))),
-        "casework": casework_runtime(CaseworkSettings(database_url=url("casework"))),
     }
-    builders = {"referrals": referrals_api, "directory": directory_api, "casework": casework_api}
+    casework = casework_app(CaseworkSettings(database_url=url("casework")))
+    runtimes["casework"] = casework.runtime
+    builders = {
+        "referrals": referrals_api,
+        "directory": directory_api,
+        "casework": lambda _runtime, **kw: casework_api(casework, **kw),
+    }
     for runtime in runtimes.values():
         await runtime.start(relay=False, worker=False)
     clients = {
@@ -95,7 +102,7 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
         )
         for name, runtime in runtimes.items()
     }
-    yield Services(runtimes, clients)
+    yield Services(runtimes, clients, casework)
     for client in clients.values():
         await client.aclose()
     for runtime in runtimes.values():
