@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.reporting.adapters.tables import metadata
-from services.reporting.application.projector import project
+from services.reporting.application.projector import APPLY, project
 from services.reporting.settings import ReportingSettings
 from shared.clock import Clock
 from shared.messaging.streams import PRODUCERS
@@ -23,5 +23,6 @@ def build_runtime(
         produces_events=False,
         grows_in_place=True,
         subscriptions=dict.fromkeys(PRODUCERS, project),
+        handled_types=dict.fromkeys(PRODUCERS, frozenset(APPLY)),
         clock=clock or settings.clock(),
     )
