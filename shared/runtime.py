@@ -91,6 +91,7 @@ class ServiceRuntime:
                 store=self.store,
                 clock=self.clock,
                 extra_groups=parse_extra_groups(self.settings.extra_consumer_groups),
+                trim_interval=self.settings.trim_interval_seconds,
             )
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         if worker and self.subscriptions:
