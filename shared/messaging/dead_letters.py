@@ -220,6 +220,9 @@ def main(argv: list[str] | None = None) -> int:
                     print(json.dumps(letter.summary(), ensure_ascii=False))
                 print(f"{len(letters)} dead letter(s)", file=sys.stderr)
                 return 0
+            if not (args.all or args.ids):
+                print("name dead letters to replay (ids from list) or --all", file=sys.stderr)
+                return 2
             chosen = letters if args.all else [x for x in letters if x.entry_id in args.ids]
             missing = set(args.ids) - {x.entry_id for x in chosen}
             if missing:
