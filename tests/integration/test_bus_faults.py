@@ -173,3 +173,18 @@ async def test_a_replay_says_what_became_of_each_message_and_reaches_one_group(
     assert [r[2] for r in rows].count("POISON") == 1  # reporting's effect only
     (casework_letter,) = await list_dead_letters(publisher.redis, publisher.prefix)
     assert casework_letter.group == "casework"
+
+
+async def test_a_group_created_on_a_trimmed_stream_says_it_missed_history(
+    start_consumer: StartConsumer, publisher: Bus
+) -> None:
+    await publish(publisher, *(envelope(uuid.uuid4(), 1, f"E{i}") for i in range(5)))
+    stream = publisher.stream("referrals")
+    await publisher.redis.xtrim(stream, maxlen=2, approximate=False)
+    consumer = await start_consumer()
+    assert consumer.missed_history == 3
+    fresh = await start_consumer("replica-b", group="casework")
+    assert fresh.missed_history == 3
+    await publisher.redis.delete(stream)
+    whole = await start_consumer("replica-c", group="referrals")
+    assert whole.missed_history == 0
