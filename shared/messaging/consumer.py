@@ -46,6 +46,15 @@ REPLAY_ID = b"replay_id"
 REPLAY_GROUP = b"replay_group"
 REPLAY_RESULT_SECONDS = 3600
 
+# Acknowledge and dead-letter in one step, only if the message was still pending: the reader
+# and the claimer may both give up on the same message, and it must be one dead letter.
+MOVE_TO_DEAD_LETTERS = """
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
+redis.call('HDEL', KEYS[3], ARGV[2])
+return 1
+"""
+
 
 class StreamConsumer:
     def __init__(
@@ -76,6 +85,7 @@ class StreamConsumer:
         self.supervise_interval = supervise_interval
         self.dead_letters = dead_letter_stream(bus.prefix, group)
         self._errors = errors_key(self.stream, group)
+        self._move_to_dead_letters = self.redis.register_script(MOVE_TO_DEAD_LETTERS)
         self.reader = bus.broker.subscriber(
             stream=StreamSub(
                 self.stream,
@@ -285,11 +295,12 @@ class StreamConsumer:
         if family_id is not None:
             # An erasure finds and deletes the family's dead letters by it.
             fields[FAMILY_FIELD] = str(family_id)
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.dead_letters, fields)
-            pipe.xack(self.stream, self.group, message_id)
-            pipe.hdel(self._errors, message_id)
-            await pipe.execute()
+        moved = await self._move_to_dead_letters(
+            keys=[self.stream, self.dead_letters, self._errors],
+            args=[self.group, message_id, *[x for pair in fields.items() for x in pair]],
+        )
+        if not moved:
+            return  # the reader and the claimer both had it: the other one moved it
         log.error(
             "consumer.dead_lettered",
             stream=self.stream,
