@@ -14,7 +14,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
-from shared.events.personal import PERSONAL
+from shared.domain.personal import PERSONAL
 from shared.validation import invalid
 
 # Line breaks and tabs are text; every other control character (NUL included) is not.
