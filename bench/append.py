@@ -23,11 +23,11 @@ import asyncpg
 
 from bench.infra import PgDatabase, fresh_pg_database
 from bench.timing import Operation, Rate, run_for
-from shared.database import create_engine, create_schema
 from shared.events import VisitLogged, VisitPlace, VisitTopic
 from shared.eventstore import Aggregate, EventMetadata, EventStore, kernel_metadata
 from shared.eventstore.crypto import Keyring
-from shared.settings import DEVELOPMENT_DATA_KEY
+from shared.runtime.database import create_engine, create_schema
+from shared.runtime.settings import DEVELOPMENT_DATA_KEY
 
 DISTRICT = "1465068"
 AGGREGATES_PER_WRITER = 25  # each writer appends round-robin to its own cases

@@ -8,7 +8,7 @@ per cent.
 
 What-ifs, to measure a change before anyone makes it:
 - `projection --what-if-cached-upsert`: the projector's upsert statements built once and
-  reused, instead of once per event (`shared.sql.upsert` builds `excluded` every call);
+  reused, instead of once per event (`shared.eventstore.sql.upsert` builds `excluded` every call);
 - `append --what-if-no-pre-ping`: our engine without `pool_pre_ping` (one round trip fewer
   per transaction).
 """
@@ -31,16 +31,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 import services.reporting.application.projector as projector
 import shared.events.base as events_base
 import shared.eventstore.crypto as crypto
+import shared.eventstore.sql as sql_module
 import shared.eventstore.store as store_module
 import shared.messaging.consumer as consumer_module
 import shared.messaging.inbox as inbox_module
-import shared.sql as sql_module
 from bench import append, projection
 from bench.events import generate
 from bench.infra import fresh_pg_database, fresh_sqlite_file, redis_prefix
-from shared.database import create_engine, create_schema
 from shared.eventstore import kernel_metadata
-from shared.logging import configure_logging
+from shared.runtime.database import create_engine, create_schema
+from shared.runtime.logging import configure_logging
 
 SECONDS: collections.Counter[str] = collections.Counter()
 CALLS: collections.Counter[str] = collections.Counter()
@@ -160,7 +160,7 @@ async def breakdown_append(count: int, pre_ping: bool) -> None:
 def _engine(url: str, pre_ping: bool) -> AsyncEngine:
     if pre_ping:
         return create_engine(url)
-    # shared.database.create_engine's arguments for PostgreSQL, minus the pre-ping.
+    # shared.runtime.database.create_engine's arguments for PostgreSQL, minus the pre-ping.
     return create_async_engine(
         url,
         json_serializer=functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":")),

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
-from shared.districts import WARSAW_DISTRICTS
+from shared.domain.districts import WARSAW_DISTRICTS
 from shared.events import (
     AssistanceGranted,
     AssistantAssigned,

@@ -42,11 +42,11 @@ from services.reporting.adapters.tables import (
     visits_view,
 )
 from services.reporting.application.projector import project
-from shared.database import create_engine, create_schema
 from shared.eventstore import kernel_metadata
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import StreamConsumer
 from shared.messaging.inbox import Inbox
+from shared.runtime.database import create_engine, create_schema
 
 INBOX_CONSUMER = "reporting"
 PUBLISH_CHUNK = 1000  # envelopes per Bus.publish pipeline while filling the stream

@@ -21,11 +21,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.append import service_store
 from bench.infra import REDIS_URL, Interference, fresh_pg_database, retry_on_interference
 from bench.timing import Rate, Stopwatch
-from shared.database import create_engine, create_schema
 from shared.events import Envelope
 from shared.eventstore import EventStore, kernel_metadata
 from shared.messaging.bus import Bus
 from shared.messaging.relay import OutboxRelay
+from shared.runtime.database import create_engine, create_schema
 
 PIPELINE = 500  # the relay's default batch size
 STORE_CHUNK = 1000  # events per transaction while filling the store (not timed)

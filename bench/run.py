@@ -32,7 +32,7 @@ from bench.infra import (
 )
 from bench.report import Comparison, table, write_json
 from bench.timing import Rate
-from shared.logging import configure_logging
+from shared.runtime.logging import configure_logging
 
 APPEND_WRITERS = (1, 8)
 RAW_DRAINS = 3  # faststream raw drains before the first and after every round of ours

@@ -9,10 +9,10 @@ from uuid import UUID
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.aggregate import AggregateType
-from shared.errors import ConcurrentChange
+from shared.domain.errors import ConcurrentChange
 from shared.events import DomainEvent, Envelope
 from shared.eventstore import Aggregate, ConcurrencyConflict, EventMetadata
-from shared.runtime import ServiceRuntime
+from shared.runtime.service import ServiceRuntime
 
 S = TypeVar("S")
 

@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from shared.auth import Role, issue_token
-from shared.settings import DEVELOPMENT_JWT_SECRET
+from shared.runtime.settings import DEVELOPMENT_JWT_SECRET
+from shared.web.auth import Role, issue_token
 from suite.demo_data import MOKOTOW, OCHOTA, WOLA
 from suite.embedded_redis import free_port
 from suite.processes import DEFAULT_PORTS, SERVICES, SuiteProcesses

@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from shared.auth import Role, issue_token
+from shared.web.auth import Role, issue_token
 from suite.demo_data import ASSIGNMENTS, ASSISTANTS, MOKOTOW, OCHOTA, REFERRALS, WOLA
 
 T = TypeVar("T")

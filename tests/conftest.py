@@ -15,8 +15,8 @@ import asyncpg
 import pytest
 import redis as sync_redis
 
-from shared.auth import Role, issue_token
-from shared.settings import DEVELOPMENT_JWT_SECRET
+from shared.runtime.settings import DEVELOPMENT_JWT_SECRET
+from shared.web.auth import Role, issue_token
 
 PG_ADMIN_DSN = os.environ.get("ASYSTA_TEST_PG_DSN", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("ASYSTA_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -7,10 +7,10 @@ from typing import Any
 from uuid import UUID
 
 from services.casework.domain.case import CASE
-from shared.auth import Role
-from shared.authorization import Policy, Scope, rule
-from shared.errors import NotFound
-from shared.runtime import ServiceRuntime
+from shared.domain.errors import NotFound
+from shared.runtime.service import ServiceRuntime
+from shared.web.auth import Role
+from shared.web.authorization import Policy, Scope, rule
 
 HEAD, ASSISTANT, SOCIAL_WORKER = Role.HEAD, Role.ASSISTANT, Role.SOCIAL_WORKER
 

@@ -23,14 +23,14 @@ from services.casework.application.cases import (
 from services.casework.domain import case as rules
 from services.casework.domain.case import CaseStatus
 from services.casework.settings import CaseworkSettings
-from shared.audit_api import audit_router
-from shared.authorization import Grant
-from shared.districts import DistrictCode
+from shared.domain.districts import DistrictCode
 from shared.events import ClosureReason, PlanAction, ReferralSource, VisitPlace, VisitTopic
 from shared.eventstore import EventMetadata
-from shared.feed import feed_router
-from shared.http import CorrelationId, RuntimeDep, service_app
-from shared.runtime import ServiceRuntime
+from shared.runtime.service import ServiceRuntime
+from shared.web.audit_api import audit_router
+from shared.web.authorization import Grant
+from shared.web.feed import feed_router
+from shared.web.http import CorrelationId, RuntimeDep, service_app
 
 
 class Body(BaseModel):

@@ -8,8 +8,8 @@ from services.casework.application.cases import end_expired_monitoring
 from services.casework.application.policies import CaseworkPolicies
 from services.casework.application.queries import expired_monitoring
 from services.casework.settings import CaseworkSettings
-from shared.clock import Clock
-from shared.runtime import PeriodicJob, ServiceRuntime
+from shared.domain.clock import Clock
+from shared.runtime.service import PeriodicJob, ServiceRuntime
 
 NAME = "casework"
 

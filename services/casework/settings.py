@@ -1,6 +1,6 @@
 from pydantic_settings import SettingsConfigDict
 
-from shared.settings import ServiceSettings
+from shared.runtime.settings import ServiceSettings
 
 
 class CaseworkSettings(ServiceSettings):

@@ -7,8 +7,8 @@ from services.directory.application.seed import load_seed_into
 from services.directory.bootstrap import NAME, build_runtime
 from services.directory.settings import DirectorySettings
 from shared.eventstore import EventMetadata
-from shared.logging import configure_logging
-from shared.service_main import main
+from shared.runtime.logging import configure_logging
+from shared.runtime.main import main
 
 
 def seed(_args: list[str]) -> int:

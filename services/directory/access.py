@@ -10,10 +10,10 @@ from uuid import UUID
 from sqlalchemy import select
 
 from services.directory.adapters.tables import assistants, institutions
-from shared.auth import Role
-from shared.authorization import Policy, Scope, rule
-from shared.errors import NotFound
-from shared.runtime import ServiceRuntime
+from shared.domain.errors import NotFound
+from shared.runtime.service import ServiceRuntime
+from shared.web.auth import Role
+from shared.web.authorization import Policy, Scope, rule
 
 HEAD, ADMIN = Role.HEAD, Role.ADMIN
 STAFF = (HEAD, Role.SOCIAL_WORKER, Role.ASSISTANT, ADMIN)

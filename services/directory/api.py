@@ -26,8 +26,9 @@ from services.directory.application.institutions import (
     update_institution,
 )
 from services.directory.domain.assistant import EmploymentTerms, RegisterAssistant
-from shared.authorization import Grant
-from shared.districts import DistrictCode
+from shared.domain.districts import DistrictCode
+from shared.domain.identifiers import Regon
+from shared.domain.validation import invalid
 from shared.events.directory import (
     Competence,
     DeactivationReason,
@@ -42,11 +43,10 @@ from shared.events.directory import (
     WorkingTimeSystem,
 )
 from shared.eventstore import EventMetadata
-from shared.feed import feed_router
-from shared.http import CorrelationId, RuntimeDep, service_app
-from shared.identifiers import Regon
-from shared.runtime import ServiceRuntime
-from shared.validation import invalid
+from shared.runtime.service import ServiceRuntime
+from shared.web.authorization import Grant
+from shared.web.feed import feed_router
+from shared.web.http import CorrelationId, RuntimeDep, service_app
 
 # --- Assistants -------------------------------------------------------------------------------
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from services.directory.adapters.tables import metadata
 from services.directory.application.projection import ensure_read_model
 from services.directory.settings import DirectorySettings
-from shared.clock import Clock, SystemClock
-from shared.database import create_schema
+from shared.domain.clock import Clock, SystemClock
 from shared.eventstore import kernel_metadata
-from shared.runtime import ServiceRuntime
+from shared.runtime.database import create_schema
+from shared.runtime.service import ServiceRuntime
 
 NAME = "directory"
 

@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from services.referrals.adapters.tables import notifications, referrals
 from services.referrals.application.erasure import family_district
-from shared.auth import Role
-from shared.authorization import Policy, Scope, rule
-from shared.errors import NotFound
-from shared.runtime import ServiceRuntime
+from shared.domain.errors import NotFound
+from shared.runtime.service import ServiceRuntime
+from shared.web.auth import Role
+from shared.web.authorization import Policy, Scope, rule
 
 HEAD, SOCIAL_WORKER = Role.HEAD, Role.SOCIAL_WORKER
 

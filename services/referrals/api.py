@@ -25,15 +25,15 @@ from services.referrals.application.referrals import (
     record_interview,
 )
 from services.referrals.domain.referral import RecordInterview, ReferFamily, ReferralStatus
-from shared.audit_api import audit_router
-from shared.authorization import Grant
-from shared.districts import DistrictCode
+from shared.domain.districts import DistrictCode
+from shared.domain.identifiers import Regon
 from shared.events import FamilyMember, MemberRole, ReferralSource
 from shared.eventstore import EventMetadata
-from shared.feed import feed_router
-from shared.http import CorrelationId, RuntimeDep, service_app
-from shared.identifiers import Regon
-from shared.runtime import ServiceRuntime
+from shared.runtime.service import ServiceRuntime
+from shared.web.audit_api import audit_router
+from shared.web.authorization import Grant
+from shared.web.feed import feed_router
+from shared.web.http import CorrelationId, RuntimeDep, service_app
 
 
 def family_index(runtime: RuntimeDep) -> FamilyIndex:

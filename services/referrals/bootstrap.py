@@ -6,8 +6,8 @@ from __future__ import annotations
 from services.referrals.adapters.tables import metadata
 from services.referrals.application.family_index import FamilyIndex
 from services.referrals.settings import ReferralsSettings
-from shared.clock import Clock
-from shared.runtime import ServiceRuntime
+from shared.domain.clock import Clock
+from shared.runtime.service import ServiceRuntime
 
 NAME = "referrals"
 

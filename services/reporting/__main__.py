@@ -6,9 +6,9 @@ from services.reporting.api import build_api
 from services.reporting.application.rebuild import print_progress_bar, rebuild_projections
 from services.reporting.bootstrap import NAME, build_runtime
 from services.reporting.settings import ReportingSettings
-from shared.auth import Role, issue_token
-from shared.logging import configure_logging
-from shared.service_main import main
+from shared.runtime.logging import configure_logging
+from shared.runtime.main import main
+from shared.web.auth import Role, issue_token
 
 
 def rebuild(_args: list[str]) -> int:

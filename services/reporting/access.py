@@ -3,8 +3,8 @@ personal data; a centre's head and social workers read their own district's."""
 
 from __future__ import annotations
 
-from shared.auth import Role
-from shared.authorization import Policy, rule
+from shared.web.auth import Role
+from shared.web.authorization import Policy, rule
 
 HEAD, SOCIAL_WORKER, ANALYST = Role.HEAD, Role.SOCIAL_WORKER, Role.CITY_ANALYST
 

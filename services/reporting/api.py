@@ -15,12 +15,12 @@ from services.reporting.access import POLICY
 from services.reporting.adapters.exports import statutory_csv, statutory_xlsx
 from services.reporting.application import reports
 from services.reporting.application.reports import Period
-from shared.authorization import Grant
-from shared.districts import DistrictCode
-from shared.errors import DomainError, ErrorKind
-from shared.http import RuntimeDep, service_app
-from shared.runtime import ServiceRuntime
-from shared.validation import invalid
+from shared.domain.districts import DistrictCode
+from shared.domain.errors import DomainError, ErrorKind
+from shared.domain.validation import invalid
+from shared.runtime.service import ServiceRuntime
+from shared.web.authorization import Grant
+from shared.web.http import RuntimeDep, service_app
 
 
 class AssistantCaseload(BaseModel):

@@ -5,9 +5,9 @@ from __future__ import annotations
 from services.reporting.adapters.tables import metadata
 from services.reporting.application.projector import project
 from services.reporting.settings import ReportingSettings
-from shared.clock import Clock
+from shared.domain.clock import Clock
 from shared.messaging.streams import PRODUCERS
-from shared.runtime import ServiceRuntime
+from shared.runtime.service import ServiceRuntime
 
 NAME = "reporting"
 

@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import AfterValidator, Field, StringConstraints
 
 from shared.domain.personal import PERSONAL
-from shared.validation import invalid
+from shared.domain.validation import invalid
 
 # Line breaks and tabs are text; every other control character (NUL included) is not.
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}
@@ -89,7 +89,7 @@ VisitMinutes = Annotated[int, Field(gt=0, le=12 * 60)]
 # The day the services count as today. Each composition root sets it from its clock (which
 # tests and training installations shift), so "not in the future" agrees with the domain's rules.
 def _system_today() -> date:
-    from shared.clock import SystemClock
+    from shared.domain.clock import SystemClock
 
     return SystemClock().today()
 

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.districts import DistrictCode
+from shared.domain.districts import DistrictCode
 
 
 class DomainEvent(BaseModel):

@@ -9,7 +9,7 @@ from uuid import UUID
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.districts import DistrictCode
+from shared.domain.districts import DistrictCode
 from shared.events.base import DomainEvent, upcaster
 from shared.events.family import FamilyMember, ReferralSource
 from shared.events.personal import PERSONAL, PersonalText

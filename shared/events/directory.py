@@ -9,10 +9,10 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from shared.districts import DistrictCode
+from shared.domain.districts import DistrictCode
+from shared.domain.identifiers import Regon
+from shared.domain.validation import invalid
 from shared.events.base import DomainEvent
-from shared.identifiers import Regon
-from shared.validation import invalid
 
 # --- Assistants -------------------------------------------------------------------------------
 

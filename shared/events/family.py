@@ -10,9 +10,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validat
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.pl import pesel as stdnum_pesel
 
+from shared.domain.validation import invalid
 from shared.domain.values import CalendarDate, PersonName, ShortText
 from shared.events.personal import ERASED, PERSONAL
-from shared.validation import invalid
 
 
 def check_pesel(value: str) -> str:

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from pydantic import Field
 
-from shared.districts import DistrictCode
+from shared.domain.districts import DistrictCode
 from shared.domain.values import FreeText, LongText, Reason, ShortText
 from shared.events.base import DomainEvent
 from shared.events.family import FamilyMember, ReferralSource

@@ -30,8 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.events.base import EVENT_TYPES
 from shared.events.personal import ERASED, PERSONAL
+from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.tables import family_keys
-from shared.sql import insert_ignoring_duplicates
 
 _ENCRYPTED = "$enc"
 

@@ -11,8 +11,8 @@ from typing import Any, Generic, TypeVar, get_type_hints
 
 from pydantic import TypeAdapter
 
-from shared.clock import Clock
-from shared.errors import ConcurrentChange, DomainError, ErrorKind
+from shared.domain.clock import Clock
+from shared.domain.errors import ConcurrentChange, DomainError, ErrorKind
 from shared.eventstore.store import ConcurrencyConflict, EventMetadata
 from shared.eventstore.unit_of_work import NOT_REMEMBERED, IdempotencyKeyReused, UnitOfWork
 

@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.clock import Clock, SystemClock, as_utc
+from shared.domain.clock import Clock, SystemClock, as_utc
 from shared.events import DomainEvent, Envelope, stream_id
 from shared.eventstore.crypto import Keyring, decrypt_payload, encrypt_payload
 from shared.eventstore.tables import events, outbox

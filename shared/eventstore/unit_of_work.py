@@ -21,9 +21,9 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
-from shared.clock import Clock
 from shared.domain.aggregate import AggregateType
-from shared.errors import NotFound
+from shared.domain.clock import Clock
+from shared.domain.errors import NotFound
 from shared.events import DomainEvent, Envelope, stream_id
 from shared.eventstore.store import Aggregate, ConcurrencyConflict, EventMetadata, EventStore
 from shared.eventstore.tables import idempotency_keys

@@ -25,10 +25,10 @@ from pydantic import ValidationError
 from redis.exceptions import ResponseError
 
 from shared.events import Envelope
-from shared.logging import get_logger
 from shared.messaging.bus import Bus
 from shared.messaging.inbox import Inbox
 from shared.messaging.streams import dead_letter_stream, errors_key
+from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
 

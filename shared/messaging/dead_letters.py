@@ -18,7 +18,7 @@ from typing import Any, cast
 import redis.asyncio as aioredis
 from faststream.redis.parser import BinaryMessageFormatV1
 
-from shared.settings import ServiceSettings
+from shared.runtime.settings import ServiceSettings
 
 DATA_KEY = b"__data__"
 

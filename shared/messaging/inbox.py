@@ -21,9 +21,9 @@ from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events import Envelope
+from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.tables import inbox_parked, inbox_tracking
-from shared.logging import get_logger
-from shared.sql import insert_ignoring_duplicates
+from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
 

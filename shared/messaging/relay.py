@@ -22,13 +22,13 @@ from sqlalchemy import delete, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.clock import Clock, SystemClock
+from shared.domain.clock import Clock, SystemClock
+from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.store import EventStore
 from shared.eventstore.tables import events, outbox, relay_lease
-from shared.logging import get_logger
 from shared.messaging.bus import Bus
 from shared.messaging.streams import CONSUMERS, relay_marker_key
-from shared.sql import insert_ignoring_duplicates
+from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
 

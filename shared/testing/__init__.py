@@ -10,8 +10,8 @@ from types import TracebackType
 from typing import Any, Self, TypeVar
 from uuid import UUID
 
-from shared.clock import FixedClock
 from shared.domain.aggregate import AggregateType
+from shared.domain.clock import FixedClock
 from shared.events import DomainEvent, Envelope, stream_id
 from shared.eventstore.store import ConcurrencyConflict, EventMetadata
 from shared.eventstore.unit_of_work import (

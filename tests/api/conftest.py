@@ -11,8 +11,8 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from shared.auth import Role
-from shared.runtime import ServiceRuntime
+from shared.runtime.service import ServiceRuntime
+from shared.web.auth import Role
 from tests.conftest import token
 
 Build = Callable[[str], tuple[ServiceRuntime, FastAPI]]

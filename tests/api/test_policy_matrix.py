@@ -32,11 +32,11 @@ from services.referrals.settings import ReferralsSettings
 from services.reporting.api import build_api as reporting_api
 from services.reporting.bootstrap import build_runtime as reporting_runtime
 from services.reporting.settings import ReportingSettings
-from shared.auth import Role
-from shared.authorization import Policy
 from shared.events import AssistanceGranted, AssistantRegistered
 from shared.eventstore import EventMetadata
-from shared.runtime import ServiceRuntime
+from shared.runtime.service import ServiceRuntime
+from shared.web.auth import Role
+from shared.web.authorization import Policy
 from suite.demo_data import pesel
 from tests.conftest import token
 from tests.events import envelope_of

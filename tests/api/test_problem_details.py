@@ -10,7 +10,7 @@ import pytest
 from services.referrals.api import build_api
 from services.referrals.bootstrap import build_runtime
 from services.referrals.settings import ReferralsSettings
-from shared.runtime import ServiceRuntime
+from shared.runtime.service import ServiceRuntime
 from suite.demo_data import pesel
 
 PROBLEM = "https://asysta.pl/problems/"

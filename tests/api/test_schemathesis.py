@@ -18,9 +18,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from shared.authorization import Policy
-from shared.database import create_engine
-from shared.runtime import ServiceRuntime
+from shared.runtime.database import create_engine
+from shared.runtime.service import ServiceRuntime
+from shared.web.authorization import Policy
 from tests.api.test_policy_matrix import _api_routes
 from tests.conftest import token
 

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from shared.auth import Role
+from shared.web.auth import Role
 from suite.demo_data import ASSISTANTS, OCHOTA, REFERRALS
 from suite.scenario import Suite, caseload_reports, run_scenario, wait_for, wait_for_reports
 from tests.e2e.conftest import RunningSuite

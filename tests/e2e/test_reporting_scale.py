@@ -15,7 +15,7 @@ import httpx
 import pytest
 import redis as sync_redis
 
-from shared.auth import Role
+from shared.web.auth import Role
 from suite.embedded_redis import free_port
 from suite.scenario import Suite, wait_for
 from tests.conftest import PG_HOST_URL, REDIS_URL, create_pg_database, drop_pg_database

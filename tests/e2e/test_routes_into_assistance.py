@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from shared.auth import Role
+from shared.web.auth import Role
 from suite.scenario import Suite, wait_for
 from tests.e2e.conftest import RunningSuite
 from tests.e2e.flows import (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from shared.database import create_engine
-from shared.logging import configure_logging
 from shared.messaging.bus import Bus
 from shared.messaging.relay import OutboxRelay
+from shared.runtime.database import create_engine
+from shared.runtime.logging import configure_logging
 
 
 async def main(database_url: str, prefix: str, redis_url: str) -> None:

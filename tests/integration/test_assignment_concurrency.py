@@ -18,13 +18,13 @@ from services.casework.application.policies import CaseworkPolicies
 from services.casework.bootstrap import build_runtime
 from services.casework.domain.caseload import CASELOAD
 from services.casework.settings import CaseworkSettings
-from shared.auth import Role
 from shared.events import (
     AssistanceGranted,
     AssistantRegistered,
     FamilyMember,
 )
-from shared.runtime import ServiceRuntime
+from shared.runtime.service import ServiceRuntime
+from shared.web.auth import Role
 from suite.demo_data import pesel
 from tests.conftest import token
 from tests.events import envelope_of

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.database import create_engine, create_schema
 from shared.events import Envelope
 from shared.eventstore import Aggregate, EventMetadata, EventStore, kernel_metadata
 from shared.messaging.bus import Bus
@@ -19,6 +18,7 @@ from shared.messaging.consumer import StreamConsumer
 from shared.messaging.dead_letters import list_dead_letters, replay
 from shared.messaging.inbox import Inbox
 from shared.messaging.relay import OutboxRelay
+from shared.runtime.database import create_engine, create_schema
 from tests.integration.kit import effect_rows, effects_metadata, envelope, record_effect
 from tests.integration.test_event_store_contract import registered
 from tests.waiting import eventually

@@ -14,8 +14,8 @@ from services.directory.api import build_api
 from services.directory.bootstrap import build_runtime
 from services.directory.seed import load_seed_async, seed_institutions
 from services.directory.settings import DirectorySettings
-from shared.clock import FixedClock
-from shared.runtime import ServiceRuntime
+from shared.domain.clock import FixedClock
+from shared.runtime.service import ServiceRuntime
 from tests.conftest import token
 
 pytestmark = pytest.mark.integration

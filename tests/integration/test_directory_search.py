@@ -36,8 +36,7 @@ from services.directory.domain.assistant import RegisterAssistant
 from services.directory.domain.institution import RegonAlreadyRegistered
 from services.directory.seed import seed_institutions
 from services.directory.settings import DirectorySettings
-from shared.clock import FixedClock
-from shared.database import create_engine, create_schema
+from shared.domain.clock import FixedClock
 from shared.events.directory import (
     AssistantRegistered,
     DeactivationReason,
@@ -46,7 +45,8 @@ from shared.events.directory import (
     InstitutionDetails,
 )
 from shared.eventstore import Aggregate, EventMetadata, EventStore, kernel_metadata
-from shared.runtime import ServiceRuntime
+from shared.runtime.database import create_engine, create_schema
+from shared.runtime.service import ServiceRuntime
 
 pytestmark = pytest.mark.integration
 

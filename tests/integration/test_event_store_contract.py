@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.database import create_engine, create_schema
 from shared.events import AssistantRegistered, DomainEvent
 from shared.eventstore import Aggregate, ConcurrencyConflict, EventMetadata, EventStore
 from shared.eventstore.tables import kernel_metadata, outbox
+from shared.runtime.database import create_engine, create_schema
 
 pytestmark = pytest.mark.integration
 

@@ -9,9 +9,9 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.database import create_engine, create_schema
 from shared.eventstore import kernel_metadata
 from shared.messaging.inbox import Inbox
+from shared.runtime.database import create_engine, create_schema
 from tests.integration.kit import effect_rows, effects_metadata, envelope, record_effect
 
 pytestmark = pytest.mark.integration

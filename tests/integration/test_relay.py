@@ -14,12 +14,12 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.database import create_engine, create_schema
 from shared.events import Envelope
 from shared.eventstore import Aggregate, EventMetadata, EventStore, kernel_metadata
 from shared.eventstore.tables import outbox
 from shared.messaging.bus import Bus
 from shared.messaging.relay import OutboxRelay
+from shared.runtime.database import create_engine, create_schema
 from tests.integration.test_event_store_contract import registered
 from tests.waiting import eventually
 

@@ -34,7 +34,7 @@ from shared.events import (
 )
 from shared.events.directory import AssistantDeactivated
 from shared.messaging.inbox import Inbox
-from shared.runtime import ServiceRuntime
+from shared.runtime.service import ServiceRuntime
 from suite.demo_data import pesel
 
 pytestmark = pytest.mark.integration

@@ -14,14 +14,14 @@ import pytest
 from sqlalchemy import Column, Integer, MetaData, Table, Uuid, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from shared.clock import Clock
-from shared.database import create_engine, create_schema
 from shared.domain.aggregate import AggregateType
-from shared.errors import ConcurrentChange, NotFound
+from shared.domain.clock import Clock
+from shared.domain.errors import ConcurrentChange, NotFound
 from shared.events import CaseAddedToCaseload, CaseloadOpened, DomainEvent, Envelope
 from shared.eventstore import ConcurrencyConflict, EventMetadata, EventStore, kernel_metadata
 from shared.eventstore.runner import CommandRunner, Idempotency, IdempotencyKeyConflict
 from shared.eventstore.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from shared.runtime.database import create_engine, create_schema
 from shared.testing import FakeUnitOfWork
 from tests.conftest import PG_HOST_URL, create_pg_database, drop_pg_database
 

@@ -10,8 +10,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
-from shared.auth import AuthenticationFailed, Role, TokenVerifier, issue_token
-from shared.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
+from shared.runtime.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
+from shared.web.auth import AuthenticationFailed, Role, TokenVerifier, issue_token
 
 
 def test_an_hs256_token_names_the_role_and_districts() -> None:

@@ -32,7 +32,7 @@ from services.casework.domain.case import (
     WorkNotStarted,
     WrongCaseStatus,
 )
-from shared.dates import add_months
+from shared.domain.dates import add_months
 from shared.events import (
     AssistantAssigned,
     CaseClosed,

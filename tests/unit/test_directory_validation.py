@@ -10,7 +10,8 @@ from stdnum.pl import regon as stdnum_regon
 
 from services.directory.domain.text_search import fold, query_terms, search_document
 from services.directory.seed import SeedFailed, load_seed, seed_institutions
-from shared.districts import WARSAW_DISTRICTS
+from shared.domain.districts import WARSAW_DISTRICTS
+from shared.domain.identifiers import check_regon
 from shared.events import EVENT_TYPES
 from shared.events.directory import (
     AssistantRegistered,
@@ -20,7 +21,6 @@ from shared.events.directory import (
     check_email,
     check_phone,
 )
-from shared.identifiers import check_regon
 
 OCHOTA = "1465068"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from shared.districts import InvalidDistrictCode, check_terc
+from shared.domain.districts import InvalidDistrictCode, check_terc
 from shared.events import (
     EVENT_TYPES,
     AssistantRegistered,

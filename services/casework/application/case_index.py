@@ -17,7 +17,7 @@ from shared.events import (
     CourtOpinionSubmitted,
     Envelope,
 )
-from shared.sql import upsert
+from shared.eventstore.sql import upsert
 
 
 def _case_row(state: Case) -> dict[str, object]:

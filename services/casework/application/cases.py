@@ -19,11 +19,11 @@ from services.casework.domain import caseload as caseload_rules
 from services.casework.domain.case import CASE, Case, CaseStatus
 from services.casework.domain.caseload import CASELOAD, CaseloadLimitReached
 from shared.commands import execute, transact
-from shared.errors import NotFound
+from shared.domain.errors import NotFound
 from shared.events import DomainEvent
 from shared.eventstore import Aggregate, EventMetadata, EventStore
-from shared.logging import get_logger
-from shared.runtime import ServiceRuntime
+from shared.runtime.logging import get_logger
+from shared.runtime.service import ServiceRuntime
 
 log = get_logger(__name__)
 

@@ -14,7 +14,7 @@ from services.casework.domain import case as rules
 from services.casework.domain import caseload as caseload_rules
 from services.casework.domain.case import CASE, Case, OpenCase, RequestCourtOpinion
 from services.casework.domain.caseload import CASELOAD
-from shared.errors import DomainError
+from shared.domain.errors import DomainError
 from shared.events import (
     AssistanceGranted,
     AssistantRegistered,
@@ -26,7 +26,7 @@ from shared.events import (
 )
 from shared.events.directory import AssistantDeactivated, AssistantReactivated
 from shared.eventstore import Aggregate, EventMetadata, EventStore
-from shared.logging import get_logger
+from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
 

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from services.casework.adapters.tables import caseloads, cases, court_opinions
 from services.casework.application.cases import existing
 from services.casework.domain.case import CASE, CaseStatus
-from shared.dates import add_months
+from shared.domain.dates import add_months
 from shared.events import (
     AssistantAssigned,
     CaseClosed,
@@ -32,7 +32,7 @@ from shared.events import (
     WorkStarted,
 )
 from shared.eventstore.tables import family_keys
-from shared.runtime import ServiceRuntime
+from shared.runtime.service import ServiceRuntime
 
 
 def _entry(envelope: Envelope, **fields: Any) -> dict[str, Any]:

@@ -24,8 +24,8 @@ from enum import StrEnum
 from uuid import UUID
 
 from shared.aggregate import AggregateType
-from shared.dates import add_months
-from shared.errors import DomainError, ErrorKind
+from shared.domain.dates import add_months
+from shared.domain.errors import DomainError, ErrorKind
 from shared.events import (
     AssistantAssigned,
     CaseClosed,

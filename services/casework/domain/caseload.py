@@ -14,7 +14,7 @@ from datetime import date
 from uuid import UUID
 
 from shared.aggregate import AggregateType
-from shared.errors import DomainError
+from shared.domain.errors import DomainError
 from shared.events import (
     CASELOAD_LIMIT,
     CaseAddedToCaseload,

@@ -23,12 +23,12 @@ from services.directory.domain.assistant import (
     RegisterAssistant,
 )
 from shared.commands import execute
-from shared.errors import NotFound
+from shared.domain.errors import NotFound
 from shared.events import DomainEvent
 from shared.events.directory import DeactivationReason
 from shared.eventstore import EventMetadata
-from shared.logging import get_logger
-from shared.runtime import ServiceRuntime
+from shared.runtime.logging import get_logger
+from shared.runtime.service import ServiceRuntime
 
 log = get_logger(__name__)
 

@@ -20,7 +20,7 @@ from services.directory.adapters.tables import (
 )
 from services.directory.domain.institution import RegonAlreadyRegistered
 from services.directory.domain.text_search import fold, search_document
-from shared.districts import district_name
+from shared.domain.districts import district_name
 from shared.events import Envelope
 from shared.events.directory import (
     AssistantDeactivated,
@@ -33,8 +33,8 @@ from shared.events.directory import (
     InstitutionUpdated,
 )
 from shared.eventstore import EventStore
-from shared.logging import get_logger
-from shared.runtime import ServiceRuntime
+from shared.runtime.logging import get_logger
+from shared.runtime.service import ServiceRuntime
 
 log = get_logger(__name__)
 

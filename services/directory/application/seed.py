@@ -9,8 +9,8 @@ from services.directory.application.institutions import (
 from services.directory.domain.institution import RegonAlreadyRegistered
 from services.directory.seed import SeedResult, seed_institutions
 from shared.eventstore import EventMetadata
-from shared.logging import get_logger
-from shared.runtime import ServiceRuntime
+from shared.runtime.logging import get_logger
+from shared.runtime.service import ServiceRuntime
 
 log = get_logger(__name__)
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 
 from shared.aggregate import AggregateType
-from shared.errors import DomainError, ErrorKind
+from shared.domain.errors import DomainError, ErrorKind
 from shared.events import DomainEvent
 from shared.events.directory import (
     InstitutionClosed,

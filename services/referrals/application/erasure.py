@@ -11,11 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.referrals.adapters.tables import case_members, open_referral_members, referrals
 from shared.commands import transact
-from shared.errors import NotFound
+from shared.domain.errors import NotFound
 from shared.events import FamilyDataErased
 from shared.eventstore import Aggregate, EventMetadata
-from shared.logging import get_logger
-from shared.runtime import ServiceRuntime
+from shared.runtime.logging import get_logger
+from shared.runtime.service import ServiceRuntime
 
 log = get_logger(__name__)
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.referrals.adapters.tables import case_members, open_referral_members
 from services.referrals.domain.referral import ExistingMatch
+from shared.domain.identifiers import pesel_digest
 from shared.events import (
     CaseClosed,
     CaseOpened,
@@ -20,8 +21,7 @@ from shared.events import (
     FamilyMember,
     TransferDeclined,
 )
-from shared.identifiers import pesel_digest
-from shared.sql import insert_ignoring_duplicates
+from shared.eventstore.sql import insert_ignoring_duplicates
 
 
 class FamilyIndex:

@@ -22,11 +22,11 @@ from services.referrals.application.family_index import FamilyIndex
 from services.referrals.application.referrals import file_referral_in, get_referral
 from services.referrals.domain.referral import ReferFamily
 from shared.commands import transact
-from shared.errors import DomainError, ErrorKind, NotFound
+from shared.domain.errors import DomainError, ErrorKind, NotFound
 from shared.events import CourtOpinionRequestReceived, FamilyMember
 from shared.eventstore import Aggregate, ConcurrencyConflict, EventMetadata
-from shared.logging import get_logger
-from shared.runtime import ServiceRuntime
+from shared.runtime.logging import get_logger
+from shared.runtime.service import ServiceRuntime
 
 log = get_logger(__name__)
 

@@ -17,7 +17,7 @@ from services.referrals.application.family_index import FamilyIndex
 from services.referrals.domain import referral as rules
 from services.referrals.domain.referral import REFERRAL, ReferFamily, Referral
 from shared.commands import transact
-from shared.errors import NotFound
+from shared.domain.errors import NotFound
 from shared.events import (
     AssistanceGranted,
     DomainEvent,
@@ -31,8 +31,8 @@ from shared.events import (
     ReferralSource,
 )
 from shared.eventstore import Aggregate, ConcurrencyConflict, EventMetadata, EventStore
-from shared.logging import get_logger
-from shared.runtime import ServiceRuntime
+from shared.runtime.logging import get_logger
+from shared.runtime.service import ServiceRuntime
 
 log = get_logger(__name__)
 

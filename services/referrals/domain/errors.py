@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from services.referrals.domain.messages import MESSAGES
-from shared.errors import DomainError, ErrorKind, Message
+from shared.domain.errors import DomainError, ErrorKind, Message
 
 
 class ReferralsError(DomainError):

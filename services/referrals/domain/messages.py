@@ -3,7 +3,7 @@ code, in Polish and English (templates over the error's parameters)."""
 
 from __future__ import annotations
 
-from shared.errors import Message
+from shared.domain.errors import Message
 
 MESSAGES: dict[str, Message] = {
     "referral-already-exists": Message("Zgłoszenie już istnieje", "Referral already exists"),

@@ -47,7 +47,7 @@ from shared.events.directory import (
     AssistantEmploymentChanged,
     AssistantReactivated,
 )
-from shared.sql import upsert
+from shared.eventstore.sql import upsert
 
 Apply = Callable[[AsyncConnection, Envelope, Any], Awaitable[None]]
 

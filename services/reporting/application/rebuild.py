@@ -13,9 +13,9 @@ from sqlalchemy import delete
 from services.reporting.adapters.tables import PROJECTION_TABLES
 from services.reporting.application.projector import project
 from shared.events import Envelope
-from shared.logging import get_logger
 from shared.messaging.inbox import Inbox, reset_consumer
-from shared.runtime import ServiceRuntime
+from shared.runtime.logging import get_logger
+from shared.runtime.service import ServiceRuntime
 
 log = get_logger(__name__)
 

@@ -20,8 +20,8 @@ from services.reporting.adapters.tables import (
     referrals_view,
     visits_view,
 )
-from shared.dates import add_months
-from shared.districts import WARSAW_DISTRICTS, district_name
+from shared.domain.dates import add_months
+from shared.domain.districts import WARSAW_DISTRICTS, district_name
 from shared.events import CASELOAD_LIMIT, ClosureReason
 
 CLOSURE_LABELS = {

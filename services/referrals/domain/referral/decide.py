@@ -30,7 +30,7 @@ from services.referrals.domain.referral.errors import (
     ReferralDatedInFuture,
 )
 from services.referrals.domain.referral.state import Referral, ReferralStatus
-from shared.errors import NotFound
+from shared.domain.errors import NotFound
 from shared.events import (
     AssistanceGranted,
     DomainEvent,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.referrals.domain.errors import ReferralsError
-from shared.errors import ErrorKind
+from shared.domain.errors import ErrorKind
 
 
 class ReferralAlreadyExists(ReferralsError):

@@ -11,7 +11,7 @@ from stdnum.exceptions import InvalidChecksum, InvalidFormat, InvalidLength
 from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.pl import regon as stdnum_regon
 
-from shared.validation import invalid
+from shared.domain.validation import invalid
 
 
 def pesel_digest(key: bytes, pesel: str) -> str:

@@ -12,7 +12,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from shared.validation import invalid
+from shared.domain.validation import invalid
 
 # Voivodeship codes are the even numbers 02..32.
 _VOIVODESHIPS = {f"{n:02d}" for n in range(2, 33, 2)}

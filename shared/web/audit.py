@@ -3,6 +3,7 @@ it, with which role, when, and through which route. Kept in the service's own da
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
@@ -19,13 +20,23 @@ from sqlalchemy import (
     select,
 )
 
-from shared.auth import Principal
-from shared.clock import as_utc
+from shared.domain.clock import as_utc
 from shared.eventstore.tables import kernel_metadata
+from shared.web.auth import Principal
 
 if TYPE_CHECKING:
-    from shared.authorization import Scope
-    from shared.runtime import ServiceRuntime
+    from shared.runtime.service import ServiceRuntime
+
+
+@dataclass(frozen=True, slots=True)
+class AuditedRecord:
+    """Whose data an action touched: the family, the record and its district."""
+
+    family_id: UUID | None
+    entity: str | None
+    resource_id: UUID | None
+    district: str | None
+
 
 audit_log = Table(
     "audit_log",
@@ -52,7 +63,7 @@ async def record_access(
     principal: Principal,
     action: str,
     route: str,
-    scope: Scope | None,
+    scope: AuditedRecord | None,
     writes: bool,
 ) -> None:
     async with runtime.engine.begin() as conn:

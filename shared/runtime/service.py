@@ -11,16 +11,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.clock import Clock, SystemClock
-from shared.database import create_engine, create_schema
+from shared.domain.clock import Clock, SystemClock
 from shared.eventstore import EventStore, kernel_metadata
 from shared.eventstore.crypto import Keyring
-from shared.logging import get_logger
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import StreamConsumer
 from shared.messaging.inbox import Handler, Inbox
 from shared.messaging.relay import OutboxRelay
-from shared.settings import ServiceSettings
+from shared.runtime.database import create_engine, create_schema
+from shared.runtime.logging import get_logger
+from shared.runtime.settings import ServiceSettings
 
 log = get_logger(__name__)
 

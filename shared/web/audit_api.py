@@ -8,8 +8,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query, Request
 
-from shared.audit import audit_entries
-from shared.authorization import Grant, Policy
+from shared.web.audit import audit_entries
+from shared.web.authorization import Grant, Policy
 
 
 def audit_router(policy: Policy) -> APIRouter:

@@ -12,7 +12,7 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from shared.clock import Clock, clock_for
+from shared.domain.clock import Clock, clock_for
 
 DEVELOPMENT_JWT_SECRET = "asysta-development-only-secret-change-me"
 DEVELOPMENT_DATA_KEY = "asysta-development-only-data-key-change-me"

@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from shared.authorization import Grant, Policy
-from shared.http import RuntimeDep
+from shared.web.authorization import Grant, Policy
+from shared.web.http import RuntimeDep
 
 
 class FeedPage(BaseModel):

@@ -14,7 +14,7 @@ from typing import Any
 
 import jwt
 
-from shared.errors import DomainError, ErrorKind
+from shared.domain.errors import DomainError, ErrorKind
 
 
 class Role(StrEnum):

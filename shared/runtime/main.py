@@ -16,8 +16,8 @@ from collections.abc import Callable
 import uvicorn
 from fastapi import FastAPI
 
-from shared.logging import configure_logging, get_logger
-from shared.runtime import ServiceRuntime
+from shared.runtime.logging import configure_logging, get_logger
+from shared.runtime.service import ServiceRuntime
 
 log = get_logger(__name__)
 

@@ -17,11 +17,11 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.auth import AuthenticationFailed, Principal, TokenVerifier
-from shared.errors import DomainError, ErrorKind
+from shared.domain.errors import DomainError, ErrorKind
 from shared.eventstore.runner import Idempotency
-from shared.logging import get_logger
-from shared.runtime import ServiceRuntime
+from shared.runtime.logging import get_logger
+from shared.runtime.service import ServiceRuntime
+from shared.web.auth import AuthenticationFailed, Principal, TokenVerifier
 
 log = get_logger(__name__)
 
@@ -102,7 +102,7 @@ _VALIDATION_PL = {
 def _validation_message(error: dict[str, Any], language: str) -> str:
     english = (error.get("ctx") or {}).get("en")
     if english is not None:
-        # Our own validators (shared.validation.invalid) carry both languages.
+        # Our own validators (shared.domain.validation.invalid) carry both languages.
         return str(english) if language == "en" else str(error.get("msg", ""))
     if error.get("type") == "value_error":
         return str(error.get("msg", "")).removeprefix("Value error, ")

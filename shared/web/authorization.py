@@ -20,11 +20,11 @@ from uuid import UUID
 
 from fastapi import Depends, Request
 
-from shared.audit import record_access
-from shared.auth import Principal, Role
-from shared.errors import DomainError, ErrorKind, NotFound
-from shared.http import authenticate
-from shared.runtime import ServiceRuntime
+from shared.domain.errors import DomainError, ErrorKind, NotFound
+from shared.runtime.service import ServiceRuntime
+from shared.web.audit import AuditedRecord, record_access
+from shared.web.auth import Principal, Role
+from shared.web.http import authenticate
 
 
 class AccessDenied(DomainError):
@@ -146,7 +146,14 @@ class Policy:
                     principal=principal,
                     action=action,
                     route=f"{request.method} {_template(request)}",
-                    scope=grant.scope,
+                    scope=AuditedRecord(
+                        grant.scope.family_id,
+                        grant.scope.entity,
+                        grant.scope.resource_id,
+                        grant.scope.district,
+                    )
+                    if grant.scope
+                    else None,
                     writes=rule_.writes,
                 )
             return grant

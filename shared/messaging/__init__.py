@@ -1,0 +1,1 @@
+"""The bus: stream names, the outbox relay, idempotent consumers with their inbox, dead letters."""

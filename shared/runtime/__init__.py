@@ -1,0 +1,2 @@
+"""Running a service: settings, its database, logging, the process main and its moving parts
+(relay, subscriptions, periodic jobs)."""
