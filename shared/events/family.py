@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -49,7 +48,9 @@ class FamilyMember(BaseModel):
     last_name: PersonName
     pesel: Pesel | None = None
     birth_date: CalendarDate | None = None
-    document_number: Annotated[ShortText, Field(min_length=3, max_length=40), PERSONAL] | None = None
+    document_number: Annotated[ShortText, Field(min_length=3, max_length=40), PERSONAL] | None = (
+        None
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -22,6 +22,9 @@ SenderReference = Annotated[ShortText, Field(max_length=200)]
 CaseSignature = Annotated[ShortText, Field(max_length=100)]
 InterviewSummary = LongText | Literal[""]
 """A social worker's summary of the interview: may be left empty."""
+OptionalReason = Reason | Literal[""]
+"""The head's reason for a decision: required to decline (a rule of the referral), optional to
+grant."""
 
 
 class FamilyReferred(DomainEvent):

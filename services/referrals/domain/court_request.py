@@ -35,7 +35,7 @@ def receive(
     state: CourtRequest,
     command: ReceiveOpinionRequest,
     *,
-    today: date,  # noqa: ARG001 (the one signature of a decision)
+    today: date,
 ) -> list[DomainEvent]:
     if state.exists:
         return []

@@ -27,7 +27,7 @@ class EraseFamily:
 
 
 def erase(
-    state: FamilyRecord,  # noqa: ARG001 (an erasure may be repeated: keys stay destroyed)
+    state: FamilyRecord,
     command: EraseFamily,
     *,
     today: date,
