@@ -66,6 +66,9 @@ def _(event: CourtOpinionRequestReceived, state: CourtRequest) -> CourtRequest:
     return replace(state, exists=True, district=event.district or "", family_id=event.family_id)
 
 
+HANDLED: frozenset[type] = frozenset(t for t in _apply.registry if t is not object)
+"""The event types evolve knows (a test checks they are every event of the aggregate)."""
+
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (CourtOpinionRequestReceived,)
 
 COURT_REQUEST = AggregateType[CourtRequest](

@@ -51,6 +51,9 @@ def _(event: FamilyDataErased, state: FamilyRecord) -> FamilyRecord:
     return replace(state, district=event.district or state.district, erasures=state.erasures + 1)
 
 
+HANDLED: frozenset[type] = frozenset(t for t in _apply.registry if t is not object)
+"""The event types evolve knows (a test checks they are every event of the aggregate)."""
+
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (FamilyDataErased,)
 
 # The stream carries no family id: its events hold nothing personal, and the family's key is

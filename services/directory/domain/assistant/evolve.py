@@ -75,6 +75,9 @@ def _(event: AssistantReactivated, state: Assistant) -> Assistant:
     )
 
 
+HANDLED: frozenset[type] = frozenset(t for t in _apply.registry if t is not object)
+"""The event types evolve knows (a test checks they are every event of the aggregate)."""
+
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     AssistantRegistered,
     AssistantEmploymentChanged,

@@ -35,6 +35,9 @@ def _(event: InstitutionClosed, state: Institution) -> Institution:
     return replace(state, closed_on=event.closed_on)
 
 
+HANDLED: frozenset[type] = frozenset(t for t in _apply.registry if t is not object)
+"""The event types evolve knows (a test checks they are every event of the aggregate)."""
+
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     InstitutionRegistered,
     InstitutionUpdated,

@@ -70,6 +70,9 @@ def _(event: ReferralDeclined, state: Referral) -> Referral:
     return replace(state, status=ReferralStatus.DECLINED)
 
 
+HANDLED: frozenset[type] = frozenset(t for t in _apply.registry if t is not object)
+"""The event types evolve knows (a test checks they are every event of the aggregate)."""
+
 EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     FamilyReferred,
     FamilyInterviewRecorded,
