@@ -4,6 +4,7 @@ justification of a grant is kept, and huge integer query parameters are refused,
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
@@ -11,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from services.directory.api import build_api as directory_api
 from services.directory.bootstrap import build_runtime as directory_runtime
@@ -19,6 +21,7 @@ from services.referrals.api import build_api as referrals_api
 from services.referrals.bootstrap import build_runtime as referrals_runtime
 from services.referrals.settings import ReferralsSettings
 from shared.domain.clock import FixedClock
+from shared.eventstore.tables import idempotency_keys
 from shared.runtime.service import ServiceRuntime
 from shared.web.auth import Role
 from suite.demo_data import pesel
@@ -172,3 +175,30 @@ async def test_a_huge_integer_query_parameter_is_a_422_not_a_500(
     response = await directory.get("/institutions", params={param: str(10**30)})
     assert response.status_code == 422
     assert response.json()["type"] == PROBLEM + "invalid-request"
+
+
+async def test_erasure_forgets_the_answers_remembered_for_the_familys_keys(
+    services: dict[str, ServiceRuntime], referrals: httpx.AsyncClient
+) -> None:
+    headers = {"Idempotency-Key": "referral-to-erase"}
+    created = (await referrals.post("/referrals", json=referral(), headers=headers)).json()
+    runtime = services["referrals"]
+
+    async def remembered() -> list[Any]:
+        async with runtime.engine.connect() as conn:
+            rows = await conn.execute(
+                select(idempotency_keys.c.family_id).where(
+                    idempotency_keys.c.key == "referral-to-erase"
+                )
+            )
+            return [row.family_id for row in rows]
+
+    assert await remembered() == [uuid.UUID(created["family_id"])]
+    admin_token = token(Role.ADMIN, ("*",))
+    async with _client(referrals_api(runtime, False, False)) as admin:
+        admin.headers["Authorization"] = f"Bearer {admin_token}"
+        erased = await admin.post(
+            f"/families/{created['family_id']}/erasure", json={"reason": "decyzja administratora"}
+        )
+    assert erased.status_code == 202, erased.text
+    assert await remembered() == []

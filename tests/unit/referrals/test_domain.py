@@ -55,3 +55,49 @@ def test_every_error_has_polish_and_english_texts_in_the_catalogue() -> None:
         message = MESSAGES[error.code]
         assert message.title_pl.strip() and message.title_en.strip(), error.code
     assert {error.code for error in errors} == set(MESSAGES)
+
+
+def test_events_stored_before_the_new_fields_still_read() -> None:
+    from shared.events import (
+        AssistanceGranted,
+        CourtOpinionRequestReceived,
+        FamilyDataErased,
+        FamilyInterviewRecorded,
+    )
+
+    member = {
+        "role": "parent",
+        "first_name": "Anna",
+        "last_name": "Nowak",
+        "pesel": "88061412365",
+        "birth_date": "1988-06-14",
+        "document_number": None,
+    }
+    granted = AssistanceGranted.model_validate(
+        {
+            "family_id": "7b0e5a0c-0000-4000-8000-000000000001",
+            "source": "family",
+            "obligatory": False,
+            "decided_on": "2026-01-05",
+            "members": [member],
+        }
+    )
+    assert granted.justification is None
+    assert "justification" in granted.model_dump(mode="json")
+    request = CourtOpinionRequestReceived.model_validate(
+        {
+            "case_id": "7b0e5a0c-0000-4000-8000-000000000002",
+            "family_id": "7b0e5a0c-0000-4000-8000-000000000001",
+            "court_name": "Sąd Rejonowy",
+            "case_signature": "III Nsm 1/26",
+            "received_on": "2026-01-05",
+            "deadline": "2026-02-05",
+        }
+    )
+    assert request.district is None
+    erased = FamilyDataErased.model_validate({"erased_on": "2026-01-05", "reason": "upływ"})
+    assert erased.district is None
+    interview = FamilyInterviewRecorded.model_validate(
+        {"conducted_on": "2026-01-05", "social_worker": "Anna Kaczmarek", "summary": ""}
+    )
+    assert interview.summary == ""
