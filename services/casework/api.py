@@ -30,7 +30,8 @@ from shared.runtime.service import ServiceRuntime
 from shared.web.audit_api import audit_router
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
-from shared.web.http import CorrelationId, RuntimeDep, service_app
+from shared.web.http import RuntimeDep, service_app
+from shared.web.middleware import CorrelationId
 
 
 class Body(BaseModel):

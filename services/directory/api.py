@@ -49,7 +49,9 @@ from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
-from shared.web.http import CorrelationId, IdempotencyKey, service_app
+from shared.web.http import service_app
+from shared.web.idempotency import IdempotencyKey
+from shared.web.middleware import CorrelationId
 
 # The deepest page of a search: bounded, so that no offset overflows the database's integer.
 MAX_OFFSET = 100_000
@@ -160,11 +162,13 @@ async def post_assistant(
 
 
 @assistants_router.get(
-    "/assistants", response_model=list[AssistantOut], summary="Asystenci (dzielnicy)"
+    "/assistants",
+    response_model=list[AssistantOut],
+    summary="Asystenci (dzielnicy)",
+    dependencies=[POLICY.require("assistant.list", district_param="district")],
 )
 async def get_assistants(
     app: DirectoryAppDep,
-    grant: Annotated[Grant, POLICY.require("assistant.list", district_param="district")],
     district: Annotated[DistrictCode | None, Query(description="kod TERC")] = None,
     active: Annotated[bool | None, Query(description="tylko pracujący (true) lub nie")] = None,
 ) -> list[AssistantOut]:
@@ -173,12 +177,14 @@ async def get_assistants(
 
 
 @assistants_router.get(
-    "/assistants/{assistant_id}", response_model=AssistantOut, summary="Asystent"
+    "/assistants/{assistant_id}",
+    response_model=AssistantOut,
+    summary="Asystent",
+    dependencies=[POLICY.require("assistant.read")],
 )
 async def get_one_assistant(
     assistant_id: UUID,
     app: DirectoryAppDep,
-    grant: Annotated[Grant, POLICY.require("assistant.read")],
 ) -> AssistantOut:
     return await _assistant(app, assistant_id)
 
@@ -342,10 +348,10 @@ async def post_institution(
     "/institutions",
     response_model=list[InstitutionOut],
     summary="Szukaj instytucji: dzielnica, kategoria, tekst (bez względu na polskie znaki)",
+    dependencies=[POLICY.require("institution.search")],
 )
 async def get_institutions(
     app: DirectoryAppDep,
-    grant: Annotated[Grant, POLICY.require("institution.search")],
     district: Annotated[
         DistrictCode | None, Query(description="kod TERC: siedziba lub obsługiwana dzielnica")
     ] = None,
@@ -370,12 +376,14 @@ async def get_institutions(
 
 
 @institutions_router.get(
-    "/institutions/{institution_id}", response_model=InstitutionOut, summary="Instytucja"
+    "/institutions/{institution_id}",
+    response_model=InstitutionOut,
+    summary="Instytucja",
+    dependencies=[POLICY.require("institution.read")],
 )
 async def get_one_institution(
     institution_id: UUID,
     app: DirectoryAppDep,
-    grant: Annotated[Grant, POLICY.require("institution.read")],
 ) -> InstitutionOut:
     return await _institution(app, institution_id)
 

@@ -44,7 +44,9 @@ from shared.runtime.service import ServiceRuntime
 from shared.web.audit_api import audit_router
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
-from shared.web.http import CorrelationId, IdempotencyKey, service_app
+from shared.web.http import service_app
+from shared.web.idempotency import IdempotencyKey
+from shared.web.middleware import CorrelationId
 
 
 class Body(BaseModel):
@@ -262,19 +264,24 @@ async def post_decision(
     return await _referral(app, referral_id)
 
 
-@router.get("/referrals/{referral_id}", response_model=ReferralOut, summary="Zgłoszenie")
-async def get_one_referral(
-    referral_id: UUID,
-    app: ReferralsAppDep,
-    grant: Annotated[Grant, POLICY.require("referral.read", resource="referral")],
-) -> ReferralOut:
+@router.get(
+    "/referrals/{referral_id}",
+    response_model=ReferralOut,
+    summary="Zgłoszenie",
+    dependencies=[POLICY.require("referral.read", resource="referral")],
+)
+async def get_one_referral(referral_id: UUID, app: ReferralsAppDep) -> ReferralOut:
     return await _referral(app, referral_id)
 
 
-@router.get("/referrals", response_model=list[ReferralSummary], summary="Zgłoszenia dzielnicy")
+@router.get(
+    "/referrals",
+    response_model=list[ReferralSummary],
+    summary="Zgłoszenia dzielnicy",
+    dependencies=[POLICY.require("referral.list", district_param="district")],
+)
 async def get_referrals(
     app: ReferralsAppDep,
-    grant: Annotated[Grant, POLICY.require("referral.list", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
     status: Annotated[ReferralStatus | None, Query()] = None,
 ) -> list[ReferralSummary]:
@@ -387,12 +394,13 @@ async def post_court_notification(
 
 
 @notifications_router.get(
-    "/notifications/{notification_id}", summary="Stan sprawy, której dotyczy wysłane powiadomienie"
+    "/notifications/{notification_id}",
+    summary="Stan sprawy, której dotyczy wysłane powiadomienie",
+    dependencies=[POLICY.require("notification.read", resource="notification")],
 )
 async def get_notification(
     notification_id: UUID,
     app: ReferralsAppDep,
-    grant: Annotated[Grant, POLICY.require("notification.read", resource="notification")],
 ) -> dict[str, Any]:
     return await app.queries.notification(notification_id)
 

@@ -41,9 +41,6 @@ class FixedClock:
     def today(self) -> date:
         return self._at.astimezone(WARSAW).date()
 
-    def advance(self, by: timedelta) -> None:
-        self._at += by
-
 
 class ShiftedClock:
     """The system clock moved by whole days: lets a test or training installation see what

@@ -10,6 +10,7 @@ from functools import cache
 from typing import Any, Generic, TypeVar, get_type_hints
 
 from pydantic import TypeAdapter
+from sqlalchemy.exc import DBAPIError
 
 from shared.domain.clock import Clock
 from shared.domain.errors import ConcurrentChange, DomainError, ErrorKind
@@ -97,6 +98,12 @@ class CommandRunner(Generic[U]):
                         uow.remember(idempotency.key, idempotency.fingerprint, stored)
                 return result
             except ConcurrencyConflict:
+                continue
+            except DBAPIError as failed:
+                # A pooled connection the database dropped (a restart, a failover): the pool was
+                # invalidated, and nothing of this try was committed, so run it again.
+                if not failed.connection_invalidated:
+                    raise
                 continue
             except IdempotencyKeyReused as reused:
                 raise IdempotencyKeyConflict() from reused

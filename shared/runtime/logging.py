@@ -13,12 +13,9 @@ from typing import Any
 
 import structlog
 
-_configured = False
-
 
 def configure_logging(service: str, *, level: str = "INFO", json: bool | None = None) -> None:
     """Route structlog and the standard library's logging through one JSON renderer."""
-    global _configured
     if json is None:
         json = not sys.stderr.isatty()
     shared_processors: list[Any] = [
@@ -65,7 +62,6 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool | None = 
     logging.getLogger("asysta.bus").setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
-    _configured = True
 
 
 def get_logger(name: str) -> Any:

@@ -24,7 +24,7 @@ from shared.domain.errors import DomainError, ErrorKind, NotFound
 from shared.runtime.service import ServiceRuntime
 from shared.web.audit import AuditedRecord, record_access
 from shared.web.auth import Principal, Role
-from shared.web.http import authenticate
+from shared.web.authentication import authenticate
 
 
 class AccessDenied(DomainError):

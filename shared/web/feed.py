@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
-from shared.web.authorization import Grant, Policy
+from shared.web.authorization import Policy
 from shared.web.http import RuntimeDep
 
 
@@ -26,9 +26,9 @@ def feed_router(policy: Policy) -> APIRouter:
         "/events",
         response_model=FeedPage,
         summary="Zdarzenia usługi w kolejności zapisu (dla odbudowy projekcji)",
+        dependencies=[policy.require("events.feed")],
     )
     async def events_feed(
-        grant: Annotated[Grant, policy.require("events.feed")],
         runtime: RuntimeDep,
         after: Annotated[
             int, Query(ge=0, le=2**62, description="pozycja ostatniego odczytanego")

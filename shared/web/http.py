@@ -1,268 +1,23 @@
-"""What every service's HTTP API shares: problem details (RFC 9457), correlation ids,
-language negotiation, authentication and health checks."""
+"""The app factory of every service's HTTP API: its routers, problem details, middleware, health
+checks and the lifespan that starts the service's moving parts."""
 
 from __future__ import annotations
 
 import contextlib
-import re
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Annotated, Any
 
-import structlog
-from fastapi import APIRouter, Depends, FastAPI, Header, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from shared.domain.errors import DomainError, ErrorKind
-from shared.eventstore.runner import Idempotency
 from shared.runtime.logging import get_logger
 from shared.runtime.service import ServiceRuntime
-from shared.web.auth import AuthenticationFailed, Principal, TokenVerifier
+from shared.web.auth import TokenVerifier
+from shared.web.middleware import CorrelationMiddleware
+from shared.web.openapi import openapi_with_problems
+from shared.web.problems import install_problem_handlers
 
 log = get_logger(__name__)
-
-PROBLEM_BASE = "https://asysta.pl/problems/"
-CORRELATION_HEADER = "x-correlation-id"
-_CORRELATION_OK = re.compile(r"^[A-Za-z0-9._:-]{1,100}$")
-
-STATUS_OF_KIND = {
-    ErrorKind.NOT_FOUND: 404,
-    ErrorKind.CONFLICT: 409,
-    ErrorKind.INVALID: 422,
-    ErrorKind.FORBIDDEN: 403,
-}
-
-
-def language_of(request: Request) -> str:
-    """'en' if the caller prefers English to Polish, else 'pl' (our users read Polish)."""
-    header = request.headers.get("accept-language", "")
-    best, best_q = "pl", -1.0
-    for part in header.split(","):
-        tag, _, params = part.strip().partition(";")
-        lang = tag.strip().lower()[:2]
-        if lang not in ("pl", "en"):
-            continue
-        q = 1.0
-        if params.strip().startswith("q="):
-            try:
-                q = float(params.strip()[2:])
-            except ValueError:
-                q = 0.0
-        if q > best_q:
-            best, best_q = lang, q
-    return best
-
-
-def problem(
-    status: int, code: str, title: str, detail: str = "", **extensions: Any
-) -> JSONResponse:
-    body: dict[str, Any] = {"type": PROBLEM_BASE + code, "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    body.update(extensions)
-    headers = {"WWW-Authenticate": "Bearer"} if code == "unauthenticated" else None
-    return JSONResponse(
-        body, status_code=status, media_type="application/problem+json", headers=headers
-    )
-
-
-_VALIDATION_PL = {
-    "missing": "pole wymagane",
-    "extra_forbidden": "nieznane pole",
-    "string_too_short": "tekst za krótki",
-    "string_too_long": "tekst za długi",
-    "string_type": "oczekiwano tekstu",
-    "int_parsing": "oczekiwano liczby całkowitej",
-    "int_type": "oczekiwano liczby całkowitej",
-    "bool_parsing": "oczekiwano wartości logicznej",
-    "date_from_datetime_parsing": "oczekiwano daty RRRR-MM-DD",
-    "date_parsing": "oczekiwano daty RRRR-MM-DD",
-    "date_type": "oczekiwano daty RRRR-MM-DD",
-    "uuid_parsing": "oczekiwano identyfikatora UUID",
-    "enum": "wartość spoza listy dozwolonych",
-    "literal_error": "wartość spoza listy dozwolonych",
-    "greater_than": "wartość za mała",
-    "greater_than_equal": "wartość za mała",
-    "less_than": "wartość za duża",
-    "less_than_equal": "wartość za duża",
-    "too_short": "za mało elementów",
-    "too_long": "za dużo elementów",
-    "json_invalid": "nieprawidłowy JSON",
-    "model_attributes_type": "oczekiwano obiektu",
-    "dict_type": "oczekiwano obiektu",
-    "list_type": "oczekiwano listy",
-    "tuple_type": "oczekiwano listy",
-}
-
-
-def _validation_message(error: dict[str, Any], language: str) -> str:
-    english = (error.get("ctx") or {}).get("en")
-    if english is not None:
-        # Our own validators (shared.domain.validation.invalid) carry both languages.
-        return str(english) if language == "en" else str(error.get("msg", ""))
-    if error.get("type") == "value_error":
-        return str(error.get("msg", "")).removeprefix("Value error, ")
-    if language == "pl":
-        return _VALIDATION_PL.get(str(error.get("type")), str(error.get("msg", "")))
-    return str(error.get("msg", ""))
-
-
-# RFC 9457 members an error's own parameters must not overwrite; "reason" may carry detail
-# not meant for the caller beyond the message.
-_RESERVED = frozenset({"type", "title", "status", "detail", "instance", "reason"})
-
-
-def install_problem_handlers(app: FastAPI) -> None:
-    @app.exception_handler(DomainError)
-    async def _domain(request: Request, exc: DomainError) -> JSONResponse:
-        language = language_of(request)
-        status = STATUS_OF_KIND[exc.kind]
-        if isinstance(exc, AuthenticationFailed):
-            status = 401
-        return problem(
-            status,
-            exc.code,
-            exc.title(language),
-            exc.detail(language),
-            **{k: str(v) for k, v in exc.params.items() if k not in _RESERVED},
-        )
-
-    @app.exception_handler(RequestValidationError)
-    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
-        language = language_of(request)
-        errors = [
-            {
-                "field": ".".join(str(p) for p in e.get("loc", ()) if p != "body"),
-                "type": str(e.get("type", "")),
-                "message": _validation_message(e, language),
-            }
-            for e in exc.errors()
-        ]
-        malformed = any(e.get("type") == "json_invalid" for e in exc.errors())
-        if malformed:
-            return problem(
-                400,
-                "malformed-json",
-                "Nieprawidłowy JSON" if language == "pl" else "Malformed JSON",
-                "Treść żądania nie jest poprawnym dokumentem JSON."
-                if language == "pl"
-                else "The request body is not valid JSON.",
-            )
-        return problem(
-            422,
-            "invalid-request",
-            "Nieprawidłowe dane" if language == "pl" else "Invalid request",
-            "Popraw wskazane pola." if language == "pl" else "Correct the fields listed.",
-            errors=errors,
-        )
-
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        language = language_of(request)
-        titles = {
-            404: ("Nie znaleziono", "Not found"),
-            405: ("Metoda niedozwolona", "Method not allowed"),
-            413: ("Za duże żądanie", "Request too large"),
-            415: ("Nieobsługiwany format", "Unsupported media type"),
-        }
-        pl, en = titles.get(exc.status_code, ("Błąd żądania", "Request error"))
-        return problem(exc.status_code, f"http-{exc.status_code}", pl if language == "pl" else en)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("http.unexpected_error", path=request.url.path)
-        language = language_of(request)
-        return problem(
-            500,
-            "internal-error",
-            "Błąd wewnętrzny" if language == "pl" else "Internal error",
-            "Zgłoś administratorowi identyfikator korelacji z nagłówka X-Correlation-ID."
-            if language == "pl"
-            else "Report the X-Correlation-ID to the administrator.",
-        )
-
-
-class CorrelationMiddleware:
-    """Takes X-Correlation-ID from the request (or makes one), binds it to every log line of
-    the request and returns it in the response. Also caps the request body size."""
-
-    def __init__(self, app: ASGIApp, *, max_body_bytes: int = 1_000_000) -> None:
-        self.app = app
-        self.max_body_bytes = max_body_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = ""
-        declared_length = 0
-        for name, value in scope["headers"]:
-            if name == CORRELATION_HEADER.encode():
-                incoming = value.decode("latin-1")
-            elif name == b"content-length":
-                try:
-                    declared_length = int(value)
-                except ValueError:
-                    declared_length = 0
-        correlation_id = incoming if _CORRELATION_OK.match(incoming) else str(uuid.uuid4())
-        scope.setdefault("state", {})["correlation_id"] = correlation_id
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                headers = list(message.get("headers", []))
-                headers.append((CORRELATION_HEADER.encode(), correlation_id.encode()))
-                message["headers"] = headers
-            await send(message)
-
-        with structlog.contextvars.bound_contextvars(correlation_id=correlation_id):
-            if declared_length > self.max_body_bytes:
-                response = problem(
-                    413,
-                    "http-413",
-                    "Za duże żądanie",
-                    f"Treść żądania może mieć najwyżej {self.max_body_bytes} bajtów.",
-                )
-                await response(scope, receive, send_with_id)
-                return
-            received = 0
-
-            async def limited_receive() -> Message:
-                nonlocal received
-                message = await receive()
-                if message["type"] == "http.request":
-                    received += len(message.get("body", b""))
-                    if received > self.max_body_bytes:
-                        raise StarletteHTTPException(413)
-                return message
-
-            await self.app(scope, limited_receive, send_with_id)
-
-
-def correlation_id_of(request: Request) -> str:
-    return str(getattr(request.state, "correlation_id", None) or uuid.uuid4())
-
-
-_bearer = HTTPBearer(auto_error=False)
-
-
-async def authenticate(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Principal:
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise AuthenticationFailed(reason="brak tokenu")
-    verifier: TokenVerifier = request.app.state.token_verifier
-    principal = verifier.verify(credentials.credentials)
-    structlog.contextvars.bind_contextvars(actor_role=principal.role.value)
-    return principal
-
-
-CurrentPrincipal = Annotated[Principal, Depends(authenticate)]
-CorrelationId = Annotated[str, Depends(correlation_id_of)]
 
 
 def runtime_of(request: Request) -> ServiceRuntime:
@@ -286,7 +41,7 @@ def service_app(
     that starts the runtime's relay and (if asked) its subscriptions."""
 
     @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await runtime.start(relay=run_relay, worker=run_worker)
         try:
             yield
@@ -338,83 +93,5 @@ def create_app(
         ok = await ready() if ready else True
         return JSONResponse({"status": "ready" if ok else "not-ready"}, 200 if ok else 503)
 
-    app.openapi = lambda: _openapi_with_problems(app)  # type: ignore[method-assign]
+    app.openapi = lambda: openapi_with_problems(app)  # type: ignore[method-assign]
     return app
-
-
-_PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "RFC 9457 problem details",
-    "required": ["type", "title", "status"],
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {
-                    "field": {"type": "string"},
-                    "type": {"type": "string"},
-                    "message": {"type": "string"},
-                },
-            },
-        },
-    },
-    "additionalProperties": True,
-}
-
-_PROBLEM_STATUSES = {
-    "400": "Nieprawidłowy JSON",
-    "401": "Brak lub nieważny token",
-    "403": "Brak uprawnień",
-    "404": "Nie znaleziono (także: zasób innej dzielnicy)",
-    "409": "Reguła nie pozwala na to w obecnym stanie",
-    "413": "Za duże żądanie",
-    "422": "Nieprawidłowe dane",
-}
-
-
-def _openapi_with_problems(app: FastAPI) -> dict[str, Any]:
-    """FastAPI's schema, with the problem-details answers every route may give (instead of
-    FastAPI's own 422 shape, which we do not send)."""
-    if app.openapi_schema:
-        return app.openapi_schema
-    from fastapi.openapi.utils import get_openapi
-
-    schema = get_openapi(
-        title=app.title, version=app.version, description=app.description, routes=app.routes
-    )
-    schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = _PROBLEM_SCHEMA
-    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
-    for path, operations in schema.get("paths", {}).items():
-        for operation in operations.values():
-            responses = operation.setdefault("responses", {})
-            statuses = _PROBLEM_STATUSES if path not in ("/health", "/ready") else {}
-            for status, description in statuses.items():
-                responses[status] = {"description": description, "content": problem}
-    app.openapi_schema = schema
-    return schema
-
-
-async def idempotency_of(
-    request: Request,
-    key: Annotated[
-        str | None,
-        Header(
-            alias="Idempotency-Key",
-            min_length=1,
-            max_length=200,
-            description="Makes a retry safe: the same key with the same request answers what "
-            "the first did, without a second effect.",
-        ),
-    ] = None,
-) -> Idempotency | None:
-    if key is None:
-        return None
-    return Idempotency.of(key, request.method, request.url.path, await request.body())
-
-
-IdempotencyKey = Annotated[Idempotency | None, Depends(idempotency_of)]

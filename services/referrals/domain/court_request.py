@@ -35,7 +35,7 @@ def receive(
     state: CourtRequest,
     command: ReceiveOpinionRequest,
     *,
-    today: date,
+    today: date,  # noqa: ARG001 (the one signature of a decision)
 ) -> list[DomainEvent]:
     if state.exists:
         return []
@@ -57,7 +57,7 @@ def evolve(state: CourtRequest, event: DomainEvent) -> CourtRequest:
 
 
 @singledispatch
-def _apply(event: DomainEvent, state: CourtRequest) -> CourtRequest:
+def _apply(event: DomainEvent, _state: CourtRequest) -> CourtRequest:
     raise TypeError(f"a court request has no event {type(event).__name__}")
 
 

@@ -27,7 +27,7 @@ class EraseFamily:
 
 
 def erase(
-    state: FamilyRecord,
+    state: FamilyRecord,  # noqa: ARG001 (an erasure may be repeated: keys stay destroyed)
     command: EraseFamily,
     *,
     today: date,
@@ -42,7 +42,7 @@ def evolve(state: FamilyRecord, event: DomainEvent) -> FamilyRecord:
 
 
 @singledispatch
-def _apply(event: DomainEvent, state: FamilyRecord) -> FamilyRecord:
+def _apply(event: DomainEvent, _state: FamilyRecord) -> FamilyRecord:
     raise TypeError(f"a family record has no event {type(event).__name__}")
 
 

@@ -21,7 +21,7 @@ def evolve(state: Assistant, event: DomainEvent) -> Assistant:
 
 
 @singledispatch
-def _apply(event: DomainEvent, state: Assistant) -> Assistant:
+def _apply(event: DomainEvent, _state: Assistant) -> Assistant:
     raise TypeError(f"an assistant has no event {type(event).__name__}")
 
 

@@ -51,7 +51,7 @@ def register(
     state: Institution,
     command: RegisterInstitution,
     *,
-    today: date,
+    today: date,  # noqa: ARG001 (the one signature of a decision)
 ) -> list[DomainEvent]:
     if state.exists:
         raise InstitutionAlreadyRegistered()
@@ -62,7 +62,7 @@ def update(
     state: Institution,
     command: UpdateInstitution,
     *,
-    today: date,
+    today: date,  # noqa: ARG001 (the one signature of a decision)
 ) -> list[DomainEvent]:
     current = _open(state, command.institution_id)
     if command.details == current:

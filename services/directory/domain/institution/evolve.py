@@ -16,7 +16,7 @@ def evolve(state: Institution, event: DomainEvent) -> Institution:
 
 
 @singledispatch
-def _apply(event: DomainEvent, state: Institution) -> Institution:
+def _apply(event: DomainEvent, _state: Institution) -> Institution:
     raise TypeError(f"an institution has no event {type(event).__name__}")
 
 

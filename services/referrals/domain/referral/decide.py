@@ -82,7 +82,7 @@ def record_duplicate(
     state: Referral,
     command: RecordDuplicate,
     *,
-    today: date,
+    today: date,  # noqa: ARG001 (the one signature of a decision)
 ) -> list[DomainEvent]:
     """The open referral this family already has records the new one linked to it."""
     if command.duplicate_id in state.linked_referrals:

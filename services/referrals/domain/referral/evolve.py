@@ -23,7 +23,7 @@ def evolve(state: Referral, event: DomainEvent) -> Referral:
 
 
 @singledispatch
-def _apply(event: DomainEvent, state: Referral) -> Referral:
+def _apply(event: DomainEvent, _state: Referral) -> Referral:
     raise TypeError(f"a referral has no event {type(event).__name__}")
 
 
@@ -46,12 +46,12 @@ def _(event: FamilyReferred, state: Referral) -> Referral:
 
 
 @_apply.register
-def _(event: FamilyInterviewRecorded, state: Referral) -> Referral:
+def _(_event: FamilyInterviewRecorded, state: Referral) -> Referral:
     return replace(state, status=ReferralStatus.AWAITING_DECISION)
 
 
 @_apply.register
-def _(event: ReferralLinked, state: Referral) -> Referral:
+def _(_event: ReferralLinked, state: Referral) -> Referral:
     return replace(state, status=ReferralStatus.LINKED)
 
 
@@ -61,12 +61,12 @@ def _(event: DuplicateReferralReceived, state: Referral) -> Referral:
 
 
 @_apply.register
-def _(event: AssistanceGranted, state: Referral) -> Referral:
+def _(_event: AssistanceGranted, state: Referral) -> Referral:
     return replace(state, status=ReferralStatus.GRANTED)
 
 
 @_apply.register
-def _(event: ReferralDeclined, state: Referral) -> Referral:
+def _(_event: ReferralDeclined, state: Referral) -> Referral:
     return replace(state, status=ReferralStatus.DECLINED)
 
 
