@@ -4,6 +4,7 @@ justification of a grant is kept, and huge integer query parameters are refused,
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
@@ -202,3 +203,18 @@ async def test_erasure_forgets_the_answers_remembered_for_the_familys_keys(
         )
     assert erased.status_code == 202, erased.text
     assert await remembered() == []
+
+
+async def test_two_referrals_of_one_family_at_the_same_time_open_one_and_link_the_other(
+    referrals: httpx.AsyncClient,
+) -> None:
+    """The family index's key makes the second writer collide; the command runs again and is
+    then linked to the first (on SQLite the writers are serialised by the database lock)."""
+    first, second = await asyncio.gather(
+        referrals.post("/referrals", json=referral(sender_reference="A/1")),
+        referrals.post("/referrals", json=referral(sender_reference="B/1")),
+    )
+    assert (first.status_code, second.status_code) == (201, 201), (first.text, second.text)
+    statuses = sorted(r.json()["status"] for r in (first, second))
+    assert statuses == ["awaiting_decision", "linked"]
+    assert first.json()["family_id"] == second.json()["family_id"]
