@@ -13,7 +13,7 @@ from services.directory.adapters.tables import assistants, institutions
 from shared.domain.errors import NotFound
 from shared.runtime.service import ServiceRuntime
 from shared.web.auth import Role
-from shared.web.authorization import Policy, Scope, rule
+from shared.web.authorization import Grant, Policy, Scope, rule
 
 HEAD, ADMIN = Role.HEAD, Role.ADMIN
 STAFF = (HEAD, Role.SOCIAL_WORKER, Role.ASSISTANT, ADMIN)
@@ -55,6 +55,13 @@ async def institution_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) 
     return await _scope(
         runtime, params, entity="institution", table=institutions, key="institution_id"
     )
+
+
+def require_assistant_district(grant: Grant, assistant: Mapping[str, Any]) -> None:
+    """An assistant of another district answers 404, as a case or a referral does; in their
+    own district every member of staff reads them (colleagues included, as in the list)."""
+    if not grant.principal.serves(assistant["district"]):
+        raise NotFound(entity="assistant", id=assistant["assistant_id"])
 
 
 POLICY = Policy(TABLE, {"assistant": assistant_scope, "institution": institution_scope})

@@ -9,7 +9,7 @@ from uuid import UUID
 from fastapi import APIRouter, FastAPI, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from services.directory.access import POLICY
+from services.directory.access import POLICY, require_assistant_district
 from services.directory.application import handlers
 from services.directory.bootstrap import DirectoryApp, DirectoryAppDep, build_app
 from services.directory.domain.assistant import (
@@ -162,31 +162,32 @@ async def post_assistant(
 
 
 @assistants_router.get(
-    "/assistants",
-    response_model=list[AssistantOut],
-    summary="Asystenci (dzielnicy)",
-    dependencies=[POLICY.require("assistant.list", district_param="district")],
+    "/assistants", response_model=list[AssistantOut], summary="Asystenci (dzielnicy)"
 )
 async def get_assistants(
     app: DirectoryAppDep,
+    grant: Annotated[Grant, POLICY.require("assistant.list", district_param="district")],
     district: Annotated[DistrictCode | None, Query(description="kod TERC")] = None,
     active: Annotated[bool | None, Query(description="tylko pracujący (true) lub nie")] = None,
 ) -> list[AssistantOut]:
     rows = await app.queries.assistants(district=district, active=active)
-    return [AssistantOut.model_validate(row) for row in rows]
+    # Without a district asked for: the caller's districts only, never the whole city's staff.
+    return [
+        AssistantOut.model_validate(row) for row in rows if grant.principal.serves(row["district"])
+    ]
 
 
 @assistants_router.get(
-    "/assistants/{assistant_id}",
-    response_model=AssistantOut,
-    summary="Asystent",
-    dependencies=[POLICY.require("assistant.read")],
+    "/assistants/{assistant_id}", response_model=AssistantOut, summary="Asystent"
 )
 async def get_one_assistant(
     assistant_id: UUID,
     app: DirectoryAppDep,
+    grant: Annotated[Grant, POLICY.require("assistant.read")],
 ) -> AssistantOut:
-    return await _assistant(app, assistant_id)
+    assistant = await app.queries.assistant(assistant_id)
+    require_assistant_district(grant, assistant)
+    return AssistantOut.model_validate(assistant)
 
 
 @assistants_router.put(

@@ -4,16 +4,15 @@ from datetime import timedelta
 
 from services.reporting.api import build_api
 from services.reporting.application.rebuild import print_progress_bar, rebuild_projections
-from services.reporting.bootstrap import NAME, build_runtime
-from services.reporting.settings import ReportingSettings
+from services.reporting.bootstrap import NAME, ReportingApp, build_reporting
 from shared.runtime.logging import configure_logging
 from shared.runtime.main import main
 from shared.web.auth import Role, issue_token
 
 
-def rebuild(_args: list[str]) -> int:
+def rebuild(reporting: ReportingApp) -> int:
     """Rebuild every projection from the services' event feeds, with a progress bar."""
-    settings = ReportingSettings()
+    settings = reporting.settings
     configure_logging(NAME, level="WARNING", json=settings.log_json)
     token = settings.service_token or issue_token(
         settings.signing_secret(),
@@ -25,18 +24,27 @@ def rebuild(_args: list[str]) -> int:
     )
 
     async def run() -> int:
-        runtime = build_runtime(settings)
-        await runtime.start(relay=False, worker=False)
+        await reporting.runtime.start(relay=False, worker=False)
         try:
             return await rebuild_projections(
-                runtime, feeds=settings.feed_urls(), token=token, progress=print_progress_bar
+                reporting, feeds=settings.feed_urls(), token=token, progress=print_progress_bar
             )
         finally:
-            await runtime.engine.dispose()
+            await reporting.engine.dispose()
 
     count = asyncio.run(run())
     print(f"Odbudowano projekcje z {count} zdarzeń.")
     return 0
 
 
-sys.exit(main(NAME, build_runtime, build_api, extra_commands={"rebuild": rebuild}))
+def run() -> int:
+    reporting = build_reporting()
+    return main(
+        NAME,
+        lambda: reporting.runtime,
+        lambda _runtime, relay, worker: build_api(reporting, relay, worker),
+        extra_commands={"rebuild": lambda _args: rebuild(reporting)},
+    )
+
+
+sys.exit(run())

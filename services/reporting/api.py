@@ -8,19 +8,19 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, FastAPI, Query, Response
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response
 from pydantic import AfterValidator, BaseModel
 
 from services.reporting.access import POLICY
 from services.reporting.adapters.exports import statutory_csv, statutory_xlsx
 from services.reporting.application import reports
 from services.reporting.application.reports import Period
+from services.reporting.bootstrap import ReportingApp
 from shared.domain.districts import DistrictCode
 from shared.domain.errors import DomainError, ErrorKind
 from shared.domain.validation import invalid
-from shared.runtime.service import ServiceRuntime
 from shared.web.authorization import Grant
-from shared.web.http import RuntimeDep, service_app
+from shared.web.http import service_app
 
 
 class AssistantCaseload(BaseModel):
@@ -30,6 +30,7 @@ class AssistantCaseload(BaseModel):
     active_families: int
     limit: int
     free_places: int
+    working: bool
 
 
 class WaitingFamily(BaseModel):
@@ -135,8 +136,16 @@ class PeriodReversed(DomainError):
     detail_en = "The period starts ({start}) after it ends ({end})."
 
 
-def _period(runtime: ServiceRuntime, start: date | None, end: date | None) -> Period:
-    end = end or runtime.clock.today()
+def reporting_of(request: Request) -> ReportingApp:
+    reporting: ReportingApp = request.app.state.reporting
+    return reporting
+
+
+Reporting = Annotated[ReportingApp, Depends(reporting_of)]
+
+
+def _period(today: date, start: date | None, end: date | None) -> Period:
+    end = end or today
     start = start or end - timedelta(days=365)
     if start > end:
         raise PeriodReversed(start=start.isoformat(), end=end.isoformat())
@@ -168,12 +177,14 @@ router = APIRouter(tags=["reports"])
     summary="Obciążenie asystentów i lista oczekujących",
 )
 async def get_caseload(
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("reports.caseload", district_param="district")],
+    reporting: Reporting,
+    _grant: Annotated[Grant, POLICY.require("reports.caseload", district_param="district")],
     district: District,
 ) -> CaseloadReport:
-    async with runtime.engine.connect() as conn:
-        report = await reports.caseload_report(conn, district=district, today=runtime.clock.today())
+    async with reporting.engine.connect() as conn:
+        report = await reports.caseload_report(
+            conn, district=district, today=reporting.clock.today()
+        )
     return CaseloadReport.model_validate(report)
 
 
@@ -183,14 +194,14 @@ async def get_caseload(
     summary="Raport bieżący ośrodka: obciążenie, oczekujący, wizyty, terminy",
 )
 async def get_operational(
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("reports.operational", district_param="district")],
+    reporting: Reporting,
+    _grant: Annotated[Grant, POLICY.require("reports.operational", district_param="district")],
     district: District,
     as_of: Annotated[ReportDate | None, Query(description="stan na dzień (domyślnie dziś)")] = None,
 ) -> OperationalReport:
-    async with runtime.engine.connect() as conn:
+    async with reporting.engine.connect() as conn:
         report = await reports.operational_report(
-            conn, district=district, today=as_of or runtime.clock.today()
+            conn, district=district, today=as_of or reporting.clock.today()
         )
     return OperationalReport.model_validate(report)
 
@@ -201,16 +212,16 @@ async def get_operational(
     summary="Efekty pracy: zakończenia, czas pracy, dzieci, ponowne zgłoszenia",
 )
 async def get_outcomes(
-    runtime: RuntimeDep,
+    reporting: Reporting,
     grant: Annotated[Grant, POLICY.require("reports.outcomes", district_param="district")],
     district: OptionalDistrict = None,
     start: From = None,
     end: To = None,
 ) -> OutcomesReport:
     scope = grant.district_or_city(district)
-    async with runtime.engine.connect() as conn:
+    async with reporting.engine.connect() as conn:
         report = await reports.outcomes_report(
-            conn, district=scope, period=_period(runtime, start, end)
+            conn, district=scope, period=_period(reporting.clock.today(), start, end)
         )
     return OutcomesReport.model_validate(report)
 
@@ -229,7 +240,7 @@ async def get_outcomes(
     },
 )
 async def get_statutory(
-    runtime: RuntimeDep,
+    reporting: Reporting,
     grant: Annotated[Grant, POLICY.require("reports.statutory", district_param="district")],
     year: Annotated[int, Query(ge=2012, le=2100)],
     half: Annotated[int, Query(ge=1, le=2, description="1: styczeń–czerwiec, 2: lipiec–grudzień")],
@@ -237,7 +248,7 @@ async def get_statutory(
     format: ReportFormat = ReportFormat.JSON,
 ) -> Any:
     scope = grant.district_or_city(district)
-    async with runtime.engine.connect() as conn:
+    async with reporting.engine.connect() as conn:
         report = await reports.statutory_report(
             conn, district=scope, period=Period.half_year(year, half)
         )
@@ -263,21 +274,21 @@ async def get_statutory(
     summary="Widok miasta: wszystkie dzielnice obok siebie, z sumami",
 )
 async def get_city(
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("reports.city")],
+    reporting: Reporting,
+    _grant: Annotated[Grant, POLICY.require("reports.city")],
     start: From = None,
     end: To = None,
 ) -> CityReport:
-    async with runtime.engine.connect() as conn:
+    async with reporting.engine.connect() as conn:
         report = await reports.city_report(
-            conn, period=_period(runtime, start, end), today=runtime.clock.today()
+            conn, period=_period(reporting.clock.today(), start, end), today=reporting.clock.today()
         )
     return CityReport.model_validate(report)
 
 
-def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool = False) -> FastAPI:
-    return service_app(
-        runtime,
+def build_api(reporting: ReportingApp, run_relay: bool = True, run_worker: bool = False) -> FastAPI:
+    app = service_app(
+        reporting.runtime,
         title="Asysta: raporty",
         description="Raporty ośrodka i miasta: obciążenie, oczekujący, wizyty, terminy, "
         "efekty pracy, sprawozdanie półroczne, widok miasta.",
@@ -285,3 +296,5 @@ def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool 
         run_relay=run_relay,
         run_worker=run_worker,
     )
+    app.state.reporting = reporting
+    return app

@@ -28,7 +28,7 @@ from tests.conftest import token
 def _services() -> dict[str, Any]:
     from services.casework.access import POLICY as casework_policy
     from services.casework.api import build_api as casework_api
-    from services.casework.bootstrap import build_runtime as casework_runtime
+    from services.casework.bootstrap import build_app as casework_app
     from services.casework.settings import CaseworkSettings
     from services.directory.access import POLICY as directory_policy
     from services.directory.api import build_api as directory_api
@@ -40,30 +40,35 @@ def _services() -> dict[str, Any]:
     from services.referrals.settings import ReferralsSettings
     from services.reporting.access import POLICY as reporting_policy
     from services.reporting.api import build_api as reporting_api
-    from services.reporting.bootstrap import build_runtime as reporting_runtime
+    from services.reporting.bootstrap import build_reporting
     from services.reporting.settings import ReportingSettings
 
+    def plain(runtime: ServiceRuntime, build_api: Any) -> tuple[ServiceRuntime, Any]:
+        return runtime, lambda: build_api(runtime)
+
+    def casework(url: str) -> tuple[ServiceRuntime, Any]:
+        app = casework_app(CaseworkSettings(database_url=url))
+        return app.runtime, lambda: casework_api(app)
+
+    def reporting(url: str) -> tuple[ServiceRuntime, Any]:
+        app = build_reporting(ReportingSettings(database_url=url))
+        return app.runtime, lambda: reporting_api(app)
+
+    # Per service: a database URL -> its runtime and a builder of its API, and its policy.
     return {
         "referrals": (
-            lambda u: referrals_runtime(ReferralsSettings(database_url=u)),
-            referrals_api,
+            lambda u: plain(referrals_runtime(ReferralsSettings(database_url=u)), referrals_api),
             referrals_policy,
         ),
         "casework": (
-            lambda u: casework_runtime(CaseworkSettings(database_url=u)),
-            casework_api,
+            casework,
             casework_policy,
         ),
         "directory": (
-            lambda u: directory_runtime(DirectorySettings(database_url=u)),
-            directory_api,
+            lambda u: plain(directory_runtime(DirectorySettings(database_url=u)), directory_api),
             directory_policy,
         ),
-        "reporting": (
-            lambda u: reporting_runtime(ReportingSettings(database_url=u)),
-            reporting_api,
-            reporting_policy,
-        ),
+        "reporting": (reporting, reporting_policy),
     }
 
 
@@ -92,12 +97,12 @@ def _allowed_token(app: FastAPI, policy: Policy, method: str, path: str) -> str:
 def test_generated_requests_cause_no_server_error_and_match_the_schema(
     service: str, tmp_path: Path
 ) -> None:
-    build_runtime, build_api, policy = _services()[service]
+    build, policy = _services()[service]
     url = f"sqlite+aiosqlite:///{tmp_path}/{service}.db"
-    runtime = build_runtime(url)
+    runtime, build_api = build(url)
     # The ASGI test client runs each call on its own event loop: no pooled connections.
     runtime.engine = create_engine(url, pooled=False)
-    app = build_api(runtime)
+    app = build_api()
     app.router.lifespan_context = _schema_only(runtime)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     failures: list[str] = []

@@ -173,6 +173,7 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
         "active_families": 1,
         "limit": 15,
         "free_places": 14,
+        "working": True,
     }
 
     # The correlation id of the decision travelled through the events into the consumers' logs.

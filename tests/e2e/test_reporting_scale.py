@@ -1,14 +1,17 @@
 """Reporting scales on its own: the same event history, with many families' events
 interleaved, goes through a reporting deployment of 1 worker and one of 3 workers at once,
-each with its own database and consumer group; every report comes out identical."""
+each with its own database and consumer group; every report comes out identical, every list
+in it in a total order (the history makes every sort key tie), and its free places are
+casework's, an assistant who stopped working included."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from concurrent.futures import Future, ThreadPoolExecutor
+from datetime import date, timedelta
+from functools import partial
 from typing import Any
 
 import httpx
@@ -20,13 +23,23 @@ from suite.embedded_redis import free_port
 from suite.scenario import Suite, wait_for
 from tests.conftest import PG_HOST_URL, REDIS_URL, create_pg_database, drop_pg_database
 from tests.e2e.conftest import RunningSuite
-from tests.e2e.flows import register_assistant, working_case
+from tests.e2e.flows import open_case, register_assistant, working_case
 
 pytestmark = pytest.mark.e2e
 
 DISTRICTS = ("1465068", "1465058", "1465188")
-FAMILIES_PER_DISTRICT = 5
+# Per district: families in work (each with a court opinion due on the same day) and families
+# closed into monitoring until the same day, so the reports' sort keys tie; families waiting
+# since the same day; and an assistant who stops working while holding families.
+IN_WORK = 3
+MONITORED = 2
+WAITING = 2
+HELD_BY_LEAVER = 2
 VISITS_PER_FAMILY = 3
+TODAY = date.today()
+COURT_DEADLINE = TODAY + timedelta(days=30)
+# A day past every assessment and court deadline: all of them overdue, all tied.
+LATER = TODAY + timedelta(days=200)
 
 
 @pytest.fixture(scope="module")
@@ -70,7 +83,7 @@ def two_reportings(running_suite: RunningSuite) -> Iterator[dict[str, str]]:
         asyncio.run(drop_pg_database(database))
 
 
-def family_history(suite: Suite, district: str, assistant_id: str) -> None:
+def family_history(suite: Suite, district: str, assistant_id: str, index: int) -> None:
     case_id = working_case(suite, district, assistant_id)
     assistant = suite.assistant(district, assistant_id)
     for minutes in range(VISITS_PER_FAMILY):
@@ -79,7 +92,7 @@ def family_history(suite: Suite, district: str, assistant_id: str) -> None:
             "POST",
             f"/cases/{case_id}/visits",
             json={
-                "visited_on": date.today().isoformat(),
+                "visited_on": TODAY.isoformat(),
                 "duration_minutes": 30 + minutes,
                 "topics": ["parenting"],
             },
@@ -95,6 +108,40 @@ def family_history(suite: Suite, district: str, assistant_id: str) -> None:
             ],
         },
     )
+    if index < IN_WORK:
+        assistant.call(
+            "casework",
+            "POST",
+            f"/cases/{case_id}/court-opinions",
+            json={
+                "court_name": "Sąd Rejonowy",
+                "case_signature": f"III Nsm {index}/26",
+                "requested_on": TODAY.isoformat(),
+                "deadline": COURT_DEADLINE.isoformat(),
+            },
+        )
+        return
+    suite.head(district).call(
+        "casework",
+        "POST",
+        f"/cases/{case_id}/closure",
+        json={"reason": "goals_achieved", "closed_on": TODAY.isoformat(), "monitoring_months": 6},
+    )
+
+
+def leaver_history(suite: Suite, district: str) -> str:
+    """An assistant who takes families and then stops working: casework suspends their
+    caseload; they keep the families until the head reassigns them."""
+    assistant_id = register_assistant(suite, district, name="Zofia")
+    for _ in range(HELD_BY_LEAVER):
+        working_case(suite, district, assistant_id)
+    suite.head(district).call(
+        "directory",
+        "POST",
+        f"/assistants/{assistant_id}/deactivation",
+        json={"reason": "resigned"},
+    )
+    return assistant_id
 
 
 def all_reports(suite: Suite, url: str) -> dict[str, Any]:
@@ -104,20 +151,83 @@ def all_reports(suite: Suite, url: str) -> dict[str, Any]:
         "city": analyst.call("reporting", "GET", "/reports/city").json(),
         "outcomes": analyst.call("reporting", "GET", "/reports/outcomes").json(),
     }
-    year = date.today().year
-    half = 1 if date.today().month <= 6 else 2
+    half = 1 if TODAY.month <= 6 else 2
     for district in DISTRICTS:
         head = Suite(reporting, suite.secret).head(district)
+        found[f"caseload {district}"] = head.call(
+            "reporting", "GET", "/reports/caseload", params={"district": district}
+        ).json()
         found[f"operational {district}"] = head.call(
             "reporting", "GET", "/reports/operational", params={"district": district}
+        ).json()
+        found[f"operational later {district}"] = head.call(
+            "reporting",
+            "GET",
+            "/reports/operational",
+            params={"district": district, "as_of": LATER.isoformat()},
+        ).json()
+        found[f"outcomes {district}"] = head.call(
+            "reporting", "GET", "/reports/outcomes", params={"district": district}
         ).json()
         found[f"statutory {district}"] = head.call(
             "reporting",
             "GET",
             "/reports/statutory",
-            params={"district": district, "year": year, "half": half},
+            params={"district": district, "year": TODAY.year, "half": half},
         ).json()
     return found
+
+
+# Each list a report returns, with the key it is sorted by: the last field is an id, so no
+# two rows tie and every deployment returns the same rows in the same order.
+ORDERS = {
+    "assistants": ("name", "assistant_id"),  # by surname first: all alike here
+    "waiting_list": ("waiting_since", "case_id"),
+    "visit_frequency": ("case_id",),
+    "overdue_assessments": ("due", "case_id"),
+    "court_opinions_due": ("deadline", "request_id"),
+    "court_opinions_overdue": ("deadline", "request_id"),
+    "families_in_monitoring": ("monitoring_until", "case_id"),
+}
+
+
+def totally_ordered(report: dict[str, Any]) -> list[str]:
+    """The lists of an operational or caseload report that are not in their declared order."""
+    wrong = []
+    for name, key in ORDERS.items():
+        if name not in report:
+            continue
+        values = [tuple(row[k] for k in key) for row in report[name]]
+        if values != sorted(values) or len(set(values)) != len(values):
+            wrong.append(name)
+    return wrong
+
+
+def capacity(suite: Suite, district: str) -> dict[str, tuple[int, int, int, bool]]:
+    rows = (
+        suite.head(district)
+        .call("casework", "GET", "/assistants/capacity", params={"district": district})
+        .json()
+    )
+    return {
+        r["assistant_id"]: (r["active_families"], r["limit"], r["free_places"], r["working"])
+        for r in rows
+    }
+
+
+def suspended(
+    suite: Suite, district: str, leaver: str
+) -> dict[str, tuple[int, int, int, bool]] | None:
+    """Casework's capacity once it has suspended the leaver's caseload."""
+    places = capacity(suite, district)
+    return places if leaver in places and places[leaver][3] is False else None
+
+
+def free_places(report: dict[str, Any]) -> dict[str, tuple[int, int, int, bool]]:
+    return {
+        r["assistant_id"]: (r["active_families"], r["limit"], r["free_places"], r["working"])
+        for r in report["assistants"]
+    }
 
 
 def test_one_worker_and_three_workers_give_identical_reports(
@@ -127,33 +237,65 @@ def test_one_worker_and_three_workers_give_identical_reports(
     assistants = {d: register_assistant(suite, d) for d in DISTRICTS}
     # All families at once, so their events interleave on the streams.
     with ThreadPoolExecutor(max_workers=8) as pool:
-        futures = [
-            pool.submit(family_history, suite, d, assistants[d])
+        futures: list[Future[Any]] = [
+            pool.submit(family_history, suite, d, assistants[d], i)
             for d in DISTRICTS
-            for _ in range(FAMILIES_PER_DISTRICT)
+            for i in range(IN_WORK + MONITORED)
         ]
+        futures += [pool.submit(open_case, suite, d) for d in DISTRICTS for _ in range(WAITING)]
+        leaving = {d: pool.submit(leaver_history, suite, d) for d in DISTRICTS}
         for future in futures:
             future.result()
+        leavers = {d: future.result() for d, future in leaving.items()}
 
-    def visits_seen(report: dict[str, Any], district: str) -> int:
-        rows = report[f"operational {district}"]["visit_frequency"]
-        return sum(
-            r["visits_last_4_weeks"] for r in rows if r["assistant_id"] == assistants[district]
+    def complete(report: dict[str, Any], district: str) -> bool:
+        now = report[f"operational {district}"]
+        rows = {r["assistant_id"]: r for r in now["assistants"]}
+        leaver = rows.get(leavers[district], {})
+        return (
+            sum(
+                r["visits_last_4_weeks"]
+                for r in now["visit_frequency"]
+                if r["assistant_id"] == assistants[district]
+            )
+            == IN_WORK * VISITS_PER_FAMILY
+            and rows.get(assistants[district], {}).get("active_families") == IN_WORK
+            and len(now["court_opinions_due"]) == IN_WORK
+            and len(now["families_in_monitoring"]) == MONITORED
+            and len(now["waiting_list"]) == WAITING
+            and leaver.get("active_families") == HELD_BY_LEAVER
+            and leaver.get("working") is False
         )
 
     def settled() -> tuple[dict[str, Any], dict[str, Any]] | None:
         one = all_reports(suite, two_reportings["one"])
         three = all_reports(suite, two_reportings["three"])
-        complete = all(
-            visits_seen(r, d) == FAMILIES_PER_DISTRICT * VISITS_PER_FAMILY
-            for r in (one, three)
-            for d in DISTRICTS
-        )
-        return (one, three) if complete else None
+        done = all(complete(r, d) for r in (one, three) for d in DISTRICTS)
+        return (one, three) if done else None
 
-    one, three = wait_for("both deployments to apply every event", settled, timeout=90)
+    one, three = wait_for("both deployments to apply every event", settled, timeout=120)
     assert one == three
-    assert one["city"]["totals"]["active_families"] >= len(DISTRICTS) * FAMILIES_PER_DISTRICT
+    assert one["city"]["totals"]["active_families"] >= len(DISTRICTS) * (IN_WORK + HELD_BY_LEAVER)
+    for district in DISTRICTS:
+        later = one[f"operational later {district}"]
+        # Every sort key ties somewhere: the same deadline, due date, end of monitoring, day.
+        assert len(later["court_opinions_overdue"]) == IN_WORK
+        assert {o["deadline"] for o in later["court_opinions_overdue"]} == {
+            COURT_DEADLINE.isoformat()
+        }
+        assert len(later["overdue_assessments"]) == IN_WORK + HELD_BY_LEAVER
+        assert len({o["due"] for o in later["overdue_assessments"]}) == 1
+        assert len({m["monitoring_until"] for m in later["families_in_monitoring"]}) == 1
+        assert len({w["waiting_since"] for w in later["waiting_list"]}) == 1
+        for name in ("caseload", "operational", "operational later"):
+            assert totally_ordered(one[f"{name} {district}"]) == [], name
+        # Free places as casework counts them, also for the assistant who stopped working.
+        casework = wait_for(
+            "casework to suspend the leaver's caseload",
+            partial(suspended, suite, district, leavers[district]),
+        )
+        assert free_places(one[f"caseload {district}"]) == casework
+        assert casework[leavers[district]] == (HELD_BY_LEAVER, 15, 0, False)
     # Three readers (and their claimers) in the group of the three-worker deployment.
     redis = sync_redis.Redis.from_url(REDIS_URL)
     consumers = redis.xinfo_consumers(f"{running_suite.prefix}casework.events", "reporting-three")

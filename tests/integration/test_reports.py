@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from openpyxl import load_workbook
@@ -16,14 +18,19 @@ from services.reporting.adapters.exports import statutory_csv, statutory_xlsx
 from services.reporting.application import reports
 from services.reporting.application.projector import project
 from services.reporting.application.reports import Period
-from services.reporting.bootstrap import build_runtime
+from services.reporting.bootstrap import build_reporting
 from services.reporting.settings import ReportingSettings
 from shared.events import (
     AssistanceGranted,
     AssistantAssigned,
     AssistantRegistered,
+    CaseAddedToCaseload,
     CaseClosed,
+    CaseloadOpened,
+    CaseloadResumed,
+    CaseloadSuspended,
     CaseOpened,
+    CaseRemovedFromCaseload,
     CourtOpinionRequested,
     DomainEvent,
     Envelope,
@@ -40,7 +47,7 @@ from suite.demo_data import pesel
 pytestmark = pytest.mark.integration
 
 OCHOTA, WOLA = "1465068", "1465188"
-_serial = iter(range(300, 900))
+_serial = itertools.cycle(range(300, 900))
 
 
 class History:
@@ -48,13 +55,14 @@ class History:
 
     def __init__(self) -> None:
         self.envelopes: list[Envelope] = []
-        self._versions: dict[uuid.UUID, int] = {}
+        # Per stream: a caseload and its assistant share an id, not a stream.
+        self._versions: dict[tuple[str, uuid.UUID], int] = {}
 
     def add(
         self, kind: str, aggregate_id: uuid.UUID, event: DomainEvent, district: str = OCHOTA
     ) -> None:
-        version = self._versions.get(aggregate_id, 0) + 1
-        self._versions[aggregate_id] = version
+        version = self._versions.get((kind, aggregate_id), 0) + 1
+        self._versions[kind, aggregate_id] = version
         now = datetime.now(UTC)
         self.envelopes.append(
             Envelope(
@@ -95,8 +103,16 @@ def members(children: int) -> tuple[FamilyMember, ...]:
     return tuple(people)
 
 
-def assistant(history: History, form: str, since: date, ended: date | None = None) -> uuid.UUID:
-    assistant_id = uuid.uuid4()
+def assistant(
+    history: History,
+    form: str,
+    since: date,
+    ended: date | None = None,
+    *,
+    limit: int | None = 15,
+    assistant_id: uuid.UUID | None = None,
+) -> uuid.UUID:
+    assistant_id = assistant_id or uuid.uuid4()
     history.add(
         "assistant",
         assistant_id,
@@ -108,10 +124,16 @@ def assistant(history: History, form: str, since: date, ended: date | None = Non
             works_since=since,
         ),
     )
+    # Casework opens the assistant's caseload when the directory registers them, and suspends
+    # it when the directory deactivates them.
+    if limit is not None:
+        history.add("caseload", assistant_id, CaseloadOpened(district=OCHOTA, limit=limit))
     if ended:
         history.add(
             "assistant", assistant_id, AssistantDeactivated(ended_on=ended, reason="contract_ended")
         )
+        if limit is not None:
+            history.add("caseload", assistant_id, CaseloadSuspended(since=ended))
     return assistant_id
 
 
@@ -123,8 +145,9 @@ def case(
     opened: date,
     assigned: tuple[uuid.UUID, date] | None = None,
     family_id: uuid.UUID | None = None,
+    case_id: uuid.UUID | None = None,
 ) -> tuple[uuid.UUID, uuid.UUID]:
-    case_id, family = uuid.uuid4(), family_id or uuid.uuid4()
+    case_id, family = case_id or uuid.uuid4(), family_id or uuid.uuid4()
     referral_id = uuid.uuid4()
     history.add(
         "referral",
@@ -163,6 +186,7 @@ def case(
     )
     if assigned:
         who, on = assigned
+        history.add("caseload", who, CaseAddedToCaseload(case_id=case_id))
         history.add(
             "case", case_id, AssistantAssigned(family_id=family, assistant_id=who, assigned_on=on)
         )
@@ -170,6 +194,11 @@ def case(
             "case", case_id, WorkStarted(started_on=on, next_assessment_due=date(on.year, 6, 1))
         )
     return case_id, family
+
+
+def close(history: History, case_id: uuid.UUID, who: uuid.UUID, closed: CaseClosed) -> None:
+    history.add("case", case_id, closed)
+    history.add("caseload", who, CaseRemovedFromCaseload(case_id=case_id))
 
 
 def visit(history: History, case_id: uuid.UUID, who: uuid.UUID, on: date) -> None:
@@ -189,7 +218,7 @@ def visit(history: History, case_id: uuid.UUID, who: uuid.UUID, on: date) -> Non
 
 @pytest.fixture
 async def runtime(db_url: str) -> AsyncIterator[ServiceRuntime]:
-    runtime = build_runtime(ReportingSettings(database_url=db_url))
+    runtime = build_reporting(ReportingSettings(database_url=db_url)).runtime
     await runtime.start(relay=False, worker=False)
     history = History()
     a1 = assistant(history, "employment_contract", date(2025, 1, 1))
@@ -202,7 +231,7 @@ async def runtime(db_url: str) -> AsyncIterator[ServiceRuntime]:
         opened=date(2025, 11, 1),
         assigned=(a1, date(2025, 11, 5)),
     )
-    history.add("case", c1, CaseClosed(reason="goals_achieved", closed_on=date(2026, 3, 10)))
+    close(history, c1, a1, CaseClosed(reason="goals_achieved", closed_on=date(2026, 3, 10)))
     c2, _ = case(
         history,
         source="court_order",
@@ -249,9 +278,10 @@ async def runtime(db_url: str) -> AsyncIterator[ServiceRuntime]:
         opened=date(2023, 1, 1),
         assigned=(a1, date(2023, 1, 2)),
     )
-    history.add(
-        "case",
+    close(
+        history,
         c4,
+        a1,
         CaseClosed(
             reason="child_placed_in_foster_care",
             closed_on=date(2026, 2, 1),
@@ -372,3 +402,127 @@ async def test_the_city_view_sets_districts_side_by_side_without_names(
     assert rows[WOLA]["active_families"] == 0
     assert report["totals"]["active_families"] == 2
     assert "Ewa" not in str(report)
+
+
+async def apply(runtime: ServiceRuntime, history: History) -> None:
+    inbox = Inbox(runtime.engine, "reporting", project)
+    assert all(r is None for r in await inbox.process(history.envelopes))
+
+
+async def test_free_places_are_casework_s_caseload_facts(runtime: ServiceRuntime) -> None:
+    """The limit an assistant's caseload opened with and their being at work come from
+    casework's caseload stream: an assistant who stopped working has no free places (as in
+    casework's GET /assistants/capacity), whatever families they still hold."""
+    history = History()
+    day = date(2026, 2, 1)
+    stopped = assistant(history, "employment_contract", day)
+    for _ in range(2):
+        case(history, source="family", children=1, opened=day, assigned=(stopped, day))
+    history.add("assistant", stopped, AssistantDeactivated(ended_on=day, reason="contract_ended"))
+    history.add("caseload", stopped, CaseloadSuspended(since=day))
+    part_time = assistant(history, "civil_law_contract", day, limit=3)
+    case(history, source="family", children=1, opened=day, assigned=(part_time, day))
+    back = assistant(history, "employment_contract", day, ended=date(2026, 3, 1))
+    history.add("caseload", back, CaseloadResumed(since=date(2026, 4, 1)))
+    case(history, source="family", children=1, opened=day, assigned=(back, day))
+    unknown_to_casework = assistant(history, "employment_contract", day, limit=None)
+    await apply(runtime, history)
+
+    async with runtime.engine.connect() as conn:
+        report = await reports.caseload_report(conn, district=OCHOTA, today=date(2026, 6, 15))
+    rows = {row["assistant_id"]: row for row in report["assistants"]}
+
+    def figures(assistant_id: uuid.UUID) -> tuple[int, int, int, bool]:
+        row = rows[assistant_id]
+        return row["active_families"], row["limit"], row["free_places"], row["working"]
+
+    assert figures(stopped) == (2, 15, 0, False)
+    assert figures(part_time) == (1, 3, 2, True)
+    assert figures(back) == (1, 15, 14, True)
+    assert figures(unknown_to_casework) == (0, 15, 0, False)
+    # The assistant of the fixture who left at the end of 2025 takes no family either.
+    ended = [r for r in report["assistants"] if r["active_families"] == 0 and not r["working"]]
+    assert len(ended) == 2
+    assert all(r["free_places"] == 0 for r in ended)
+
+
+async def test_every_list_has_a_total_order(runtime: ServiceRuntime) -> None:
+    """Rows that tie on a report's sort key (the same deadline, the same end of monitoring,
+    the same due date, the same day of opening) come in the order of their ids, whatever
+    the order their events were applied in."""
+    history = History()
+    day = date(2026, 3, 2)
+    who = assistant(history, "employment_contract", day)
+    # Ids descending, applied in that order: only a tie-breaker puts them ascending.
+    ids = sorted((uuid.uuid4() for _ in range(8)), reverse=True)
+    worked, waiting = ids[:4], ids[4:]
+    for case_id in worked:
+        case(
+            history,
+            source="family",
+            children=1,
+            opened=day,
+            assigned=(who, day),
+            case_id=case_id,
+        )
+    for request_id in sorted((uuid.uuid4() for _ in range(4)), reverse=True):
+        history.add(
+            "case",
+            worked[0],
+            CourtOpinionRequested(
+                request_id=request_id,
+                court_name="SR",
+                case_signature="III Nsm 3/26",
+                requested_on=day,
+                deadline=date(2026, 6, 20),
+            ),
+        )
+    for request_id in sorted((uuid.uuid4() for _ in range(3)), reverse=True):
+        history.add(
+            "case",
+            worked[1],
+            CourtOpinionRequested(
+                request_id=request_id,
+                court_name="SR",
+                case_signature="III Nsm 4/26",
+                requested_on=day,
+                deadline=date(2026, 6, 5),
+            ),
+        )
+    for case_id in worked[2:]:
+        close(
+            history,
+            case_id,
+            who,
+            CaseClosed(
+                reason="goals_achieved",
+                closed_on=date(2026, 6, 1),
+                monitoring_until=date(2026, 12, 1),
+            ),
+        )
+    for case_id in waiting:
+        case(history, source="family", children=1, opened=day, case_id=case_id)
+    await apply(runtime, history)
+
+    async with runtime.engine.connect() as conn:
+        report = await reports.operational_report(conn, district=OCHOTA, today=date(2026, 6, 15))
+
+    def in_order(rows: list[dict[str, Any]], *key: str) -> bool:
+        values = [tuple(row[k] for k in key) for row in rows]
+        return values == sorted(values) and len(set(values)) == len(values)
+
+    due = [o for o in report["court_opinions_due"] if o["deadline"] == date(2026, 6, 20)]
+    overdue = [o for o in report["court_opinions_overdue"] if o["deadline"] == date(2026, 6, 5)]
+    monitoring = [m for m in report["families_in_monitoring"] if m["case_id"] in worked]
+    assert (len(due), len(overdue), len(monitoring)) == (4, 3, 2)
+    assert in_order(report["court_opinions_due"], "deadline", "request_id")
+    assert in_order(report["court_opinions_overdue"], "deadline", "request_id")
+    assert in_order(report["families_in_monitoring"], "monitoring_until", "case_id")
+    assert in_order(report["overdue_assessments"], "due", "case_id")
+    assert in_order(report["waiting_list"], "waiting_since", "case_id")
+    assert in_order(report["visit_frequency"], "case_id")
+    assert [w["case_id"] for w in report["waiting_list"] if w["case_id"] in waiting] == sorted(
+        waiting
+    )
+    names = [(a["name"], str(a["assistant_id"])) for a in report["assistants"]]
+    assert names == sorted(names)

@@ -78,8 +78,29 @@ court_opinions_view = Table(
     Column("submitted_on", Date, nullable=True),
 )
 
+# An assistant's caseload as casework decides it (its stream's facts: the limit it opened
+# with, whether the assistant is at work, which cases it holds), so reporting's free places
+# are casework's, not a second reading of the rule.
+caseloads_view = Table(
+    "caseloads_view",
+    metadata,
+    Column("assistant_id", Uuid, primary_key=True),
+    Column("district", String(7), nullable=False, index=True),
+    Column("family_limit", Integer, nullable=False),
+    Column("working", Boolean, nullable=False),
+)
+
+caseload_cases_view = Table(
+    "caseload_cases_view",
+    metadata,
+    Column("assistant_id", Uuid, primary_key=True),
+    Column("case_id", Uuid, primary_key=True),
+)
+
 PROJECTION_TABLES = (
     assistants_view,
+    caseloads_view,
+    caseload_cases_view,
     cases_view,
     referrals_view,
     visits_view,

@@ -8,11 +8,13 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import Table, func, update
+from sqlalchemy import Table, delete, func, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.adapters.tables import (
     assistants_view,
+    caseload_cases_view,
+    caseloads_view,
     cases_view,
     court_opinions_view,
     referrals_view,
@@ -22,8 +24,13 @@ from shared.events import (
     AssistanceGranted,
     AssistantAssigned,
     AssistantRegistered,
+    CaseAddedToCaseload,
     CaseClosed,
+    CaseloadOpened,
+    CaseloadResumed,
+    CaseloadSuspended,
     CaseOpened,
+    CaseRemovedFromCaseload,
     CaseReopened,
     CaseTransferred,
     ClosureReason,
@@ -47,7 +54,7 @@ from shared.events.directory import (
     AssistantEmploymentChanged,
     AssistantReactivated,
 )
-from shared.eventstore.sql import upsert
+from shared.eventstore.sql import insert_ignoring_duplicates, upsert
 
 Apply = Callable[[AsyncConnection, Envelope, Any], Awaitable[None]]
 
@@ -75,6 +82,49 @@ async def _assistant(conn: AsyncConnection, envelope: Envelope, **values: Any) -
         update(assistants_view)
         .where(assistants_view.c.assistant_id == envelope.aggregate_id)
         .values(**values)
+    )
+
+
+async def _caseload(conn: AsyncConnection, envelope: Envelope, **values: Any) -> None:
+    await conn.execute(
+        update(caseloads_view)
+        .where(caseloads_view.c.assistant_id == envelope.aggregate_id)
+        .values(**values)
+    )
+
+
+async def _caseload_opened(
+    conn: AsyncConnection, envelope: Envelope, event: CaseloadOpened
+) -> None:
+    await _upsert(
+        conn,
+        caseloads_view,
+        {
+            "assistant_id": envelope.aggregate_id,
+            "district": event.district,
+            "family_limit": event.limit,
+            "working": True,
+        },
+    )
+
+
+async def _case_added_to_caseload(
+    conn: AsyncConnection, envelope: Envelope, event: CaseAddedToCaseload
+) -> None:
+    await conn.execute(
+        insert_ignoring_duplicates(conn, caseload_cases_view),
+        {"assistant_id": envelope.aggregate_id, "case_id": event.case_id},
+    )
+
+
+async def _case_removed_from_caseload(
+    conn: AsyncConnection, envelope: Envelope, event: CaseRemovedFromCaseload
+) -> None:
+    await conn.execute(
+        delete(caseload_cases_view).where(
+            caseload_cases_view.c.assistant_id == envelope.aggregate_id,
+            caseload_cases_view.c.case_id == event.case_id,
+        )
     )
 
 
@@ -233,7 +283,12 @@ APPLY: dict[str, Apply] = dict(
             AssistantDeactivated,
             lambda c, e, ev: _assistant(c, e, active=False, ended_on=ev.ended_on),
         ),
-        _on(AssistantReactivated, lambda c, e, ev: _assistant(c, e, active=True, ended_on=None)),
+        _on(AssistantReactivated, lambda c, e, _ev: _assistant(c, e, active=True, ended_on=None)),
+        _on(CaseloadOpened, _caseload_opened),
+        _on(CaseloadSuspended, lambda c, e, _ev: _caseload(c, e, working=False)),
+        _on(CaseloadResumed, lambda c, e, _ev: _caseload(c, e, working=True)),
+        _on(CaseAddedToCaseload, _case_added_to_caseload),
+        _on(CaseRemovedFromCaseload, _case_removed_from_caseload),
         _on(FamilyReferred, _family_referred),
         _on(
             AssistanceGranted,
@@ -243,14 +298,14 @@ APPLY: dict[str, Apply] = dict(
             ReferralDeclined,
             lambda c, e, ev: _referral(c, e, status="declined", decided_on=ev.decided_on),
         ),
-        _on(ReferralLinked, lambda c, e, ev: _referral(c, e, status="linked")),
+        _on(ReferralLinked, lambda c, e, _ev: _referral(c, e, status="linked")),
         _on(CaseOpened, _case_opened),
         _on(
             AssistantAssigned,
             lambda c, e, ev: _case(
                 c,
                 e,
-                status="active",
+                status=ev.status.value,
                 assistant_id=ev.assistant_id,
                 assigned_on=func.coalesce(cases_view.c.assigned_on, ev.assigned_on),
             ),
@@ -277,7 +332,7 @@ APPLY: dict[str, Apply] = dict(
             lambda c, e, ev: _case(
                 c,
                 e,
-                status="monitoring" if ev.monitoring_until else "closed",
+                status=ev.status.value,
                 assistant_id=None,
                 closed_on=ev.closed_on,
                 closure_reason=ev.reason.value,
@@ -291,7 +346,7 @@ APPLY: dict[str, Apply] = dict(
             lambda c, e, ev: _case(
                 c,
                 e,
-                status="waiting",
+                status=ev.status.value,
                 assistant_id=None,
                 closed_on=None,
                 closure_reason=None,
@@ -299,15 +354,15 @@ APPLY: dict[str, Apply] = dict(
                 monitoring_until=None,
             ),
         ),
-        _on(MonitoringEnded, lambda c, e, ev: _case(c, e, status="closed")),
+        _on(MonitoringEnded, lambda c, e, ev: _case(c, e, status=ev.status.value)),
         _on(CaseTransferred, _case_transferred),
-        _on(TransferAccepted, lambda c, e, ev: _case(c, e, status="waiting")),
+        _on(TransferAccepted, lambda c, e, ev: _case(c, e, status=ev.status.value)),
         _on(
             TransferDeclined,
             lambda c, e, ev: _case(
                 c,
                 e,
-                status="closed",
+                status=ev.status.value,
                 closed_on=ev.decided_on,
                 closure_reason=ClosureReason.MOVED_AWAY.value,
             ),

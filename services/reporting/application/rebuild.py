@@ -12,10 +12,10 @@ from sqlalchemy import delete
 
 from services.reporting.adapters.tables import PROJECTION_TABLES
 from services.reporting.application.projector import project
+from services.reporting.bootstrap import ReportingApp
 from shared.events import Envelope
 from shared.messaging.inbox import Inbox, reset_consumer
 from shared.runtime.logging import get_logger
-from shared.runtime.service import ServiceRuntime
 
 log = get_logger(__name__)
 
@@ -23,7 +23,7 @@ Progress = Callable[[int, int], None]
 
 
 async def rebuild_projections(
-    runtime: ServiceRuntime,
+    reporting: ReportingApp,
     *,
     feeds: Mapping[str, str],
     token: str,
@@ -41,11 +41,11 @@ async def rebuild_projections(
             response.raise_for_status()
             heads[service] = int(response.json()["head"])
         total = sum(heads.values())
-        async with runtime.engine.begin() as conn:
+        async with reporting.engine.begin() as conn:
             for table in PROJECTION_TABLES:
                 await conn.execute(delete(table))
-            await reset_consumer(conn, runtime.name)
-        inbox = Inbox(runtime.engine, runtime.name, project)
+            await reset_consumer(conn, reporting.runtime.name)
+        inbox = Inbox(reporting.engine, reporting.runtime.name, project)
         done = 0
         if progress:
             progress(done, total)
@@ -60,7 +60,7 @@ async def rebuild_projections(
                 envelopes = [Envelope.model_validate(e) for e in page["events"]]
                 if not envelopes:
                     break
-                async with runtime.engine.begin() as conn:
+                async with reporting.engine.begin() as conn:
                     await inbox.apply(conn, envelopes)
                 after = int(page["next_after"])
                 done += len(envelopes)

@@ -15,6 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.adapters.tables import (
     assistants_view,
+    caseload_cases_view,
+    caseloads_view,
     cases_view,
     court_opinions_view,
     referrals_view,
@@ -71,12 +73,13 @@ def _in(column: Any, district: str | None) -> Any:
 
 
 async def caseload_report(conn: AsyncConnection, *, district: str, today: date) -> dict[str, Any]:
-    """Per assistant of the district: active families against the limit; and the families
-    granted an assistant who still wait for one, longest waiting first."""
-    active = (
-        select(cases_view.c.assistant_id, func.count().label("active"))
-        .where(cases_view.c.status == ACTIVE)
-        .group_by(cases_view.c.assistant_id)
+    """Per assistant of the district: the families in their caseload against its limit, and
+    the places left (none for an assistant who stopped working), as casework's capacity
+    counts them; and the families granted an assistant who still wait for one, longest
+    waiting first."""
+    held = (
+        select(caseload_cases_view.c.assistant_id, func.count().label("held"))
+        .group_by(caseload_cases_view.c.assistant_id)
         .subquery()
     )
     rows = await conn.execute(
@@ -85,12 +88,14 @@ async def caseload_report(conn: AsyncConnection, *, district: str, today: date) 
             assistants_view.c.first_name,
             assistants_view.c.last_name,
             assistants_view.c.employment_form,
-            func.coalesce(active.c.active, 0).label("active"),
+            caseloads_view.c.family_limit,
+            caseloads_view.c.working,
+            func.coalesce(held.c.held, 0).label("active"),
         )
         .select_from(
             assistants_view.outerjoin(
-                active, active.c.assistant_id == assistants_view.c.assistant_id
-            )
+                caseloads_view, caseloads_view.c.assistant_id == assistants_view.c.assistant_id
+            ).outerjoin(held, held.c.assistant_id == assistants_view.c.assistant_id)
         )
         .where(assistants_view.c.district == district)
         .order_by(
@@ -99,17 +104,7 @@ async def caseload_report(conn: AsyncConnection, *, district: str, today: date) 
             assistants_view.c.assistant_id,
         )
     )
-    assistants = [
-        {
-            "assistant_id": row.assistant_id,
-            "name": f"{row.first_name} {row.last_name}",
-            "employment_form": row.employment_form,
-            "active_families": row.active,
-            "limit": CASELOAD_LIMIT,
-            "free_places": max(CASELOAD_LIMIT - row.active, 0),
-        }
-        for row in rows
-    ]
+    assistants = [_assistant_caseload(row) for row in rows]
     waiting = await _waiting(conn, district, today)
     return {
         "district": district,
@@ -120,6 +115,23 @@ async def caseload_report(conn: AsyncConnection, *, district: str, today: date) 
         "active_families": sum(a["active_families"] for a in assistants),
         "waiting_list": waiting,
         "longest_wait_days": max((w["days_waiting"] for w in waiting), default=0),
+    }
+
+
+def _assistant_caseload(row: Any) -> dict[str, Any]:
+    # Until casework's CaseloadOpened arrives, the assistant has no caseload casework could
+    # assign to: no free places yet, against the limit every caseload opens with.
+    opened = row.family_limit is not None
+    limit: int = row.family_limit if opened else CASELOAD_LIMIT
+    working = bool(opened and row.working)
+    return {
+        "assistant_id": row.assistant_id,
+        "name": f"{row.first_name} {row.last_name}",
+        "employment_form": row.employment_form,
+        "active_families": row.active,
+        "limit": limit,
+        "free_places": max(limit - row.active, 0) if working else 0,
+        "working": working,
     }
 
 
@@ -200,21 +212,21 @@ async def operational_report(
                 court_opinions_view.c.district == district,
                 court_opinions_view.c.submitted_on.is_(None),
             )
-            .order_by(court_opinions_view.c.deadline)
+            .order_by(court_opinions_view.c.deadline, court_opinions_view.c.request_id)
         )
     ).all()
     monitoring = (
         await conn.execute(
             select(cases_view.c.case_id, cases_view.c.closed_on, cases_view.c.monitoring_until)
             .where(cases_view.c.district == district, cases_view.c.status == "monitoring")
-            .order_by(cases_view.c.monitoring_until)
+            .order_by(cases_view.c.monitoring_until, cases_view.c.case_id)
         )
     ).all()
     return {
         **caseload,
         "visit_frequency": frequency,
         "families_below_one_visit_a_week": sum(f["below_one_a_week"] for f in frequency),
-        "overdue_assessments": sorted(overdue, key=lambda o: o["due"]),
+        "overdue_assessments": sorted(overdue, key=lambda o: (o["due"], o["case_id"])),
         "court_opinions_due": [
             {
                 "request_id": o.request_id,
