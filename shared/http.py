@@ -7,12 +7,15 @@ import contextlib
 import re
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import structlog
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.openapi.docs import get_redoc_html, get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -310,6 +313,35 @@ def service_app(
     return app
 
 
+DOCS_ASSETS = Path(__file__).parent / "static" / "docs"
+
+
+def install_local_docs(app: FastAPI) -> None:
+    """/docs (Swagger UI) and /redoc with their scripts and styles served by the app itself
+    (vendored from the swagger-ui-dist and redoc npm packages under shared/static/docs)."""
+    app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def swagger_ui() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} – dokumentacja API",
+            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url="/docs-assets/swagger-ui.css",
+            swagger_favicon_url="/docs-assets/favicon-32x32.png",
+        )
+
+    @app.get("/redoc", include_in_schema=False)
+    async def redoc() -> HTMLResponse:
+        return get_redoc_html(
+            openapi_url="/openapi.json",
+            title=f"{app.title} – ReDoc",
+            redoc_js_url="/docs-assets/redoc.standalone.js",
+            redoc_favicon_url="/docs-assets/favicon-32x32.png",
+            with_google_fonts=False,
+        )
+
+
 def create_app(
     *,
     title: str,
@@ -318,8 +350,18 @@ def create_app(
     token_verifier: TokenVerifier,
     ready: Callable[[], Awaitable[bool]] | None = None,
 ) -> FastAPI:
-    app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
+    # docs_url/redoc_url off: FastAPI's own pages load Swagger UI and ReDoc from a CDN, and
+    # centres run on closed networks; install_local_docs serves the same pages from the repo.
+    app = FastAPI(
+        title=title,
+        description=description,
+        lifespan=lifespan,
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.token_verifier = token_verifier
+    install_local_docs(app)
     app.add_middleware(CorrelationMiddleware)
     install_problem_handlers(app)
 
