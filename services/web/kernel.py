@@ -14,6 +14,7 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.datastructures import FormData
 
 from services.web import catalogue, formatting
+from services.web.icons import icon
 from services.web.clients import Api, Services
 from services.web.settings import WebSettings
 from shared.districts import district_name
@@ -28,6 +29,7 @@ templates.env.globals.update(
     long_date=formatting.long_date,
     local_time=formatting.local_time,
     district_name=district_name,
+    icon=icon,
 )
 
 

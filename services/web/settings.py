@@ -13,7 +13,7 @@ DEVELOPMENT_SESSION_SECRET = "asysta-web-development-only-session-secret"
 
 
 class WebSettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="WEB_", extra="ignore", populate_by_name=True)
 
     environment: Literal["development", "test", "production"] = Field(
         "development", validation_alias="ASYSTA_ENV"

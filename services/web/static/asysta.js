@@ -32,7 +32,7 @@
     var bad = value !== "" && !peselValid(value);
     input.setAttribute("aria-invalid", bad ? "true" : "false");
     if (message) {
-      message.textContent = bad ? "⚠ " + input.dataset.pesel : "";
+      message.textContent = bad ? input.dataset.pesel : "";
       message.closest(".field").classList.toggle("field-error", bad);
     }
   });
