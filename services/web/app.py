@@ -98,9 +98,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if not target.startswith("/") or target.startswith("//"):
             target = "/"
         response = RedirectResponse(target, status_code=303)
-        response.set_cookie(
-            "asysta_lang", lang, max_age=365 * 86400, httponly=True, samesite="lax"
-        )
+        response.set_cookie("asysta_lang", lang, max_age=365 * 86400, httponly=True, samesite="lax")
         return response
 
     @app.exception_handler(NotSignedIn)

@@ -62,7 +62,9 @@ async def my_families(page: Page = AssistantPage) -> Response:
 async def todo(page: Page = AssistantPage) -> Response:
     today = today_in_warsaw()
     cases = await my_cases(page)
-    assessments, court, unseen = [], [], []
+    assessments: list[dict[str, Any]] = []
+    court: list[dict[str, Any]] = []
+    unseen: list[dict[str, Any]] = []
     for case in cases:
         due = as_date(case.get("next_assessment_due"))
         if case["status"] == "active" and due and due <= today + timedelta(days=14):
@@ -73,7 +75,7 @@ async def todo(page: Page = AssistantPage) -> Response:
         last = as_date(case.get("last_visit_on"))
         if case["status"] == "active" and (last is None or (today - last).days > 7):
             unseen.append({"case": case, "last": last})
-    assessments.sort(key=lambda i: i["due"])
+    assessments.sort(key=lambda i: str(i["due"]))
     court.sort(key=lambda i: str(i["request"].get("deadline")))
     return page.render(
         "pages/todo.html",

@@ -13,8 +13,8 @@ from fastapi.responses import Response
 from services.web.catalogue import label
 from services.web.clients import Api, ApiError, gather_limited
 from services.web.families import family_name, person_name
-from services.web.forms import Form, form_context
 from services.web.formatting import as_date
+from services.web.forms import Form, form_context
 from services.web.kernel import Page, PageDep, checked_form
 
 router = APIRouter()
@@ -145,6 +145,11 @@ async def _case_page(
             if row.get("working", True)
         ]
         capacity.sort(key=lambda r: (-int(r["free_places"]), r["name"]))
+    # The head's decision and its justification, from the referral (an assistant's token may
+    # not read referrals: then it is simply not shown).
+    referral = None
+    if file.get("referral_id") and page.user.role in ("head", "social_worker"):
+        referral = await page.api.get_or_none("referrals", f"/referrals/{file['referral_id']}")
     contexts = {name: form_context(form) for name, form in (forms or {}).items()}
     return page.render(
         "pages/case.html",
@@ -155,6 +160,7 @@ async def _case_page(
             "assistant_name": names.get(str(file.get("assistant_id")), ""),
             "timeline": timeline(file, page.lang, names),
             "capacity": capacity,
+            "decision": (referral or {}).get("decision"),
             "forms": contexts,
             "person_name": person_name,
         },
@@ -257,7 +263,11 @@ async def revise_plan(case_id: str, page: PageDep) -> Response:
         "actions": actions,
         "agreed_with_social_worker": form.get("agreed_with_social_worker", required=True),
     }
-    names = {f"actions.{i}.{k}": f"action-{i}-{k}" for i in range(PLAN_ROWS) for k in ("description", "deadline", "expected_effect")}
+    names = {
+        f"actions.{i}.{k}": f"action-{i}-{k}"
+        for i in range(PLAN_ROWS)
+        for k in ("description", "deadline", "expected_effect")
+    }
     names["agreed_with_social_worker"] = "agreed_with_social_worker"
     return await _submit(
         page,

@@ -122,7 +122,10 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "sent_status": {
         "awaiting_interview": ("przyjęte, w toku (wywiad środowiskowy)", "received, being handled"),
-        "awaiting_decision": ("przyjęte, czeka na decyzję kierownika", "received, awaiting decision"),
+        "awaiting_decision": (
+            "przyjęte, czeka na decyzję kierownika",
+            "received, awaiting decision",
+        ),
         "granted": ("przyznano rodzinie asystenta", "an assistant was granted"),
         "declined": ("ośrodek odmówił przydziału asystenta", "declined"),
         "linked": ("dołączone do sprawy prowadzonej już przez ośrodek", "joined to an open case"),
@@ -163,7 +166,8 @@ TEXTS: dict[str, tuple[str, str]] = {
     "signin.title": ("Logowanie", "Sign in"),
     "signin.dev_intro": (
         "Wersja deweloperska: wybierz użytkownika demonstracyjnego. "
-        "Poza środowiskiem deweloperskim logowanie odbywa się przez miejskiego dostawcę tożsamości.",
+        "Poza środowiskiem deweloperskim logowanie odbywa się przez miejskiego "
+        "dostawcę tożsamości.",
         "Development build: choose a demo user. Outside development you sign in with the "
         "city's identity provider.",
     ),

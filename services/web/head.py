@@ -18,14 +18,13 @@ from services.web.kernel import Page, checked_form, for_roles
 
 router = APIRouter()
 HeadPage = for_roles("head")
+ReferralPage = for_roles("head", "social_worker")
 
 
 async def referrals_with_names(page: Page, status: str | None) -> list[dict[str, Any]]:
     """The district's referrals with the family's name: the list answer has no names yet, so
     each referral is read (audited by referrals)."""
-    rows = await page.api.get(
-        "referrals", "/referrals", district=page.user.district, status=status
-    )
+    rows = await page.api.get("referrals", "/referrals", district=page.user.district, status=status)
     details = await gather_limited(
         page.api.get_or_none("referrals", f"/referrals/{r['referral_id']}") for r in rows
     )
@@ -67,7 +66,9 @@ async def desk(page: Page = HeadPage) -> Response:
             "awaiting": awaiting,
             "waiting_count": len(waiting),
             "overdue": overdue_cases,
-            "opinions": [o for o in opinion_cases if o.get("overdue") or o.get("days_left", 99) <= 14],
+            "opinions": [
+                o for o in opinion_cases if o.get("overdue") or o.get("days_left", 99) <= 14
+            ],
             "transfers": transfer_cases,
         },
     )
@@ -104,7 +105,7 @@ async def _referral_page(
 
 
 @router.get("/referrals/{referral_id}")
-async def referral(referral_id: str, page: Page = for_roles("head", "social_worker")) -> Response:
+async def referral(referral_id: str, page: Page = ReferralPage) -> Response:
     return await _referral_page(page, referral_id)
 
 

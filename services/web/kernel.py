@@ -14,8 +14,8 @@ from jinja2_fragments.fastapi import Jinja2Blocks
 from starlette.datastructures import FormData
 
 from services.web import catalogue, formatting
-from services.web.icons import icon
 from services.web.clients import Api, Services
+from services.web.icons import icon
 from services.web.settings import WebSettings
 from shared.districts import district_name
 

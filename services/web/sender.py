@@ -69,7 +69,10 @@ def _school_body(form: Form) -> dict[str, Any]:
         form.fail("pupil-first_name", form.message("error.required"))
     parents = [p for p in (_member(form, f"parent-{i}", "parent") for i in range(2)) if p]
     return {
-        "school": {"regon": form.get("regon", required=True), "name": form.get("school_name", required=True)},
+        "school": {
+            "regon": form.get("regon", required=True),
+            "name": form.get("school_name", required=True),
+        },
         "reference": form.get("reference", required=True),
         "district": form.get("district", required=True),
         "pupil": pupil or {},
@@ -116,12 +119,18 @@ async def send(page: Page = SenderPage) -> Response:
         except ApiError as exc:
             if exc.status not in (409, 422):
                 raise
-            form.absorb(exc, _school_names() if school else {**member_field_names(rows=COURT_ROWS), "court.name": "court_name"})
+            form.absorb(
+                exc,
+                _school_names()
+                if school
+                else {**member_field_names(rows=COURT_ROWS), "court.name": "court_name"},
+            )
         else:
             sent = [answer["notification_id"], *page.request.session.get("sent", [])]
             page.request.session["sent"] = list(dict.fromkeys(sent))[:KEEP_SENT]
             return page.redirect(
-                "/sender", flash="Wysłano. Ośrodek otrzymał zgłoszenie." if page.lang == "pl" else "Sent."
+                "/sender",
+                flash="Wysłano. Ośrodek otrzymał zgłoszenie." if page.lang == "pl" else "Sent.",
             )
     return _form_page(page, form, status_code=422)
 
@@ -129,6 +138,8 @@ async def send(page: Page = SenderPage) -> Response:
 @router.get("/sender")
 async def sent(page: Page = SenderPage) -> Response:
     ids = [str(i) for i in page.request.session.get("sent", [])]
-    answers = await gather_limited(page.api.get_or_none("referrals", f"/notifications/{i}") for i in ids)
+    answers = await gather_limited(
+        page.api.get_or_none("referrals", f"/notifications/{i}") for i in ids
+    )
     rows = [a for a in answers if a]
     return page.render("pages/sent.html", {"heading": page.t("nav.sent"), "rows": rows})

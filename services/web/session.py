@@ -28,9 +28,7 @@ def fernet_for(secret: str) -> Fernet:
 
 
 class EncryptedSessionMiddleware:
-    def __init__(
-        self, app: ASGIApp, *, secret: str, max_age_seconds: int, secure: bool
-    ) -> None:
+    def __init__(self, app: ASGIApp, *, secret: str, max_age_seconds: int, secure: bool) -> None:
         self.app = app
         self.fernet = fernet_for(secret)
         self.max_age = max_age_seconds

@@ -108,7 +108,12 @@ async def audit(page: Page = AdminPage, family_id: str | None = Query(None)) -> 
 def _erasure_page(page: Page, form: Form | None, step: str, status_code: int = 200) -> Response:
     return page.render(
         "pages/admin_erasure.html",
-        {"heading": page.t("nav.erasure"), "step": step, "confirm_word": CONFIRM_WORD, **form_context(form)},
+        {
+            "heading": page.t("nav.erasure"),
+            "step": step,
+            "confirm_word": CONFIRM_WORD,
+            **form_context(form),
+        },
         status_code=status_code,
     )
 
@@ -128,7 +133,10 @@ async def erasure_check(page: Page = AdminPage) -> Response:
         try:
             UUID(family_id)
         except ValueError:
-            form.fail("family_id", "Nieprawidłowy identyfikator rodziny" if page.lang == "pl" else "Invalid id")
+            form.fail(
+                "family_id",
+                "Nieprawidłowy identyfikator rodziny" if page.lang == "pl" else "Invalid id",
+            )
     if not form.ok:
         return _erasure_page(page, form, "ask", status_code=422)
     return _erasure_page(page, form, "confirm")

@@ -38,7 +38,7 @@ def test_a_school_referral_becomes_a_family_in_work_as_each_role_in_turn(
 ) -> None:
     web = web_suite
     page = context.new_page()
-    surname = random.choice(["Zawadzka", "Jabłońska", "Górska", "Pawlak", "Michalska"])
+    surname = random.choice(["Pawlak", "Wróbel", "Kaczmarek", "Zając", "Król"])
     serial = random.randint(900, 999)
     day = date(2013, 5, 1) + timedelta(days=random.randint(0, 300))
     parent_first, pupil_first = "Joanna", "Oliwer"
@@ -119,7 +119,9 @@ def test_a_school_referral_becomes_a_family_in_work_as_each_role_in_turn(
     page.get_by_label("Uzgodniono z pracownikiem socjalnym").fill("Anna Kaczmarek")
     first_action = page.locator("fieldset", has_text="Działanie 1")
     first_action.get_by_label("Co zostanie zrobione").fill("Codzienne odprowadzanie do szkoły")
-    first_action.get_by_label("Termin", exact=True).fill((date.today() + timedelta(days=14)).isoformat())
+    first_action.get_by_label("Termin", exact=True).fill(
+        (date.today() + timedelta(days=14)).isoformat()
+    )
     first_action.get_by_label("Oczekiwany efekt").fill("Obecność w szkole powyżej 90%")
     page.get_by_role("button", name="Zapisz plan").click()
     expect(page.get_by_role("status")).to_contain_text("Zapisano nową wersję planu")
