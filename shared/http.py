@@ -321,8 +321,8 @@ def install_local_docs(app: FastAPI) -> None:
     (vendored from the swagger-ui-dist and redoc npm packages under shared/static/docs)."""
     app.mount("/docs-assets", StaticFiles(directory=DOCS_ASSETS), name="docs-assets")
 
-    @app.get("/docs", include_in_schema=False)
-    async def swagger_ui() -> HTMLResponse:
+    # Plain Starlette routes, not API routes: they are no part of the API (nor of its policy).
+    async def swagger_ui(_request: Request) -> HTMLResponse:
         return get_swagger_ui_html(
             openapi_url="/openapi.json",
             title=f"{app.title} – dokumentacja API",
@@ -331,8 +331,7 @@ def install_local_docs(app: FastAPI) -> None:
             swagger_favicon_url="/docs-assets/favicon-32x32.png",
         )
 
-    @app.get("/redoc", include_in_schema=False)
-    async def redoc() -> HTMLResponse:
+    async def redoc(_request: Request) -> HTMLResponse:
         return get_redoc_html(
             openapi_url="/openapi.json",
             title=f"{app.title} – ReDoc",
@@ -340,6 +339,9 @@ def install_local_docs(app: FastAPI) -> None:
             redoc_favicon_url="/docs-assets/favicon-32x32.png",
             with_google_fonts=False,
         )
+
+    app.add_route("/docs", swagger_ui, include_in_schema=False)
+    app.add_route("/redoc", redoc, include_in_schema=False)
 
 
 def create_app(
