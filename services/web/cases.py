@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from services.web.catalogue import label
 from services.web.clients import Api, ApiError, gather_limited
 from services.web.families import family_name, person_name
-from services.web.formatting import as_date
+from services.web.formatting import as_date, plural_pl
 from services.web.forms import Form, form_context
 from services.web.kernel import Page, PageDep, checked_form
 
@@ -53,8 +53,8 @@ def timeline(file: dict[str, Any], lang: str, names: dict[str, str]) -> list[dic
     en = lang == "en"
     items: list[dict[str, Any]] = []
 
-    def add(on: Any, what: str, detail: str = "", by: str = "") -> None:
-        items.append({"on": as_date(on), "what": what, "detail": detail, "by": by})
+    def add(on: Any, what: str, detail: str = "", at: Any = "") -> None:
+        items.append({"on": as_date(on), "what": what, "detail": detail, "at": str(at or "")})
 
     add(
         file.get("opened_on"),
@@ -63,13 +63,19 @@ def timeline(file: dict[str, Any], lang: str, names: dict[str, str]) -> list[dic
     )
     for a in file.get("assignments", []):
         who = names.get(str(a.get("assistant_id")), "")
-        add(a.get("assigned_on"), "Assistant assigned" if en else "Przydział asystenta", who)
+        add(
+            a.get("assigned_on"),
+            "Assistant assigned" if en else "Przydział asystenta",
+            who,
+            a.get("recorded_at"),
+        )
     if file.get("consent"):
         c = file["consent"]
         add(
             c.get("given_on"),
             "Consent signed" if en else "Zgoda rodziny",
             ", ".join(c.get("signed_by", [])),
+            c.get("recorded_at"),
         )
     for v in file.get("visits", []):
         topics = ", ".join(label("visit_topic", t, lang) for t in v.get("topics", []))
@@ -78,6 +84,7 @@ def timeline(file: dict[str, Any], lang: str, names: dict[str, str]) -> list[dic
             "Visit" if en else "Wizyta",
             f"{v.get('duration_minutes')} min, {label('visit_place', v.get('place'), lang)}: "
             f"{topics}",
+            v.get("recorded_at"),
         )
     for p in file.get("plan_history", []):
         add(
@@ -85,7 +92,13 @@ def timeline(file: dict[str, Any], lang: str, names: dict[str, str]) -> list[dic
             (f"Plan, version {p.get('plan_version')}")
             if en
             else f"Plan pracy, wersja {p.get('plan_version')}",
-            f"{len(p.get('actions', []))} " + ("actions" if en else "działań"),
+            f"{len(p.get('actions', []))} "
+            + (
+                "actions"
+                if en
+                else plural_pl(len(p.get("actions", [])), "działanie", "działania", "działań")
+            ),
+            p.get("recorded_at"),
         )
     for s in file.get("assessments", []):
         add(s.get("assessed_on"), "Assessment" if en else "Ocena sytuacji rodziny")
@@ -115,7 +128,8 @@ def timeline(file: dict[str, Any], lang: str, names: dict[str, str]) -> list[dic
             "Transfer" if en else "Przekazanie sprawy",
             str(t.get("event", "")),
         )
-    items.sort(key=lambda i: i["on"] or date.min, reverse=True)
+    # Newest first; within a day, in the order they were recorded.
+    items.sort(key=lambda i: (i["on"] or date.min, i["at"]), reverse=True)
     return items
 
 

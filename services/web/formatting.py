@@ -79,6 +79,16 @@ def local_time(value: datetime | str | None, lang: str = "pl") -> str:
     return f"{long_date(local.date(), lang)}, {local:%H:%M}"
 
 
+def plural_pl(n: int, one: str, few: str, many: str) -> str:
+    """The Polish noun form for a count: 1 działanie, 2 działania, 5 działań, 22 działania."""
+    n = abs(n)
+    if n == 1:
+        return one
+    if n % 10 in (2, 3, 4) and n % 100 not in (12, 13, 14):
+        return few
+    return many
+
+
 def days_word(n: int, lang: str) -> str:
     return text("days.one" if abs(n) == 1 else "days.many", lang)
 

@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from services.web.app import create_app
 from services.web.catalogue import LABELS, label, text
 from services.web.families import family_name
-from services.web.formatting import deadline, local_time, long_date
+from services.web.formatting import deadline, local_time, long_date, plural_pl
 from services.web.settings import WebSettings
 from services.web.signin import user_from_claims
 from shared.auth import TokenVerifier
@@ -62,6 +62,18 @@ def test_dates_and_deadlines_read_as_a_polish_office_writes_them() -> None:
     assert late is not None and late.words == "3 dni po terminie" and late.overdue
     one = deadline("2026-11-30", today, "en")
     assert one is not None and one.words == "1 day overdue"
+
+
+def test_polish_plurals() -> None:
+    forms = ("działanie", "działania", "działań")
+    assert [plural_pl(n, *forms) for n in (1, 2, 5, 12, 22, 25)] == [
+        "działanie",
+        "działania",
+        "działań",
+        "działań",
+        "działania",
+        "działań",
+    ]
 
 
 def test_a_family_is_named_by_its_first_adult_and_its_children() -> None:
