@@ -84,7 +84,12 @@ async def referrals(page: Page = HeadPage, status: str | None = "awaiting_decisi
 
 
 async def _referral_page(
-    page: Page, referral_id: str, form: Form | None = None, status_code: int = 200
+    page: Page,
+    referral_id: str,
+    form: Form | None = None,
+    status_code: int = 200,
+    *,
+    confirm_decline: bool = False,
 ) -> Response:
     referral = await page.api.get("referrals", f"/referrals/{referral_id}")
     case = None
@@ -98,6 +103,7 @@ async def _referral_page(
             "referral": referral,
             "case": case,
             "person_name": person_name,
+            "confirm_decline": confirm_decline,
             **form_context(form),
         },
         status_code=status_code,
@@ -117,6 +123,9 @@ async def decide(referral_id: str, page: Page = HeadPage) -> Response:
     reason = form.get("reason")
     if not reason:
         form.fail("reason", page.t("error.justification"))
+    if form.ok and decision == "declined" and form.get("confirmed") != "yes":
+        # A refusal cannot be undone: the head checks it once more before it is sent.
+        return await _referral_page(page, referral_id, form, confirm_decline=True)
     if form.ok:
         try:
             await page.api.post(

@@ -45,6 +45,50 @@ async def assistants(
     )
 
 
+def _register_page(page: Page, form: Form | None, status_code: int = 200) -> Response:
+    return page.render(
+        "pages/admin_register_assistant.html",
+        {
+            "heading": "Nowy asystent rodziny" if page.lang == "pl" else "New family assistant",
+            "districts": _districts(),
+            **form_context(form),
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/assistants/new")
+async def new_assistant(page: Page = AdminPage) -> Response:
+    return _register_page(page, None)
+
+
+@router.post("/admin/assistants/new")
+async def register_assistant(page: Page = AdminPage) -> Response:
+    form = Form(await checked_form(page.request), page.lang)
+    body = {
+        "first_name": form.get("first_name", required=True),
+        "last_name": form.get("last_name", required=True),
+        "district": form.get("district", required=True),
+        "employment_form": form.get("employment_form", required=True),
+        "works_since": form.day("works_since"),
+        "working_time": form.optional("working_time"),
+        "hours_per_week": form.number("hours_per_week"),
+    }
+    if form.ok:
+        try:
+            await page.api.post("directory", "/assistants", body)
+        except ApiError as exc:
+            if exc.status not in (409, 422):
+                raise
+            form.absorb(exc)
+        else:
+            return page.redirect(
+                "/admin/assistants",
+                flash="Zarejestrowano asystenta." if page.lang == "pl" else "Assistant registered.",
+            )
+    return _register_page(page, form, status_code=422)
+
+
 @router.get("/admin/institutions")
 async def institutions(
     page: Page = AdminPage,
