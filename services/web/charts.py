@@ -18,22 +18,22 @@ def bar_chart(
 ) -> Markup:
     """Horizontal bars, one per row (label, value); an optional dashed line at `limit` and an
     optional second bar per row (e.g. capacity beside caseload)."""
-    label_width, bar_width, row_height = 180, 360, 28
+    label_width, bar_width, row_height, right = 270, 330, 28, 120
     per_row = row_height * (2 if second else 1) + 10
     height = max(len(rows), 1) * per_row + 40
     top = max([v for _, v in rows] + (second or []) + [limit or 0, 1])
     scale = bar_width / top
     parts = [
         f'<svg class="chart" role="img" aria-label="{escape(title)}" '
-        f'viewBox="0 0 {label_width + bar_width + 60} {height}" '
-        f'width="{label_width + bar_width + 60}" height="{height}">',
+        f'viewBox="0 0 {label_width + bar_width + right} {height}" '
+        f'width="{label_width + bar_width + right}" height="{height}">',
         f"<title>{escape(title)}</title>",
     ]
     y = 10
     for i, (name, value) in enumerate(rows):
         parts.append(
-            f'<text x="{label_width - 8}" y="{y + 19}" text-anchor="end" font-size="14">'
-            f"{escape(name[:26])}</text>"
+            f'<text x="{label_width - 8}" y="{y + 19}" text-anchor="end" font-size="13">'
+            f"{escape(_short(name))}</text>"
         )
         parts.append(
             f'<rect class="bar" x="{label_width}" y="{y}" width="{value * scale:.1f}" '
@@ -65,3 +65,8 @@ def bar_chart(
         )
     parts.append("</svg>")
     return Markup("".join(parts))
+
+
+def _short(name: str, limit: int = 36) -> str:
+    # The full label is in the table beside the chart; the chart keeps its width.
+    return name if len(name) <= limit else name[: limit - 1] + "…"
