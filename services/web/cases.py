@@ -16,6 +16,7 @@ from services.web.families import family_name, person_name
 from services.web.formatting import as_date, plural_pl
 from services.web.forms import Form, form_context
 from services.web.kernel import Page, PageDep, checked_form
+from shared.districts import WARSAW_DISTRICTS
 
 router = APIRouter()
 
@@ -175,6 +176,14 @@ async def _case_page(
             "timeline": timeline(file, page.lang, names),
             "capacity": capacity,
             "decision": (referral or {}).get("decision"),
+            "districts": sorted(
+                (
+                    (code, name)
+                    for code, name in WARSAW_DISTRICTS.items()
+                    if code != file["district"]
+                ),
+                key=lambda item: item[1],
+            ),
             "forms": contexts,
             "person_name": person_name,
         },
@@ -386,6 +395,41 @@ async def transfer_decision(case_id: str, page: PageDep) -> Response:
         f"/cases/{case_id}/transfer/decision",
         {"decision": decision, "reason": reason},
         "Zapisano decyzję." if page.lang == "pl" else "Decision saved.",
+    )
+
+
+@router.post("/cases/{case_id}/reopening")
+async def reopen(case_id: str, page: PageDep) -> Response:
+    form = Form(await checked_form(page.request), page.lang)
+    body = {"reason": form.get("reopen_reason", required=True)}
+    return await _submit(
+        page,
+        case_id,
+        "reopening",
+        form,
+        "POST",
+        f"/cases/{case_id}/reopening",
+        body,
+        "Wznowiono pracę z rodziną." if page.lang == "pl" else "Case reopened.",
+        {"reason": "reopen_reason"},
+    )
+
+
+@router.post("/cases/{case_id}/transfer")
+async def transfer(case_id: str, page: PageDep) -> Response:
+    form = Form(await checked_form(page.request), page.lang)
+    body = {"to_district": form.get("to_district", required=True)}
+    return await _submit(
+        page,
+        case_id,
+        "transfer_out",
+        form,
+        "POST",
+        f"/cases/{case_id}/transfer",
+        body,
+        "Przekazano sprawę do innego ośrodka."
+        if page.lang == "pl"
+        else "Case transferred to another centre.",
     )
 
 
