@@ -1,0 +1,60 @@
+"""Who may do what in the directory: the policy table, and how an assistant's or an
+institution's district is found (for changes; institutions are public to read)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import select
+
+from services.directory.adapters.tables import assistants, institutions
+from shared.auth import Role
+from shared.authorization import Policy, Scope, rule
+from shared.errors import NotFound
+from shared.runtime import ServiceRuntime
+
+HEAD, ADMIN = Role.HEAD, Role.ADMIN
+STAFF = (HEAD, Role.SOCIAL_WORKER, Role.ASSISTANT, ADMIN)
+
+TABLE = {
+    "assistant.register": rule(HEAD, ADMIN, writes=True),
+    "assistant.list": rule(*STAFF),
+    "assistant.read": rule(*STAFF),
+    "assistant.change": rule(HEAD, ADMIN, writes=True),
+    "institution.register": rule(HEAD, ADMIN, writes=True),
+    "institution.search": rule(*STAFF, Role.CITY_ANALYST),
+    "institution.read": rule(*STAFF, Role.CITY_ANALYST),
+    "institution.change": rule(HEAD, ADMIN, writes=True),
+    "events.feed": rule(Role.SERVICE),
+}
+
+
+async def _scope(
+    runtime: ServiceRuntime, params: Mapping[str, Any], *, entity: str, table: Any, key: str
+) -> Scope:
+    try:
+        resource_id = UUID(str(params[key]))
+    except ValueError as exc:
+        raise NotFound(entity=entity, id=params[key]) from exc
+    async with runtime.engine.connect() as conn:
+        row = (
+            await conn.execute(select(table.c.district).where(table.c[key] == resource_id))
+        ).first()
+    if row is None:
+        raise NotFound(entity=entity, id=resource_id)
+    return Scope(entity=entity, resource_id=resource_id, district=row.district)
+
+
+async def assistant_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scope:
+    return await _scope(runtime, params, entity="assistant", table=assistants, key="assistant_id")
+
+
+async def institution_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scope:
+    return await _scope(
+        runtime, params, entity="institution", table=institutions, key="institution_id"
+    )
+
+
+POLICY = Policy(TABLE, {"assistant": assistant_scope, "institution": institution_scope})

@@ -1,0 +1,322 @@
+"""Applies events of every producing service to reporting's projections.
+
+Called by the inbox, inside its transaction, once per event and in each aggregate's order;
+events of types reporting does not use pass through (their version still counts)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import Table, func, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from services.reporting.adapters.tables import (
+    assistants_view,
+    cases_view,
+    court_opinions_view,
+    referrals_view,
+    visits_view,
+)
+from shared.events import (
+    AssistanceGranted,
+    AssistantAssigned,
+    AssistantRegistered,
+    CaseClosed,
+    CaseOpened,
+    CaseReopened,
+    CaseTransferred,
+    ClosureReason,
+    CourtOpinionRequested,
+    CourtOpinionSubmitted,
+    DomainEvent,
+    Envelope,
+    FamilyReferred,
+    FamilySituationAssessed,
+    MonitoringEnded,
+    PlanUpdated,
+    ReferralDeclined,
+    ReferralLinked,
+    TransferAccepted,
+    TransferDeclined,
+    VisitLogged,
+    WorkStarted,
+)
+from shared.events.directory import (
+    AssistantDeactivated,
+    AssistantEmploymentChanged,
+    AssistantReactivated,
+)
+from shared.sql import upsert
+
+Apply = Callable[[AsyncConnection, Envelope, Any], Awaitable[None]]
+
+_UPSERTS: dict[tuple[str, str], Any] = {}
+
+
+async def _upsert(conn: AsyncConnection, table: Table, row: dict[str, Any]) -> None:
+    # Built once per table and dialect: building the statement costs more than running it.
+    key = (conn.dialect.name, table.name)
+    if key not in _UPSERTS:
+        primary = [c.name for c in table.primary_key.columns]
+        others = [c.name for c in table.columns if c.name not in primary]
+        _UPSERTS[key] = upsert(conn, table, key=primary, update=others)
+    await conn.execute(_UPSERTS[key], row)
+
+
+async def _case(conn: AsyncConnection, envelope: Envelope, **values: Any) -> None:
+    await conn.execute(
+        update(cases_view).where(cases_view.c.case_id == envelope.aggregate_id).values(**values)
+    )
+
+
+async def _assistant(conn: AsyncConnection, envelope: Envelope, **values: Any) -> None:
+    await conn.execute(
+        update(assistants_view)
+        .where(assistants_view.c.assistant_id == envelope.aggregate_id)
+        .values(**values)
+    )
+
+
+async def _referral(conn: AsyncConnection, envelope: Envelope, **values: Any) -> None:
+    await conn.execute(
+        update(referrals_view)
+        .where(referrals_view.c.referral_id == envelope.aggregate_id)
+        .values(**values)
+    )
+
+
+async def _assistant_registered(
+    conn: AsyncConnection, envelope: Envelope, event: AssistantRegistered
+) -> None:
+    await _upsert(
+        conn,
+        assistants_view,
+        {
+            "assistant_id": envelope.aggregate_id,
+            "district": event.district,
+            "first_name": event.first_name,
+            "last_name": event.last_name,
+            "employment_form": event.employment_form.value,
+            "works_since": event.works_since,
+            "ended_on": None,
+            "active": True,
+        },
+    )
+
+
+async def _family_referred(
+    conn: AsyncConnection, envelope: Envelope, event: FamilyReferred
+) -> None:
+    await _upsert(
+        conn,
+        referrals_view,
+        {
+            "referral_id": envelope.aggregate_id,
+            "family_id": event.family_id,
+            "district": event.district,
+            "source": event.source.value,
+            "status": "awaiting_decision",
+            "referred_on": event.referred_on,
+            "decided_on": None,
+        },
+    )
+
+
+async def _case_opened(conn: AsyncConnection, envelope: Envelope, event: CaseOpened) -> None:
+    await _upsert(
+        conn,
+        cases_view,
+        {
+            "case_id": envelope.aggregate_id,
+            "referral_id": event.referral_id,
+            "family_id": event.family_id,
+            "district": event.district,
+            "source": event.source.value,
+            "obligatory": event.obligatory,
+            "children": sum(1 for m in event.members if m.is_child),
+            "status": "waiting",
+            "assistant_id": None,
+            "opened_on": event.opened_on,
+            "assigned_on": None,
+            "work_started_on": None,
+            "next_assessment_due": None,
+            "plan_version": 0,
+            "last_visit_on": None,
+            "closed_on": None,
+            "closure_reason": None,
+            "children_placed": 0,
+            "monitoring_until": None,
+        },
+    )
+
+
+async def _visit_logged(conn: AsyncConnection, envelope: Envelope, event: VisitLogged) -> None:
+    await _upsert(
+        conn,
+        visits_view,
+        {
+            "visit_id": event.visit_id,
+            "case_id": envelope.aggregate_id,
+            "district": envelope.district,
+            "assistant_id": event.assistant_id,
+            "visited_on": event.visited_on,
+            "duration_minutes": event.duration_minutes,
+        },
+    )
+    last = cases_view.c.last_visit_on
+    await conn.execute(
+        update(cases_view)
+        .where(cases_view.c.case_id == envelope.aggregate_id)
+        .where(last.is_(None) | (last < event.visited_on))
+        .values(last_visit_on=event.visited_on)
+    )
+
+
+async def _court_opinion_requested(
+    conn: AsyncConnection, envelope: Envelope, event: CourtOpinionRequested
+) -> None:
+    await _upsert(
+        conn,
+        court_opinions_view,
+        {
+            "request_id": event.request_id,
+            "case_id": envelope.aggregate_id,
+            "district": envelope.district,
+            "requested_on": event.requested_on,
+            "deadline": event.deadline,
+            "submitted_on": None,
+        },
+    )
+
+
+async def _court_opinion_submitted(
+    conn: AsyncConnection, _envelope: Envelope, event: CourtOpinionSubmitted
+) -> None:
+    await conn.execute(
+        update(court_opinions_view)
+        .where(court_opinions_view.c.request_id == event.request_id)
+        .values(submitted_on=event.submitted_on)
+    )
+
+
+async def _case_transferred(
+    conn: AsyncConnection, envelope: Envelope, event: CaseTransferred
+) -> None:
+    await _case(
+        conn,
+        envelope,
+        status="transfer_pending",
+        assistant_id=None,
+        district=event.to_district,
+        next_assessment_due=None,
+    )
+    await conn.execute(
+        update(court_opinions_view)
+        .where(court_opinions_view.c.case_id == envelope.aggregate_id)
+        .values(district=event.to_district)
+    )
+
+
+def _on(event_type: type[DomainEvent], apply: Callable[..., Awaitable[None]]) -> tuple[str, Apply]:
+    return event_type.event_type, apply
+
+
+APPLY: dict[str, Apply] = dict(
+    [
+        _on(AssistantRegistered, _assistant_registered),
+        _on(
+            AssistantEmploymentChanged,
+            lambda c, e, ev: _assistant(c, e, employment_form=ev.employment_form.value),
+        ),
+        _on(
+            AssistantDeactivated,
+            lambda c, e, ev: _assistant(c, e, active=False, ended_on=ev.ended_on),
+        ),
+        _on(AssistantReactivated, lambda c, e, ev: _assistant(c, e, active=True, ended_on=None)),
+        _on(FamilyReferred, _family_referred),
+        _on(
+            AssistanceGranted,
+            lambda c, e, ev: _referral(c, e, status="granted", decided_on=ev.decided_on),
+        ),
+        _on(
+            ReferralDeclined,
+            lambda c, e, ev: _referral(c, e, status="declined", decided_on=ev.decided_on),
+        ),
+        _on(ReferralLinked, lambda c, e, ev: _referral(c, e, status="linked")),
+        _on(CaseOpened, _case_opened),
+        _on(
+            AssistantAssigned,
+            lambda c, e, ev: _case(
+                c,
+                e,
+                status="active",
+                assistant_id=ev.assistant_id,
+                assigned_on=func.coalesce(cases_view.c.assigned_on, ev.assigned_on),
+            ),
+        ),
+        _on(
+            WorkStarted,
+            lambda c, e, ev: _case(
+                c,
+                e,
+                work_started_on=func.coalesce(cases_view.c.work_started_on, ev.started_on),
+                next_assessment_due=ev.next_assessment_due,
+            ),
+        ),
+        _on(
+            FamilySituationAssessed,
+            lambda c, e, ev: _case(c, e, next_assessment_due=ev.next_assessment_due),
+        ),
+        _on(VisitLogged, _visit_logged),
+        _on(PlanUpdated, lambda c, e, ev: _case(c, e, plan_version=ev.plan_version)),
+        _on(CourtOpinionRequested, _court_opinion_requested),
+        _on(CourtOpinionSubmitted, _court_opinion_submitted),
+        _on(
+            CaseClosed,
+            lambda c, e, ev: _case(
+                c,
+                e,
+                status="monitoring" if ev.monitoring_until else "closed",
+                assistant_id=None,
+                closed_on=ev.closed_on,
+                closure_reason=ev.reason.value,
+                children_placed=ev.children_placed_in_foster_care,
+                monitoring_until=ev.monitoring_until,
+                next_assessment_due=None,
+            ),
+        ),
+        _on(
+            CaseReopened,
+            lambda c, e, ev: _case(
+                c,
+                e,
+                status="waiting",
+                assistant_id=None,
+                closed_on=None,
+                closure_reason=None,
+                children_placed=0,
+                monitoring_until=None,
+            ),
+        ),
+        _on(MonitoringEnded, lambda c, e, ev: _case(c, e, status="closed")),
+        _on(CaseTransferred, _case_transferred),
+        _on(TransferAccepted, lambda c, e, ev: _case(c, e, status="waiting")),
+        _on(
+            TransferDeclined,
+            lambda c, e, ev: _case(
+                c,
+                e,
+                status="closed",
+                closed_on=ev.decided_on,
+                closure_reason=ClosureReason.MOVED_AWAY.value,
+            ),
+        ),
+    ]
+)
+
+
+async def project(conn: AsyncConnection, envelope: Envelope) -> None:
+    apply = APPLY.get(envelope.event_type)
+    if apply is not None:
+        await apply(conn, envelope, envelope.event())

@@ -1,0 +1,114 @@
+"""Who is calling: bearer JWTs with a role and the districts the caller serves.
+
+Tokens come from the city's identity provider (RS256, its public key in settings) or, in
+development and tests, are signed with the shared secret from settings (HS256).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+import jwt
+
+from shared.errors import DomainError, ErrorKind
+
+
+class Role(StrEnum):
+    SOCIAL_WORKER = "social_worker"
+    ASSISTANT = "assistant"
+    HEAD = "head"
+    CITY_ANALYST = "city_analyst"
+    SCHOOL = "school"
+    COURT = "court"
+    ADMIN = "admin"
+    SERVICE = "service"  # another service of the suite, e.g. reporting reading event feeds
+
+
+ALL_DISTRICTS = "*"
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    subject: str
+    role: Role
+    districts: frozenset[str]
+
+    @property
+    def actor(self) -> str:
+        """How the principal is named in events and audit records."""
+        return f"{self.role.value}:{self.subject}"
+
+    def serves(self, district: str) -> bool:
+        return ALL_DISTRICTS in self.districts or district in self.districts
+
+
+class AuthenticationFailed(DomainError):
+    code = "unauthenticated"
+    kind = ErrorKind.FORBIDDEN
+    title_pl = "Brak uwierzytelnienia"
+    title_en = "Not authenticated"
+    detail_pl = "Potrzebny jest ważny token (nagłówek Authorization: Bearer …): {reason}."
+    detail_en = "A valid bearer token is required (Authorization: Bearer …): {reason}."
+
+
+class TokenVerifier:
+    def __init__(self, *, secret: str | None, public_key: str | None, audience: str) -> None:
+        if public_key:
+            self._key: Any = public_key
+            self._algorithms = ["RS256"]
+        elif secret:
+            self._key = secret
+            self._algorithms = ["HS256"]
+        else:
+            raise ValueError("a JWT secret or public key is required")
+        self._audience = audience
+
+    def verify(self, token: str) -> Principal:
+        try:
+            claims = jwt.decode(
+                token,
+                self._key,
+                algorithms=self._algorithms,
+                audience=self._audience,
+                options={"require": ["sub", "exp", "role"]},
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise AuthenticationFailed(reason="token wygasł") from exc
+        except jwt.PyJWTError as exc:
+            raise AuthenticationFailed(
+                reason=f"token nieprawidłowy ({type(exc).__name__})"
+            ) from exc
+        try:
+            role = Role(claims["role"])
+        except ValueError as exc:
+            raise AuthenticationFailed(reason="nieznana rola") from exc
+        districts = claims.get("districts", [])
+        if not isinstance(districts, list) or not all(isinstance(d, str) for d in districts):
+            raise AuthenticationFailed(reason="pole districts musi być listą kodów TERC")
+        return Principal(subject=str(claims["sub"]), role=role, districts=frozenset(districts))
+
+
+def issue_token(
+    secret: str,
+    *,
+    subject: str,
+    role: Role,
+    districts: Iterable[str] = (),
+    audience: str = "asysta",
+    ttl: timedelta = timedelta(hours=12),
+) -> str:
+    """Sign an HS256 token: for development, tests and service-to-service calls."""
+    now = datetime.now(UTC)
+    claims = {
+        "sub": subject,
+        "role": role.value,
+        "districts": sorted(districts),
+        "aud": audience,
+        "iat": now,
+        "exp": now + ttl,
+    }
+    return jwt.encode(claims, secret, algorithm="HS256")

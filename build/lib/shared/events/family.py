@@ -1,0 +1,101 @@
+"""Value objects about families that several services' events carry."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.pl import pesel as stdnum_pesel
+
+from shared.events.personal import ERASED, PERSONAL
+from shared.validation import invalid
+
+
+def check_pesel(value: str) -> str:
+    """Return the PESEL without spaces if its date and checksum are valid."""
+    try:
+        return str(stdnum_pesel.validate(value))
+    except StdnumValidationError as exc:
+        raise invalid(
+            "invalid_pesel",
+            "nieprawidłowy numer PESEL (11 cyfr z datą urodzenia i cyfrą kontrolną)",
+            f"invalid PESEL number ({exc})",
+        ) from exc
+
+
+Pesel = Annotated[str, AfterValidator(check_pesel), PERSONAL]
+
+
+class MemberRole(StrEnum):
+    PARENT = "parent"
+    GUARDIAN = "guardian"
+    CHILD = "child"
+    PREGNANT_WOMAN = "pregnant_woman"
+    OTHER = "other"
+
+
+class FamilyMember(BaseModel):
+    """A parent, guardian or child. Identified by PESEL where known; a member without PESEL
+    (a foreigner, a newborn) by name, date of birth and an identity document's number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    role: MemberRole
+    first_name: Annotated[str, Field(min_length=1, max_length=100), PERSONAL]
+    last_name: Annotated[str, Field(min_length=1, max_length=100), PERSONAL]
+    pesel: Pesel | None = None
+    birth_date: date | None = None
+    document_number: Annotated[str, Field(min_length=3, max_length=40), PERSONAL] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _birth_date_from_pesel(cls, data: Any) -> Any:
+        # The PESEL encodes the date of birth; take it from there when it was not given.
+        if isinstance(data, dict) and data.get("pesel") and not data.get("birth_date"):
+            try:
+                return {**data, "birth_date": stdnum_pesel.get_birth_date(data["pesel"])}
+            except (StdnumValidationError, ValueError, TypeError):
+                return data  # the field validator reports the bad PESEL
+        return data
+
+    @model_validator(mode="after")
+    def _identifiable(self) -> FamilyMember:
+        if self.first_name == ERASED:
+            return self  # erased on purpose: no longer identifiable
+        if self.pesel is None and (self.birth_date is None or self.document_number is None):
+            raise invalid(
+                "member_not_identifiable",
+                "osoba bez numeru PESEL musi mieć datę urodzenia i numer dokumentu tożsamości",
+                "a person without a PESEL needs a date of birth and an identity document number",
+            )
+        return self
+
+    @property
+    def is_child(self) -> bool:
+        return self.role is MemberRole.CHILD
+
+
+class ReferralSource(StrEnum):
+    """How a family came to the centre (art. 11 of the Act; KRO art. 109; "Za życiem")."""
+
+    SOCIAL_WORKER = "social_worker"
+    SCHOOL = "school"
+    INSTITUTION = "institution"
+    COURT_ORDER = "court_order"
+    FAMILY = "family"
+    ZA_ZYCIEM = "za_zyciem"
+    MINOR_PARENT = "minor_parent"
+
+    @property
+    def needs_interview(self) -> bool:
+        """A school's or another institution's notification leads a social worker to
+        interview the family (wywiad środowiskowy) before the head decides."""
+        return self in (ReferralSource.SCHOOL, ReferralSource.INSTITUTION)
+
+    @property
+    def is_obligatory(self) -> bool:
+        """A court order and a minor parent leaving a facility are granted by law."""
+        return self in (ReferralSource.COURT_ORDER, ReferralSource.MINOR_PARENT)

@@ -1,0 +1,254 @@
+"""The event store: append with an expected version, read a stream, read everything in order.
+
+Every append also writes an outbox row per event in the same transaction, so an event is
+published if and only if it was stored. Personal fields of events that belong to a family are
+stored encrypted with the family's key (see shared.crypto) and decrypted on every read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from sqlalchemy import func, insert, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from shared.clock import Clock, SystemClock, as_utc
+from shared.events import DomainEvent, Envelope, stream_id
+from shared.eventstore.crypto import Keyring, decrypt_payload, encrypt_payload
+from shared.eventstore.tables import events, outbox
+
+
+class ConcurrencyConflict(Exception):
+    """The stream moved on since the caller read it: read again and decide again."""
+
+    def __init__(self, stream: str, expected_version: int, actual_version: int | None) -> None:
+        super().__init__(
+            f"stream {stream}: expected version {expected_version}, found {actual_version}"
+        )
+        self.stream = stream
+        self.expected_version = expected_version
+        self.actual_version = actual_version
+
+
+@dataclass(frozen=True, slots=True)
+class EventMetadata:
+    """Who caused the events and why: copied into every envelope of one append."""
+
+    actor: str
+    correlation_id: str
+    causation_id: str | None = None
+    occurred_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """Which stream an append goes to, and whose family's data it holds (if any)."""
+
+    type: str
+    id: UUID
+    district: str
+    family_id: UUID | None = None
+
+    @property
+    def stream_id(self) -> str:
+        return stream_id(self.type, self.id)
+
+
+EVENT_COLUMNS = (
+    events.c.position,
+    events.c.event_id,
+    events.c.event_type,
+    events.c.schema_version,
+    events.c.aggregate_type,
+    events.c.aggregate_id,
+    events.c.version,
+    events.c.family_id,
+    events.c.district,
+    events.c.occurred_at,
+    events.c.recorded_at,
+    events.c.actor,
+    events.c.correlation_id,
+    events.c.causation_id,
+    events.c.payload,
+)
+
+
+def _envelope(row: Any, payload: dict[str, Any]) -> Envelope:
+    return Envelope(
+        event_id=row.event_id,
+        event_type=row.event_type,
+        schema_version=row.schema_version,
+        aggregate_type=row.aggregate_type,
+        aggregate_id=row.aggregate_id,
+        aggregate_version=row.version,
+        family_id=row.family_id,
+        district=row.district,
+        occurred_at=as_utc(row.occurred_at),
+        recorded_at=as_utc(row.recorded_at),
+        actor=row.actor,
+        correlation_id=row.correlation_id,
+        causation_id=row.causation_id,
+        payload=payload,
+    )
+
+
+class EventStore:
+    """Appends and reads events through a connection the caller's transaction owns."""
+
+    def __init__(self, *, clock: Clock | None = None, keyring: Keyring | None = None) -> None:
+        self._clock = clock or SystemClock()
+        self._keyring = keyring
+
+    @property
+    def keyring(self) -> Keyring | None:
+        return self._keyring
+
+    async def append(
+        self,
+        conn: AsyncConnection,
+        aggregate: Aggregate,
+        expected_version: int,
+        new_events: Sequence[DomainEvent],
+        metadata: EventMetadata,
+    ) -> list[Envelope]:
+        """Store `new_events` as versions expected_version+1.. of the aggregate's stream.
+
+        Raises ConcurrencyConflict if the stream's current version is not `expected_version`
+        (another writer got there first). Nothing is written then; the caller's transaction
+        should be rolled back. Returns the envelopes as stored (in clear).
+        """
+        if not new_events:
+            return []
+        sid = aggregate.stream_id
+        current = await self.stream_version(conn, sid)
+        if current != expected_version:
+            raise ConcurrencyConflict(sid, expected_version, current)
+        now = self._clock.now()
+        envelopes = [
+            Envelope(
+                event_id=uuid.uuid4(),
+                event_type=event.event_type,
+                schema_version=event.schema_version,
+                aggregate_type=aggregate.type,
+                aggregate_id=aggregate.id,
+                aggregate_version=expected_version + i,
+                family_id=aggregate.family_id,
+                district=aggregate.district,
+                occurred_at=metadata.occurred_at or now,
+                recorded_at=now,
+                actor=metadata.actor,
+                correlation_id=metadata.correlation_id,
+                causation_id=metadata.causation_id,
+                payload=event.model_dump(mode="json"),
+            )
+            for i, event in enumerate(new_events, start=1)
+        ]
+        await self.append_envelopes(conn, envelopes)
+        return envelopes
+
+    async def append_envelopes(self, conn: AsyncConnection, envelopes: Sequence[Envelope]) -> None:
+        """Store envelopes built elsewhere (a transfer, an import); versions must follow on."""
+        keys: dict[UUID, bytes | None] = {}
+        if self._keyring is not None:
+            now = self._clock.now()
+            for family_id in {e.family_id for e in envelopes if e.family_id is not None}:
+                keys[family_id] = await self._keyring.key_for_writing(conn, family_id, now)
+        rows = [
+            {
+                "event_id": e.event_id,
+                "stream_id": e.stream_id,
+                "version": e.aggregate_version,
+                "event_type": e.event_type,
+                "schema_version": e.schema_version,
+                "aggregate_type": e.aggregate_type,
+                "aggregate_id": e.aggregate_id,
+                "family_id": e.family_id,
+                "district": e.district,
+                "occurred_at": e.occurred_at,
+                "recorded_at": e.recorded_at,
+                "actor": e.actor,
+                "correlation_id": e.correlation_id,
+                "causation_id": e.causation_id,
+                "payload": (
+                    encrypt_payload(e.event_type, e.payload, keys[e.family_id], e.family_id)
+                    if e.family_id is not None and e.family_id in keys
+                    else e.payload
+                ),
+            }
+            for e in envelopes
+        ]
+        try:
+            await conn.execute(insert(events), rows)
+        except IntegrityError as exc:
+            first = envelopes[0]
+            raise ConcurrencyConflict(first.stream_id, first.aggregate_version - 1, None) from exc
+        await conn.execute(insert(outbox), [{"event_id": e.event_id} for e in envelopes])
+
+    async def envelopes(self, conn: AsyncConnection, rows: Sequence[Any]) -> list[Envelope]:
+        """Envelopes of stored rows (selected with EVENT_COLUMNS), personal data decrypted
+        where the family's key exists and shown as erased where it was destroyed."""
+        keys: dict[UUID, bytes] = {}
+        families = {row.family_id for row in rows if row.family_id is not None}
+        if families and self._keyring is not None:
+            keys = await self._keyring.keys(conn, families)
+        return [
+            _envelope(
+                row,
+                decrypt_payload(row.event_type, row.payload, keys.get(row.family_id), row.family_id)
+                if row.family_id is not None and self._keyring is not None
+                else row.payload,
+            )
+            for row in rows
+        ]
+
+    async def stream_version(self, conn: AsyncConnection, sid: str) -> int:
+        result = await conn.execute(
+            select(func.coalesce(func.max(events.c.version), 0)).where(events.c.stream_id == sid)
+        )
+        return int(result.scalar_one())
+
+    async def read_stream(self, conn: AsyncConnection, sid: str) -> list[Envelope]:
+        result = await conn.execute(
+            select(*EVENT_COLUMNS).where(events.c.stream_id == sid).order_by(events.c.version)
+        )
+        return await self.envelopes(conn, result.all())
+
+    async def read_all(
+        self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
+    ) -> list[tuple[int, Envelope]]:
+        """Events with a global position above `after`, in position order, at most `limit`."""
+        rows = (
+            await conn.execute(
+                select(*EVENT_COLUMNS)
+                .where(events.c.position > after)
+                .order_by(events.c.position)
+                .limit(limit)
+            )
+        ).all()
+        envelopes = await self.envelopes(conn, rows)
+        return [(row.position, envelope) for row, envelope in zip(rows, envelopes, strict=True)]
+
+    async def outbox_batch(self, conn: AsyncConnection, limit: int) -> list[tuple[int, Envelope]]:
+        """The oldest stored events waiting in the outbox, with their outbox ids. Stored order,
+        not outbox order: a requeued history and new events interleave in the outbox, but each
+        aggregate's versions are stored in order."""
+        rows = (
+            await conn.execute(
+                select(outbox.c.id.label("outbox_id"), *EVENT_COLUMNS)
+                .join(events, events.c.event_id == outbox.c.event_id)
+                .order_by(events.c.position)
+                .limit(limit)
+            )
+        ).all()
+        envelopes = await self.envelopes(conn, rows)
+        return [(row.outbox_id, envelope) for row, envelope in zip(rows, envelopes, strict=True)]
+
+    async def head_position(self, conn: AsyncConnection) -> int:
+        result = await conn.execute(select(func.coalesce(func.max(events.c.position), 0)))
+        return int(result.scalar_one())

@@ -1,0 +1,47 @@
+"""The event feed every producing service documents: its events in stored order, for
+rebuilding projections elsewhere (reporting) without reading this service's tables.
+
+No `from __future__ import annotations` here: FastAPI reads the route's annotations at run
+time, and they name the `policy` of the enclosing function."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel
+
+from shared.authorization import Grant, Policy
+from shared.http import RuntimeDep
+
+
+class FeedPage(BaseModel):
+    events: list[dict[str, Any]]
+    next_after: int
+    head: int
+
+
+def feed_router(policy: Policy) -> APIRouter:
+    router = APIRouter(tags=["events"])
+
+    @router.get(
+        "/events",
+        response_model=FeedPage,
+        summary="Zdarzenia usługi w kolejności zapisu (dla odbudowy projekcji)",
+    )
+    async def events_feed(
+        grant: Annotated[Grant, policy.require("events.feed")],
+        runtime: RuntimeDep,
+        after: Annotated[
+            int, Query(ge=0, le=2**62, description="pozycja ostatniego odczytanego")
+        ] = 0,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    ) -> FeedPage:
+        async with runtime.engine.connect() as conn:
+            page = await runtime.store.read_all(conn, after=after, limit=limit)
+            head = await runtime.store.head_position(conn)
+        return FeedPage(
+            events=[envelope.model_dump(mode="json") for _, envelope in page],
+            next_after=page[-1][0] if page else after,
+            head=head,
+        )
+
+    return router

@@ -1,0 +1,57 @@
+"""The bus: faststream's RedisBroker for publishing and subscribing, and a plain redis-py
+client for what faststream does not do on streams (groups, pending lists, acks, dead letters).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+
+import redis.asyncio as aioredis
+from faststream.redis import RedisBroker
+
+from shared.events import Envelope
+from shared.messaging.streams import events_stream
+
+
+class Bus:
+    def __init__(self, redis_url: str, *, prefix: str) -> None:
+        self.redis_url = redis_url
+        self.prefix = prefix
+        # Per-message "Received"/"Processed" lines only at DEBUG: at INFO they drown the log.
+        self.broker = RedisBroker(
+            redis_url, logger=logging.getLogger("asysta.bus"), log_level=logging.DEBUG
+        )
+        self.redis: aioredis.Redis = aioredis.from_url(redis_url)
+        self._connected = False
+
+    def stream(self, service: str) -> str:
+        return events_stream(self.prefix, service)
+
+    async def connect(self) -> None:
+        if not self._connected:
+            await self.broker.connect()
+            self._connected = True
+
+    async def start(self) -> None:
+        """Connect and start every subscriber registered on the broker."""
+        await self.connect()
+        await self.broker.start()
+
+    async def close(self) -> None:
+        await self.broker.stop()
+        await self.redis.aclose()
+        self._connected = False
+
+    async def publish(self, stream: str, envelopes: Sequence[Envelope]) -> None:
+        """Append envelopes to a stream, in order, in one round trip."""
+        await self.connect()
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for envelope in envelopes:
+                await self.broker.publish(
+                    envelope.model_dump_json().encode(),
+                    stream=stream,
+                    correlation_id=envelope.correlation_id,
+                    pipeline=pipe,
+                )
+            await pipe.execute()

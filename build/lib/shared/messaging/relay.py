@@ -1,0 +1,220 @@
+"""The outbox relay: moves stored events to the service's Redis stream, oldest first.
+
+- One relay of a service publishes at a time (a lease row in the service's database), so the
+  stream carries each aggregate's events in version order.
+- Rows are deleted only after Redis accepted the publish: a crash before the delete publishes
+  them again (consumers absorb duplicates); a crash before the publish loses nothing.
+- Redis is not the archive. A marker key says "this Redis has everything up to the outbox";
+  when it is gone (restart without persistence, FLUSHALL, failover to an empty replica) the
+  relay puts every stored event back into the outbox and publishes the whole history again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+from datetime import datetime, timedelta
+
+from redis.exceptions import ResponseError
+from sqlalchemy import delete, insert, select, true, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.clock import Clock, SystemClock
+from shared.eventstore.store import EventStore
+from shared.eventstore.tables import events, outbox, relay_lease
+from shared.logging import get_logger
+from shared.messaging.bus import Bus
+from shared.messaging.streams import CONSUMERS, relay_marker_key
+from shared.sql import insert_ignoring_duplicates
+
+log = get_logger(__name__)
+
+
+class OutboxRelay:
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        bus: Bus,
+        *,
+        service: str,
+        store: EventStore | None = None,
+        batch_size: int = 500,
+        poll_interval: float = 0.2,
+        lease_seconds: float = 10.0,
+        marker_check_interval: float = 1.0,
+        trim_interval: float = 30.0,
+        clock: Clock | None = None,
+    ) -> None:
+        self.engine = engine
+        self.store = store or EventStore()
+        self.bus = bus
+        self.service = service
+        self.stream = bus.stream(service)
+        self.batch_size = batch_size
+        self.poll_interval = poll_interval
+        self.lease = timedelta(seconds=lease_seconds)
+        self.marker_check_interval = marker_check_interval
+        self.clock = clock or SystemClock()
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
+        self._wake = asyncio.Event()
+        self._marker_key = relay_marker_key(bus.prefix, service)
+        self._last_marker_check = 0.0
+        self.trim_interval = trim_interval
+        self._last_trim = 0.0
+        self._lease_until: datetime | None = None
+
+    def wake(self) -> None:
+        """Publish soon: called after a transaction that wrote events commits."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Publish until cancelled. Errors are logged and retried; nothing is dropped."""
+        log.info("relay.started", stream=self.stream)
+        while True:
+            published = 0
+            try:
+                if await self._hold_lease():
+                    await self._check_marker()
+                    published = await self.publish_pending()
+                    await self._trim_now_and_then()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("relay.failed", stream=self.stream)
+                await asyncio.sleep(1.0)
+            if published >= self.batch_size:
+                continue  # more may be waiting
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+            self._wake.clear()
+
+    async def publish_pending(self) -> int:
+        """Publish one batch of the oldest outbox rows; return how many were published."""
+        async with self.engine.connect() as conn:
+            batch = await self.store.outbox_batch(conn, self.batch_size)
+            await conn.rollback()
+        if not batch:
+            return 0
+        await self.bus.publish(self.stream, [envelope for _, envelope in batch])
+        await self._forget([outbox_id for outbox_id, _ in batch])
+        log.debug("relay.published", stream=self.stream, count=len(batch))
+        return len(batch)
+
+    async def _trim_now_and_then(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_trim >= self.trim_interval:
+            self._last_trim = loop.time()
+            await self.trim_acknowledged()
+
+    async def trim_acknowledged(self) -> int:
+        """Drop the stream's entries every consuming service has acknowledged: the bus is
+        not the archive, and a family's erased data should not linger on it. Returns how many
+        entries went. Nothing is trimmed while a consuming service has no group yet."""
+        redis = self.bus.redis
+        try:
+            groups = await redis.xinfo_groups(self.stream)
+        except ResponseError:
+            return 0  # no stream yet
+        by_name = {_text(g["name"]): g for g in groups}
+        expected = CONSUMERS.get(self.service, ())
+        if not expected or any(name not in by_name for name in expected):
+            return 0
+        floor: tuple[int, int] | None = None
+        # Every group holds trimming back, also one no service is known for (a second
+        # reporting deployment, an operator's tool).
+        for name in by_name:
+            pending = await redis.xpending(self.stream, name)
+            if pending["pending"]:
+                first = _stream_id(pending["min"])
+            else:
+                ms, seq = _stream_id(by_name[name]["last-delivered-id"])
+                first = (ms, seq + 1)
+            floor = first if floor is None else min(floor, first)
+        if floor is None or floor == (0, 1):
+            return 0
+        trimmed = int(
+            await redis.xtrim(self.stream, minid=f"{floor[0]}-{floor[1]}", approximate=False)
+        )
+        if trimmed:
+            log.info("relay.trimmed", stream=self.stream, entries=trimmed)
+        return trimmed
+
+    async def _forget(self, outbox_ids: list[int]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(delete(outbox).where(outbox.c.id.in_(outbox_ids)))
+
+    async def _check_marker(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._last_marker_check < self.marker_check_interval:
+            return
+        self._last_marker_check = loop.time()
+        if await self.bus.redis.exists(self._marker_key):
+            return
+        requeued = await self.requeue_all()
+        await self.bus.redis.set(self._marker_key, self.holder)
+        if requeued:
+            log.warning("relay.republishing_history", stream=self.stream, events=requeued)
+
+    async def requeue_all(self) -> int:
+        """Put every stored event back into the outbox (those not already waiting there)."""
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                insert_ignoring_duplicates(conn, outbox).from_select(
+                    # SQLite needs a WHERE to tell ON CONFLICT from a join condition.
+                    ["event_id"],
+                    select(events.c.event_id).where(true()),
+                )
+            )
+            return int(result.rowcount or 0)
+
+    async def _hold_lease(self) -> bool:
+        now = self.clock.now()
+        if self._lease_until is not None and now < self._lease_until - self.lease / 2:
+            return True
+        held = await self._take_lease(now)
+        self._lease_until = now + self.lease if held else None
+        return held
+
+    async def _take_lease(self, now: datetime) -> bool:
+        async with self.engine.begin() as conn:
+            result = await conn.execute(
+                update(relay_lease)
+                .where(
+                    relay_lease.c.name == self.service,
+                    (relay_lease.c.holder == self.holder) | (relay_lease.c.expires_at < now),
+                )
+                .values(holder=self.holder, expires_at=now + self.lease)
+            )
+            if result.rowcount:
+                return True
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(
+                        insert(relay_lease).values(
+                            name=self.service, holder=self.holder, expires_at=now + self.lease
+                        )
+                    )
+            except IntegrityError:
+                return False
+            return True
+
+    async def release(self) -> None:
+        self._lease_until = None
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                delete(relay_lease).where(
+                    relay_lease.c.name == self.service, relay_lease.c.holder == self.holder
+                )
+            )
+
+
+def _text(value: bytes | str) -> str:
+    return value.decode() if isinstance(value, bytes) else value
+
+
+def _stream_id(value: bytes | str) -> tuple[int, int]:
+    ms, _, seq = _text(value).partition("-")
+    return int(ms), int(seq or 0)

@@ -1,0 +1,157 @@
+"""The moving parts every service runs: its database, the bus, the outbox relay and its
+subscriptions. A service's bootstrap builds one and says which parts this process runs."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy import MetaData, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from shared.clock import Clock, SystemClock
+from shared.database import create_engine, create_schema
+from shared.eventstore import EventStore, kernel_metadata
+from shared.eventstore.crypto import Keyring
+from shared.logging import get_logger
+from shared.messaging.bus import Bus
+from shared.messaging.consumer import StreamConsumer
+from shared.messaging.inbox import Handler, Inbox
+from shared.messaging.relay import OutboxRelay
+from shared.settings import ServiceSettings
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    """Work a worker repeats on a timer (e.g. ending monitoring periods that passed)."""
+
+    name: str
+    interval_seconds: float
+    run: Callable[[], Awaitable[object]]
+
+
+@dataclass
+class ServiceRuntime:
+    name: str
+    settings: ServiceSettings
+    metadata: MetaData
+    produces_events: bool = True
+    # Read models whose tables get the nullable columns a newer release adds.
+    grows_in_place: bool = False
+    subscriptions: Mapping[str, Handler] = field(default_factory=dict)
+    jobs: list[PeriodicJob] = field(default_factory=list)
+    clock: Clock = field(default_factory=SystemClock)
+
+    engine: AsyncEngine = field(init=False)
+    store: EventStore = field(init=False)
+    bus: Bus | None = field(init=False, default=None)
+    relay: OutboxRelay | None = field(init=False, default=None)
+    consumers: list[StreamConsumer] = field(init=False, default_factory=list)
+    _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.engine = create_engine(self.settings.database_url)
+        self.store = EventStore(clock=self.clock, keyring=Keyring(self.settings.master_key()))
+
+    @property
+    def consumer_name(self) -> str:
+        return self.settings.stable_consumer_name(self.name)
+
+    async def start(self, *, relay: bool, worker: bool) -> None:
+        """Create the schema, then start the relay and/or the subscriptions."""
+        await create_schema(
+            self.engine,
+            kernel_metadata,
+            self.metadata,
+            grow=(self.metadata,) if self.grows_in_place else (),
+        )
+        if not (relay or worker):
+            return
+        if not self.settings.redis_url:
+            raise RuntimeError("REDIS_URL is not set (the launcher sets it for embedded runs)")
+        self.bus = Bus(self.settings.redis_url, prefix=self.settings.stream_prefix)
+        await self.bus.connect()
+        if relay and self.produces_events:
+            self.relay = OutboxRelay(
+                self.engine, self.bus, service=self.name, store=self.store, clock=self.clock
+            )
+            self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
+        if worker and self.subscriptions:
+            for source, handler in self.subscriptions.items():
+                consumer = StreamConsumer(
+                    self.bus,
+                    source=source,
+                    group=self.settings.consumer_group or self.name,
+                    consumer=self.consumer_name,
+                    inbox=Inbox(self.engine, self.name, handler, on_commit=self.events_committed),
+                    batch_size=self.settings.consumer_batch_size,
+                    claim_idle_ms=self.settings.claim_idle_ms,
+                    max_deliveries=self.settings.max_deliveries,
+                )
+                await consumer.ensure_group()
+                self.consumers.append(consumer)
+            await self.bus.start()
+            for consumer in self.consumers:
+                self._tasks.append(
+                    asyncio.create_task(consumer.supervise(), name=f"{self.name}-supervisor")
+                )
+        if worker:
+            for job in self.jobs:
+                self._tasks.append(asyncio.create_task(self._repeat(job), name=job.name))
+        log.info(
+            "service.started",
+            relay=self.relay is not None,
+            subscriptions=sorted(self.subscriptions) if worker else [],
+            consumer=self.consumer_name,
+        )
+
+    async def _repeat(self, job: PeriodicJob) -> None:
+        while True:
+            try:
+                await job.run()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job.failed", job=job.name)
+            await asyncio.sleep(job.interval_seconds)
+
+    async def stop(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        if self.relay is not None:
+            with contextlib.suppress(Exception):
+                await self.relay.publish_pending()
+                await self.relay.release()
+        if self.bus is not None:
+            await self.bus.close()
+        await self.engine.dispose()
+
+    def events_committed(self) -> None:
+        """Tell the relay new events are waiting (it also polls, for other processes' writes)."""
+        if self.relay is not None:
+            self.relay.wake()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncConnection]:
+        """One unit of work: commits on success, then wakes the relay."""
+        async with self.engine.begin() as conn:
+            yield conn
+        self.events_committed()
+
+    async def ready(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            if self.bus is not None:
+                await self.bus.redis.ping()
+        except Exception:
+            return False
+        return True

@@ -1,0 +1,93 @@
+"""Settings every service shares, read from the environment (documented in the README).
+
+Each service subclasses `ServiceSettings` with its own env prefix (REFERRALS_, CASEWORK_, ...)
+for its database URL, host and port; the rest is common to the suite and unprefixed.
+"""
+
+from __future__ import annotations
+
+import socket
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.clock import Clock, clock_for
+
+DEVELOPMENT_JWT_SECRET = "asysta-development-only-secret-change-me"
+DEVELOPMENT_DATA_KEY = "asysta-development-only-data-key-change-me"
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore")
+
+    environment: Literal["development", "test", "production"] = Field(
+        "development", validation_alias="ASYSTA_ENV"
+    )
+    redis_url: str | None = Field(None, validation_alias="REDIS_URL")
+    stream_prefix: str = Field("asysta:", validation_alias="ASYSTA_STREAM_PREFIX")
+    jwt_secret: SecretStr | None = Field(None, validation_alias="ASYSTA_JWT_SECRET")
+    jwt_public_key: str | None = Field(None, validation_alias="ASYSTA_JWT_PUBLIC_KEY")
+    jwt_audience: str = Field("asysta", validation_alias="ASYSTA_JWT_AUDIENCE")
+    log_level: str = Field("INFO", validation_alias="ASYSTA_LOG_LEVEL")
+    log_json: bool | None = Field(None, validation_alias="ASYSTA_LOG_JSON")
+    consumer_name: str | None = Field(None, validation_alias="ASYSTA_CONSUMER_NAME")
+    # A second deployment of one consuming service (e.g. a reporting kept apart) reads the
+    # streams under a group of its own.
+    consumer_group: str | None = Field(None, validation_alias="ASYSTA_CONSUMER_GROUP")
+    consumer_batch_size: int = Field(100, validation_alias="ASYSTA_CONSUMER_BATCH_SIZE")
+    claim_idle_ms: int = Field(30_000, validation_alias="ASYSTA_CLAIM_IDLE_MS")
+    max_deliveries: int = Field(5, validation_alias="ASYSTA_MAX_DELIVERIES")
+    clock_shift_days: int = Field(0, validation_alias="ASYSTA_CLOCK_SHIFT_DAYS")
+    data_key: SecretStr | None = Field(None, validation_alias="ASYSTA_DATA_KEY")
+
+    # Prefixed per service (REFERRALS_DATABASE_URL, ...); subclasses give the defaults.
+    database_url: str = "sqlite+aiosqlite:///.asysta/service.db"
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    @model_validator(mode="after")
+    def _secret_outside_development(self) -> ServiceSettings:
+        if self.environment == "production" and self.clock_shift_days:
+            raise ValueError("ASYSTA_CLOCK_SHIFT_DAYS is for tests and training, not production")
+        if self.environment == "production" and not self.data_key:
+            raise ValueError("ASYSTA_DATA_KEY must be set to a random value in production")
+        if self.environment == "development":
+            return self
+        if self.jwt_public_key:
+            return self
+        secret = self.jwt_secret.get_secret_value() if self.jwt_secret else ""
+        if not secret or secret == DEVELOPMENT_JWT_SECRET or len(secret) < 32:
+            raise ValueError(
+                "ASYSTA_JWT_SECRET must be set to a random value of at least 32 characters "
+                "(or ASYSTA_JWT_PUBLIC_KEY for RS256) outside development"
+            )
+        return self
+
+    def master_key(self) -> bytes:
+        """The deployment's master key: family keys are wrapped with a key derived from it,
+        and identifier lookups are keyed with another."""
+        if self.data_key is not None:
+            return self.data_key.get_secret_value().encode()
+        if self.environment == "production":
+            raise ValueError("ASYSTA_DATA_KEY must be set in production")
+        return DEVELOPMENT_DATA_KEY.encode()
+
+    def lookup_key(self) -> bytes:
+        """Key of the keyed digests of identifiers (PESEL lookups)."""
+        from shared.eventstore.crypto import derive_key
+
+        return derive_key(self.master_key(), "lookups")
+
+    def clock(self) -> Clock:
+        return clock_for(shift_days=self.clock_shift_days, environment=self.environment)
+
+    def signing_secret(self) -> str:
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        return DEVELOPMENT_JWT_SECRET
+
+    def stable_consumer_name(self, service: str) -> str:
+        """A replica's name in its consumer group: stable across restarts, unique per replica.
+        Set ASYSTA_CONSUMER_NAME when several replicas share a host."""
+        return self.consumer_name or f"{service}-{socket.gethostname()}"
