@@ -8,6 +8,7 @@ import contextlib
 from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -126,6 +127,11 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
         if exc.status >= 500:
             return _error(request, "error.service", 502)
         return _error(request, None, exc.status, message=exc.detail or exc.title)
+
+    @app.exception_handler(RequestValidationError)
+    async def _bad_address(request: Request, exc: RequestValidationError) -> Response:
+        # A hand-edited address (a query parameter out of range): a page, not FastAPI's JSON.
+        return _error(request, "error.not_found", 404)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:
