@@ -46,7 +46,8 @@ class WebSuite(RunningSuite):
         self.demo = demo
 
 
-@pytest.fixture(scope="session")
+# Package scope: the suite stops when the browser tests end, before other packages' tests.
+@pytest.fixture(scope="package")
 def web_suite() -> Iterator[WebSuite]:
     databases = {name: asyncio.run(create_pg_database()) for name in SERVICES}
     prefix = f"web{uuid.uuid4().hex[:8]}:"
@@ -92,7 +93,9 @@ def web_suite() -> Iterator[WebSuite]:
             shutil.rmtree(data_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="session")
+# Module scope: Playwright's sync API runs an event loop while it is open, and other tests
+# (and this package's fixtures) call asyncio.run(), which refuses to run inside one.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install -y chromium"
     with sync_playwright() as playwright:
