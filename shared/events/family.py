@@ -47,7 +47,8 @@ class FamilyMember(BaseModel):
     first_name: PersonName
     last_name: PersonName
     pesel: Pesel | None = None
-    birth_date: CalendarDate | None = None
+    # Personal: with the PESEL it identifies a child; erased with the rest (it reads as null).
+    birth_date: Annotated[CalendarDate, PERSONAL] | None = None
     document_number: Annotated[ShortText, Field(min_length=3, max_length=40), PERSONAL] | None = (
         None
     )

@@ -37,6 +37,7 @@ def test_the_personal_fields_are_found_by_their_marker() -> None:
         ("members", "*", "first_name"),
         ("members", "*", "last_name"),
         ("members", "*", "pesel"),
+        ("members", "*", "birth_date"),
         ("members", "*", "document_number"),
     }
     assert {p for p, _ in personal_paths("VisitLogged")} == {("present", "*"), ("note",)}
