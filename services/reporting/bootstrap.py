@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from services.reporting.adapters.tables import metadata
 from services.reporting.application.projector import project
+from services.reporting.metrics import caseload_probe
 from services.reporting.settings import ReportingSettings
 from shared.domain.clock import Clock
 from shared.messaging.streams import PRODUCERS
@@ -24,4 +25,5 @@ def build_runtime(
         grows_in_place=True,
         subscriptions=dict.fromkeys(PRODUCERS, project),
         clock=clock or settings.clock(),
+        probes=[caseload_probe],
     )

@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.domain.clock import Clock, SystemClock
+from shared.events import Envelope
 from shared.eventstore import EventStore, kernel_metadata
 from shared.eventstore.crypto import Keyring
 from shared.messaging.bus import Bus
@@ -20,6 +21,7 @@ from shared.messaging.inbox import Handler, Inbox
 from shared.messaging.relay import OutboxRelay
 from shared.runtime.database import create_engine, create_schema
 from shared.runtime.logging import get_logger
+from shared.runtime.metrics import BUILD_INFO, MetricsSampler, Probe, observe_projection_lag
 from shared.runtime.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -45,8 +47,11 @@ class ServiceRuntime:
     subscriptions: Mapping[str, Handler] = field(default_factory=dict)
     jobs: list[PeriodicJob] = field(default_factory=list)
     clock: Clock = field(default_factory=SystemClock)
+    # The service's own figures for /metrics (e.g. reporting's caseload per district).
+    probes: list[Probe] = field(default_factory=list)
 
     engine: AsyncEngine = field(init=False)
+    metrics: MetricsSampler = field(init=False)
     store: EventStore = field(init=False)
     bus: Bus | None = field(init=False, default=None)
     relay: OutboxRelay | None = field(init=False, default=None)
@@ -56,6 +61,13 @@ class ServiceRuntime:
     def __post_init__(self) -> None:
         self.engine = create_engine(self.settings.database_url)
         self.store = EventStore(clock=self.clock, keyring=Keyring(self.settings.master_key()))
+        self.metrics = MetricsSampler(
+            self.name,
+            self.engine,
+            produces_events=self.produces_events,
+            now=self.clock.now,
+            probes=self.probes,
+        )
 
     @property
     def consumer_name(self) -> str:
@@ -75,6 +87,14 @@ class ServiceRuntime:
             raise RuntimeError("REDIS_URL is not set (the launcher sets it for embedded runs)")
         self.bus = Bus(self.settings.redis_url, prefix=self.settings.stream_prefix)
         await self.bus.connect()
+        BUILD_INFO.labels(self.name, "0.1.0").set(1)
+        self.metrics.watch_bus(self.bus.redis, self.settings.stream_prefix)
+        self._tasks.append(
+            asyncio.create_task(
+                self.metrics.run(self.settings.metrics_interval_seconds),
+                name=f"{self.name}-metrics",
+            )
+        )
         if relay and self.produces_events:
             self.relay = OutboxRelay(
                 self.engine, self.bus, service=self.name, store=self.store, clock=self.clock
@@ -87,7 +107,12 @@ class ServiceRuntime:
                     source=source,
                     group=self.settings.consumer_group or self.name,
                     consumer=self.consumer_name,
-                    inbox=Inbox(self.engine, self.name, handler, on_commit=self.events_committed),
+                    inbox=Inbox(
+                        self.engine,
+                        self.name,
+                        self._timed(source, handler),
+                        on_commit=self.events_committed,
+                    ),
                     batch_size=self.settings.consumer_batch_size,
                     claim_idle_ms=self.settings.claim_idle_ms,
                     max_deliveries=self.settings.max_deliveries,
@@ -108,6 +133,15 @@ class ServiceRuntime:
             subscriptions=sorted(self.subscriptions) if worker else [],
             consumer=self.consumer_name,
         )
+
+    def _timed(self, source: str, handler: Handler) -> Handler:
+        """The handler, observing each event's projection lag once its effect is applied."""
+
+        async def timed(conn: AsyncConnection, envelope: Envelope) -> None:
+            await handler(conn, envelope)
+            observe_projection_lag(self.name, source, envelope.recorded_at, self.clock.now())
+
+        return timed
 
     async def _repeat(self, job: PeriodicJob) -> None:
         while True:

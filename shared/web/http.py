@@ -12,7 +12,9 @@ from fastapi.responses import JSONResponse
 
 from shared.runtime.logging import get_logger
 from shared.runtime.service import ServiceRuntime
+from shared.web.access_log import AccessLogMiddleware
 from shared.web.auth import TokenVerifier
+from shared.web.metrics import mount_metrics
 from shared.web.middleware import CorrelationMiddleware
 from shared.web.openapi import openapi_with_problems
 from shared.web.problems import install_problem_handlers
@@ -59,7 +61,9 @@ def service_app(
             audience=settings.jwt_audience,
         ),
         ready=runtime.ready,
+        service=runtime.name,
     )
+    mount_metrics(app, refresh=runtime.metrics.sample)
     app.state.runtime = runtime
     for router in routers:
         app.include_router(router)
@@ -73,9 +77,12 @@ def create_app(
     lifespan: Callable[[FastAPI], Any],
     token_verifier: TokenVerifier,
     ready: Callable[[], Awaitable[bool]] | None = None,
+    service: str = "",
 ) -> FastAPI:
     app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
     app.state.token_verifier = token_verifier
+    # Added first, so it runs inside the correlation middleware and its lines carry the id.
+    app.add_middleware(AccessLogMiddleware, service=service or title)
     app.add_middleware(CorrelationMiddleware)
     install_problem_handlers(app)
 
