@@ -87,6 +87,8 @@ def run(args: argparse.Namespace) -> int:
     print("Uruchamiam Asystę…", flush=True)
     try:
         processes.start()
+        # `asysta` (the operator's command line) finds the embedded Redis here.
+        (Path(args.data_dir) / "redis-url").write_text(f"{processes.redis_url}\n")
         suite = _suite(processes)
         if _is_empty(suite):
             print("Pusta baza: wczytuję dane demonstracyjne…", flush=True)
@@ -112,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
         print("\nZatrzymuję…")
         return 0
     finally:
+        (Path(args.data_dir) / "redis-url").unlink(missing_ok=True)
         processes.stop()
 
 

@@ -12,6 +12,10 @@ from shared.events import CASELOAD_LIMIT
 from shared.runtime.metrics import CASELOAD, CASELOAD_CAPACITY
 
 
+# Districts reported before: one whose last assistant and family left reads 0, not its old figure.
+_seen: set[str] = set()
+
+
 async def caseload_probe(conn: AsyncConnection) -> None:
     families: dict[str, int] = dict(
         (
@@ -31,6 +35,7 @@ async def caseload_probe(conn: AsyncConnection) -> None:
             )
         ).all()
     )
-    for district in sorted(set(families) | set(assistants)):
+    _seen.update(families, assistants)
+    for district in sorted(_seen):
         CASELOAD.labels(district).set(families.get(district, 0))
         CASELOAD_CAPACITY.labels(district).set(assistants.get(district, 0) * CASELOAD_LIMIT)

@@ -264,6 +264,8 @@ class MetricsSampler:
         self.redis: aioredis.Redis | None = None
         self.prefix = ""
         self._lock = asyncio.Lock()
+        self._stopping = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
 
     def watch_bus(self, redis: aioredis.Redis, prefix: str) -> None:
         self.redis = redis
@@ -299,10 +301,25 @@ class MetricsSampler:
             GROUP_PENDING.labels(row.stream, row.group).set(row.pending)
             DEAD_LETTERS.labels(row.group).set(row.dead_letters)
 
-    async def run(self, interval: float) -> None:
-        while True:
+    def start(self, interval: float) -> None:
+        """Sample every `interval` seconds in the background until `stop`."""
+        self._stopping.clear()
+        self._task = asyncio.create_task(self._run(interval), name=f"{self.service}-metrics")
+
+    async def stop(self) -> None:
+        """Let a sampling under way finish (cancelling a database call half-way can leave its
+        connection stuck), then end the loop."""
+        self._stopping.set()
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+
+    async def _run(self, interval: float) -> None:
+        while not self._stopping.is_set():
             await self.sample()
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), timeout=interval)
 
 
 def observe_projection_lag(service: str, source: str, recorded_at: datetime, now: datetime) -> None:

@@ -89,12 +89,7 @@ class ServiceRuntime:
         await self.bus.connect()
         BUILD_INFO.labels(self.name, "0.1.0").set(1)
         self.metrics.watch_bus(self.bus.redis, self.settings.stream_prefix)
-        self._tasks.append(
-            asyncio.create_task(
-                self.metrics.run(self.settings.metrics_interval_seconds),
-                name=f"{self.name}-metrics",
-            )
-        )
+        self.metrics.start(self.settings.metrics_interval_seconds)
         if relay and self.produces_events:
             self.relay = OutboxRelay(
                 self.engine, self.bus, service=self.name, store=self.store, clock=self.clock
@@ -154,6 +149,7 @@ class ServiceRuntime:
             await asyncio.sleep(job.interval_seconds)
 
     async def stop(self) -> None:
+        await self.metrics.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

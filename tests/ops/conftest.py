@@ -3,6 +3,8 @@ reporting (consumes them), so every figure /metrics exports has something to sho
 
 from __future__ import annotations
 
+import contextlib
+
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +43,8 @@ class Pair:
     runtimes: list[ServiceRuntime]
 
 
-@pytest.fixture
-async def pair(
+@contextlib.asynccontextmanager
+async def running_pair(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str, stream_prefix: str
 ) -> AsyncIterator[Pair]:
     monkeypatch.setenv("REDIS_URL", redis_url)
@@ -62,8 +64,32 @@ async def pair(
         )
         for app in apps
     ]
-    yield Pair(clients[0], clients[1], [directory, reporting])
-    for client in clients:
-        await client.aclose()
-    for runtime in (reporting, directory):
-        await runtime.stop()
+    try:
+        yield Pair(clients[0], clients[1], [directory, reporting])
+    finally:
+        for client in clients:
+            await client.aclose()
+        for runtime in (reporting, directory):
+            await runtime.stop()
+
+
+@pytest.fixture
+async def pair(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str, stream_prefix: str
+) -> AsyncIterator[Pair]:
+    async with running_pair(tmp_path, monkeypatch, redis_url, stream_prefix) as running:
+        yield running
+
+
+async def register_assistant(pair: Pair) -> str:
+    response = await pair.directory.post(
+        "/assistants",
+        json={
+            "first_name": "Ewa",
+            "last_name": "Asystentka",
+            "district": OCHOTA,
+            "employment_form": "employment_contract",
+        },
+    )
+    assert response.status_code == 201, response.text
+    return str(response.json()["assistant_id"])

@@ -5,26 +5,21 @@ from __future__ import annotations
 
 import uuid
 
-from tests.ops.conftest import OCHOTA, Pair, value
+from tests.ops.conftest import OCHOTA, Pair, register_assistant, value
 from tests.waiting import eventually
 
 
-async def _register_assistant(pair: Pair) -> str:
-    response = await pair.directory.post(
-        "/assistants",
-        json={
-            "first_name": "Ewa",
-            "last_name": "Asystentka",
-            "district": OCHOTA,
-            "employment_form": "employment_contract",
-        },
-    )
-    assert response.status_code == 201, response.text
-    return str(response.json()["assistant_id"])
+def _count(text: str, name: str, **labels: str) -> float:
+    return value(text, name, **labels) or 0.0
 
 
 async def test_every_figure_is_exported_with_bounded_labels(pair: Pair) -> None:
-    assistant_id = await _register_assistant(pair)
+    # Counters live as long as the process (the test session): compare with a first scrape.
+    before = (await pair.directory.get("/metrics")).text
+    lag_name = "asysta_projection_lag_seconds_count"
+    lag_labels = {"service": "reporting", "source": "directory"}
+    lag_before = _count((await pair.reporting.get("/metrics")).text, lag_name, **lag_labels)
+    assistant_id = await register_assistant(pair)
     missing = uuid.uuid4()
     assert (await pair.directory.get(f"/assistants/{missing}")).status_code == 404
     assert (
@@ -33,16 +28,21 @@ async def test_every_figure_is_exported_with_bounded_labels(pair: Pair) -> None:
 
     async def projected() -> str | None:
         text = (await pair.reporting.get("/metrics")).text
-        return text if value(text, "asysta_caseload_limit_families", district=OCHOTA) else None
+        return text if _count(text, lag_name, **lag_labels) > lag_before else None
 
     reporting = await eventually(projected, what="the assistant in reporting's caseload")
     directory = (await pair.directory.get("/metrics")).text
 
     route = "/assistants/{assistant_id}"
-    assert value(directory, "asysta_http_requests_total", route=route, status="404") == 1
-    assert value(directory, "asysta_http_requests_total", route=route, status="401") == 1
-    assert value(directory, "asysta_http_requests_total", route="/assistants", status="201") == 1
-    assert value(directory, "asysta_http_request_duration_seconds_count", route=route) == 2
+
+    def delta(name: str, **labels: str) -> float:
+        return _count(directory, name, **labels) - _count(before, name, **labels)
+
+    requests = "asysta_http_requests_total"
+    assert delta(requests, service="directory", route=route, status="404") == 1
+    assert delta(requests, service="directory", route=route, status="401") == 1
+    assert delta(requests, service="directory", route="/assistants", status="201") == 1
+    assert delta("asysta_http_request_duration_seconds_count", route=route) == 2
     for text in (directory, reporting):
         assert assistant_id not in text and str(missing) not in text and "q=x" not in text
 
@@ -51,10 +51,7 @@ async def test_every_figure_is_exported_with_bounded_labels(pair: Pair) -> None:
     assert value(directory, "asysta_outbox_oldest_age_seconds", service="directory") == 0
     assert value(reporting, "asysta_caseload_limit_families", district=OCHOTA) == 15
     assert value(reporting, "asysta_caseload_families", district=OCHOTA) == 0
-    lag = value(
-        reporting, "asysta_projection_lag_seconds_count", service="reporting", source="directory"
-    )
-    assert lag == 1
+    assert _count(reporting, lag_name, **lag_labels) == lag_before + 1
     for stream in ("referrals", "casework", "directory"):
         assert (
             value(reporting, "asysta_consumer_group_lag_messages", stream=stream, group="reporting")
@@ -79,7 +76,7 @@ async def test_the_outbox_age_shows_events_waiting(pair: Pair) -> None:
     for task in directory._tasks:
         if task.get_name() == "directory-relay":
             task.cancel()
-    await _register_assistant(pair)
+    await register_assistant(pair)
 
     async def aged() -> float | None:
         text = (await pair.directory.get("/metrics")).text
