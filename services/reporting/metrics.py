@@ -11,7 +11,6 @@ from services.reporting.application.reports import ACTIVE
 from shared.events import CASELOAD_LIMIT
 from shared.runtime.metrics import CASELOAD, CASELOAD_CAPACITY
 
-
 # Districts reported before: one whose last assistant and family left reads 0, not its old figure.
 _seen: set[str] = set()
 

@@ -4,7 +4,6 @@ reporting (consumes them), so every figure /metrics exports has something to sho
 from __future__ import annotations
 
 import contextlib
-
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path

@@ -4,6 +4,7 @@ operator's `asysta lag` with the same URL."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import secrets
 import subprocess
@@ -76,7 +77,8 @@ async def test_an_api_its_relay_and_a_consumer_work_through_the_password(
 
         assert await eventually(projected, what="the event through Redis into reporting")
 
-    lag = subprocess.run(
+    lag = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "asysta", "--json", "lag"],
         cwd=ROOT,
         env={**os.environ, "REDIS_URL": protected_redis, "ASYSTA_STREAM_PREFIX": "pw:"},
