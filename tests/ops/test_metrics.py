@@ -27,8 +27,20 @@ async def test_every_figure_is_exported_with_bounded_labels(pair: Pair) -> None:
     ).status_code == 401
 
     async def projected() -> str | None:
+        # The lag is observed as the effect is applied; the commit and the ack follow.
         text = (await pair.reporting.get("/metrics")).text
-        return text if _count(text, lag_name, **lag_labels) > lag_before else None
+        done = (
+            _count(text, lag_name, **lag_labels) > lag_before
+            and value(text, "asysta_caseload_limit_families", district=OCHOTA) == 15
+            and value(
+                text,
+                "asysta_consumer_group_pending_messages",
+                stream="directory",
+                group="reporting",
+            )
+            == 0
+        )
+        return text if done else None
 
     reporting = await eventually(projected, what="the assistant in reporting's caseload")
     directory = (await pair.directory.get("/metrics")).text
@@ -42,7 +54,8 @@ async def test_every_figure_is_exported_with_bounded_labels(pair: Pair) -> None:
     assert delta(requests, service="directory", route=route, status="404") == 1
     assert delta(requests, service="directory", route=route, status="401") == 1
     assert delta(requests, service="directory", route="/assistants", status="201") == 1
-    assert delta("asysta_http_request_duration_seconds_count", route=route) == 2
+    duration = "asysta_http_request_duration_seconds_count"
+    assert delta(duration, service="directory", method="GET", route=route) == 2
     for text in (directory, reporting):
         assert assistant_id not in text and str(missing) not in text and "q=x" not in text
 

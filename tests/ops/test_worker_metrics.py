@@ -41,7 +41,7 @@ def worker(tmp_path: Path, redis_url: str, stream_prefix: str) -> Iterator[int]:
     )
     yield port
     process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=20) == 0
+    assert process.wait(timeout=60) == 0
     log.close()
 
 
