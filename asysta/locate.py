@@ -37,10 +37,15 @@ def data_dir() -> Path:
 
 def settings_of(service: str) -> ServiceSettings:
     try:
-        return _SETTINGS[service]()
+        settings = _SETTINGS[service]()
     except ValidationError as exc:
         problems = "; ".join(str(e.get("msg", "")) for e in exc.errors())
         raise NotConfigured(f"{service}: {problems}") from exc
+    if not os.environ.get(f"{service.upper()}_DATABASE_URL"):
+        # As `make run` (or `suite.launcher run --data-dir`) lays its SQLite files out.
+        url = f"sqlite+aiosqlite:///{data_dir() / (service + '.db')}"
+        settings = settings.model_copy(update={"database_url": url})
+    return settings
 
 
 def redis_url() -> str:

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from starlette.requests import Request
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from shared.runtime.logging import get_logger
@@ -33,6 +34,14 @@ QUIET_ROUTES = frozenset({"/health", "/ready", "/metrics"})
 def route_template(scope: Scope) -> str:
     """The matched route's path template, or a fixed label for a path no route matched."""
     route: Any = scope.get("route")
+    if route is None:
+        # FastAPI's routes name themselves in the scope; a plain Starlette route (/metrics)
+        # does not, so look it up.
+        app: Any = scope.get("app")
+        for candidate in getattr(getattr(app, "router", None), "routes", ()):
+            if candidate.matches(scope)[0] == Match.FULL:
+                route = candidate
+                break
     path = getattr(route, "path_format", None) or getattr(route, "path", None)
     return str(path) if path else UNMATCHED
 

@@ -52,10 +52,12 @@ async def test_a_request_leaves_one_line_with_its_route_template_and_caller(
     assert response.status_code == 404
     anonymous = await pair.directory.get("/assistants", headers={"Authorization": ""})
     assert anonymous.status_code == 401
+    assert (await pair.directory.get("/no/such/path/123")).status_code == 404
+    assert (await pair.directory.get("/metrics")).status_code == 200
 
     access = [line for line in lines(log_lines) if line["event"] == "http.request"]
-    assert len(access) == 2
-    first, second = access
+    assert len(access) == 3  # /metrics at DEBUG
+    first, second, unmatched = access
     assert first["method"] == "GET"
     assert first["route"] == "/assistants/{assistant_id}"
     assert first["status"] == 404
@@ -66,6 +68,7 @@ async def test_a_request_leaves_one_line_with_its_route_template_and_caller(
     assert first["service"] == "test"
     assert (second["route"], second["status"], second["role"]) == ("/assistants", 401, None)
     assert second["correlation_id"]
+    assert (unmatched["route"], unmatched["status"]) == ("<unmatched>", 404)
     text = log_lines.getvalue()
     assert str(missing) not in text and PESEL not in text
 

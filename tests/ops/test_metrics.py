@@ -54,6 +54,7 @@ async def test_every_figure_is_exported_with_bounded_labels(pair: Pair) -> None:
     assert delta(requests, service="directory", route=route, status="404") == 1
     assert delta(requests, service="directory", route=route, status="401") == 1
     assert delta(requests, service="directory", route="/assistants", status="201") == 1
+    assert delta(requests, service="directory", route="/metrics", status="200") == 1
     duration = "asysta_http_request_duration_seconds_count"
     assert delta(duration, service="directory", method="GET", route=route) == 2
     for text in (directory, reporting):
