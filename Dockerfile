@@ -11,6 +11,7 @@ COPY pyproject.toml ./
 COPY shared ./shared
 COPY services ./services
 COPY suite ./suite
+COPY asysta ./asysta
 RUN pip install --no-cache-dir --no-deps . \
     && useradd --create-home --uid 10001 asysta
 USER asysta

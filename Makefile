@@ -45,16 +45,16 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared services suite
+	$(BIN)/mypy shared services suite asysta
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
 
 rebuild-reports: $(STAMP)
-	$(BIN)/python -m services.reporting rebuild
+	$(BIN)/asysta rebuild
 
 dead-letters: $(STAMP)
-	$(BIN)/python -m shared.messaging.dead_letters list
+	$(BIN)/asysta dead-letters list
 
 # Regenerates the lock file from pyproject.toml (needs network access to PyPI).
 lock:

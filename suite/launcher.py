@@ -110,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
     print(f"Asysta w przeglądarce: {processes.web_url}  (uruchamiam…)", flush=True)
     try:
         processes.start()
+        # `asysta` (the operator's command line) finds the embedded Redis here.
+        (Path(args.data_dir) / "redis-url").write_text(f"{processes.redis_url}\n")
         suite = _suite(processes)
         if _is_empty(suite):
             print("Pusta baza: wczytuję dane demonstracyjne…", flush=True)
@@ -133,6 +135,7 @@ def run(args: argparse.Namespace) -> int:
         print("\nZatrzymuję…")
         return 0
     finally:
+        (Path(args.data_dir) / "redis-url").unlink(missing_ok=True)
         processes.stop()
 
 

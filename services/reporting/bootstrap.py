@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.adapters.tables import metadata
 from services.reporting.application.projector import APPLY, project
+from services.reporting.metrics import caseload_probe
 from services.reporting.settings import ReportingSettings
 from shared.domain.clock import Clock
 from shared.messaging.streams import PRODUCERS
@@ -47,5 +48,6 @@ def build_reporting(
         subscriptions=dict.fromkeys(PRODUCERS, project),
         handled_types=dict.fromkeys(PRODUCERS, frozenset(APPLY)),
         clock=clock,
+        probes=[caseload_probe],
     )
     return ReportingApp(settings=settings, runtime=runtime, clock=clock)

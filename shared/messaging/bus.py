@@ -9,6 +9,8 @@ from collections.abc import Sequence
 
 import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
+from faststream.redis.prometheus import RedisPrometheusMiddleware
+from prometheus_client import REGISTRY
 
 from shared.events import Envelope
 from shared.messaging.sealing import BusKeys
@@ -23,8 +25,13 @@ class Bus:
         self.redis_url = redis_url
         self.prefix = prefix
         # Per-message "Received"/"Processed" lines only at DEBUG: at INFO they drown the log.
+        # faststream's own figures (messages received, processed, failed; durations) in the
+        # process's Prometheus registry, beside ours (shared/runtime/metrics.py).
         self.broker = RedisBroker(
-            redis_url, logger=logging.getLogger("asysta.bus"), log_level=logging.DEBUG
+            redis_url,
+            logger=logging.getLogger("asysta.bus"),
+            log_level=logging.DEBUG,
+            middlewares=[RedisPrometheusMiddleware(registry=REGISTRY, app_name="asysta")],
         )
         self.redis: aioredis.Redis = aioredis.from_url(redis_url)
         self.keys = BusKeys(self.redis, prefix, data_key or DEVELOPMENT_DATA_KEY.encode())

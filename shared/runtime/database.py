@@ -34,6 +34,8 @@ def create_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> Asyn
         engine = create_async_engine(
             url,
             json_serializer=_dumps,
+            # Errors name the statement, never its values (personal fields among them).
+            hide_parameters=True,
             connect_args={"timeout": 30},
             **({} if pooled else {"poolclass": NullPool}),
         )
@@ -42,6 +44,7 @@ def create_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> Asyn
     return create_async_engine(
         url,
         json_serializer=_dumps,
+        hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=True,

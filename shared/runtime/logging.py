@@ -53,6 +53,8 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool | None = 
     root.setLevel(level)
     # uvicorn's access log prints query strings, which may carry personal data.
     logging.getLogger("uvicorn.access").disabled = True
+    # httpx logs every request's URL, query string included, at INFO.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     # faststream gives its own logger a coloured console handler; route it through ours.
     faststream_logger = logging.getLogger("faststream")
     faststream_logger.handlers.clear()

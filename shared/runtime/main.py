@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
+from prometheus_client import start_http_server
 
 from shared.runtime.logging import configure_logging, get_logger
 from shared.runtime.service import ServiceRuntime
@@ -60,6 +61,8 @@ async def _run_worker(runtime: ServiceRuntime) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    if runtime.settings.metrics_port is not None:
+        start_http_server(runtime.settings.metrics_port)
     await runtime.start(relay=True, worker=True)
     try:
         await stop.wait()

@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.domain.clock import Clock, SystemClock
+from shared.events import Envelope
 from shared.eventstore import EventStore, kernel_metadata
 from shared.eventstore.crypto import Keyring
 from shared.messaging.bus import Bus
@@ -21,6 +22,7 @@ from shared.messaging.relay import OutboxRelay
 from shared.messaging.streams import parse_extra_groups
 from shared.runtime.database import create_engine, create_schema
 from shared.runtime.logging import get_logger
+from shared.runtime.metrics import BUILD_INFO, MetricsSampler, Probe, observe_projection_lag
 from shared.runtime.settings import ServiceSettings
 
 log = get_logger(__name__)
@@ -49,8 +51,11 @@ class ServiceRuntime:
     handled_types: Mapping[str, Collection[str]] = field(default_factory=dict)
     jobs: list[PeriodicJob] = field(default_factory=list)
     clock: Clock = field(default_factory=SystemClock)
+    # The service's own figures for /metrics (e.g. reporting's caseload per district).
+    probes: list[Probe] = field(default_factory=list)
 
     engine: AsyncEngine = field(init=False)
+    metrics: MetricsSampler = field(init=False)
     store: EventStore = field(init=False)
     bus: Bus | None = field(init=False, default=None)
     relay: OutboxRelay | None = field(init=False, default=None)
@@ -60,6 +65,13 @@ class ServiceRuntime:
     def __post_init__(self) -> None:
         self.engine = create_engine(self.settings.database_url)
         self.store = EventStore(clock=self.clock, keyring=Keyring(self.settings.master_key()))
+        self.metrics = MetricsSampler(
+            self.name,
+            self.engine,
+            produces_events=self.produces_events,
+            now=self.clock.now,
+            probes=self.probes,
+        )
 
     @property
     def consumer_name(self) -> str:
@@ -83,6 +95,9 @@ class ServiceRuntime:
             data_key=self.settings.master_key(),
         )
         await self.bus.connect()
+        BUILD_INFO.labels(self.name, "0.1.0").set(1)
+        self.metrics.watch_bus(self.bus.redis, self.settings.stream_prefix)
+        self.metrics.start(self.settings.metrics_interval_seconds)
         if relay and self.produces_events:
             self.relay = OutboxRelay(
                 self.engine,
@@ -104,7 +119,7 @@ class ServiceRuntime:
                     inbox=Inbox(
                         self.engine,
                         self.name,
-                        handler,
+                        self._timed(source, handler),
                         on_commit=self.events_committed,
                         handles=self.handled_types.get(source),
                     ),
@@ -129,6 +144,15 @@ class ServiceRuntime:
             consumer=self.consumer_name,
         )
 
+    def _timed(self, source: str, handler: Handler) -> Handler:
+        """The handler, observing each event's projection lag once its effect is applied."""
+
+        async def timed(conn: AsyncConnection, envelope: Envelope) -> None:
+            await handler(conn, envelope)
+            observe_projection_lag(self.name, source, envelope.recorded_at, self.clock.now())
+
+        return timed
+
     async def _repeat(self, job: PeriodicJob) -> None:
         while True:
             try:
@@ -140,6 +164,7 @@ class ServiceRuntime:
             await asyncio.sleep(job.interval_seconds)
 
     async def stop(self) -> None:
+        await self.metrics.stop()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:

@@ -45,6 +45,11 @@ class ServiceSettings(BaseSettings):
     max_deliveries: int = Field(5, validation_alias="ASYSTA_MAX_DELIVERIES")
     clock_shift_days: int = Field(0, validation_alias="ASYSTA_CLOCK_SHIFT_DAYS")
     data_key: SecretStr | None = Field(None, validation_alias="ASYSTA_DATA_KEY")
+    # A worker's /metrics listener (an API serves /metrics on its own port); none if unset.
+    metrics_port: int | None = Field(None, validation_alias="ASYSTA_METRICS_PORT")
+    metrics_interval_seconds: float = Field(
+        10.0, gt=0, validation_alias="ASYSTA_METRICS_INTERVAL_SECONDS"
+    )
 
     # Prefixed per service (REFERRALS_DATABASE_URL, ...); subclasses give the defaults.
     database_url: str = "sqlite+aiosqlite:///.asysta/service.db"

@@ -22,4 +22,5 @@ async def authenticate(
     verifier: TokenVerifier = request.app.state.token_verifier
     principal = verifier.verify(credentials.credentials)
     structlog.contextvars.bind_contextvars(actor_role=principal.role.value)
+    request.state.principal = principal  # for the access log line
     return principal

@@ -12,8 +12,10 @@ from fastapi.responses import JSONResponse
 
 from shared.runtime.logging import get_logger
 from shared.runtime.service import ServiceRuntime
+from shared.web.access_log import AccessLogMiddleware
 from shared.web.auth import TokenVerifier
 from shared.web.docs import install_local_docs
+from shared.web.metrics import mount_metrics
 from shared.web.middleware import CorrelationMiddleware
 from shared.web.openapi import openapi_with_problems
 from shared.web.problems import install_problem_handlers
@@ -60,7 +62,9 @@ def service_app(
             audience=settings.jwt_audience,
         ),
         ready=runtime.ready,
+        service=runtime.name,
     )
+    mount_metrics(app, refresh=runtime.metrics.sample)
     app.state.runtime = runtime
     for router in routers:
         app.include_router(router)
@@ -74,6 +78,7 @@ def create_app(
     lifespan: Callable[[FastAPI], Any],
     token_verifier: TokenVerifier,
     ready: Callable[[], Awaitable[bool]] | None = None,
+    service: str = "",
 ) -> FastAPI:
     # FastAPI's own docs pages load their scripts from a CDN: see install_local_docs.
     app = FastAPI(
@@ -86,6 +91,8 @@ def create_app(
     )
     app.state.token_verifier = token_verifier
     install_local_docs(app)
+    # Added first, so it runs inside the correlation middleware and its lines carry the id.
+    app.add_middleware(AccessLogMiddleware, service=service or title)
     app.add_middleware(CorrelationMiddleware)
     install_problem_handlers(app)
 

@@ -161,13 +161,19 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("http.unexpected_error", path=request.url.path)
-        language = language_of(request)
-        return problem(
-            500,
-            "internal-error",
-            "Błąd wewnętrzny" if language == "pl" else "Internal error",
-            "Zgłoś administratorowi identyfikator korelacji z nagłówka X-Correlation-ID."
-            if language == "pl"
-            else "Report the X-Correlation-ID to the administrator.",
-        )
+        # The type only: the message may quote SQL parameters or what the caller sent.
+        log.error("http.unexpected_error", error_type=type(exc).__name__)
+        return internal_error(request)
+
+
+def internal_error(request: Request) -> JSONResponse:
+    """The 500 problem: nothing about the cause, the correlation id to report."""
+    language = language_of(request)
+    return problem(
+        500,
+        "internal-error",
+        "Błąd wewnętrzny" if language == "pl" else "Internal error",
+        "Zgłoś administratorowi identyfikator korelacji z nagłówka X-Correlation-ID."
+        if language == "pl"
+        else "Report the X-Correlation-ID to the administrator.",
+    )

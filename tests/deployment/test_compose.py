@@ -64,3 +64,46 @@ def test_no_default_secret_in_deployment() -> None:
     for name, service in compose()["services"].items():
         env = service.get("environment", {})
         assert env.get("ASYSTA_ENV", "production") == "production", name
+
+
+SECRETS = ("ASYSTA_JWT_SECRET", "ASYSTA_DATA_KEY", "POSTGRES_PASSWORD", "REDIS_PASSWORD")
+
+
+def test_every_secret_is_required_and_none_defaulted() -> None:
+    text = COMPOSE.read_text()
+    for name in SECRETS:
+        assert "${" + name + ":?" in text, name
+        for defaulted in (f"${{{name}:-", f"${{{name}-", f"${{{name}}}"):
+            assert defaulted not in text, defaulted
+
+
+def test_redis_requires_a_password_and_every_client_gives_it() -> None:
+    services = compose()["services"]
+    command = services["redis"]["command"]
+    assert command[command.index("--requirepass") + 1].startswith("${REDIS_PASSWORD:?")
+    for name, service in services.items():
+        url = service.get("environment", {}).get("REDIS_URL")
+        if url is not None:
+            assert url.startswith("redis://:${REDIS_PASSWORD:?"), name
+
+
+def test_no_api_is_published_on_the_host() -> None:
+    for name, service in compose()["services"].items():
+        if name == "web":  # the web app is the one way in
+            continue
+        assert "ports" not in service, f"{name} publishes {service.get('ports')}"
+
+
+def test_every_secret_is_listed_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    deployment = readme[readme.index("## Deployment") :]
+    for name in SECRETS:
+        assert f"`{name}`" in deployment, name
+    assert "pg_dump" in deployment and "appendonly" in deployment.lower()
+
+
+def test_workers_serve_metrics_and_are_checked_on_them() -> None:
+    for name, service in compose()["services"].items():
+        if name.endswith("-worker"):
+            assert service["environment"]["ASYSTA_METRICS_PORT"] == "9100", name
+            assert "9100/metrics" in " ".join(service["healthcheck"]["test"]), name

@@ -1,0 +1,5 @@
+import sys
+
+from asysta.cli import main
+
+sys.exit(main())
