@@ -229,7 +229,8 @@ class _Printer:
     def _lines(self, width: float, text: str) -> list[str]:
         """How the text wraps in a cell of this width, measured without printing."""
         lines = self.pdf.multi_cell(width, TABLE_LINE, text, dry_run=True, output="LINES")
-        assert isinstance(lines, list)
+        if not isinstance(lines, list):
+            raise TypeError(f"fpdf2 dry run returned {type(lines).__name__}, expected lines")
         return [str(line) for line in lines]
 
     def _signatures(self, labels: tuple[str, ...]) -> None:
