@@ -171,7 +171,7 @@ def demo(args: argparse.Namespace) -> int:
             print(f"Dane i logi zostały w {data_dir}")
 
 
-def tokens(args: argparse.Namespace) -> int:
+def tokens(_args: argparse.Namespace) -> int:
     """Print a bearer token per demo user, for calling the APIs by hand (development only:
     the tokens are signed with the suite's development secret or ASYSTA_JWT_SECRET)."""
     if os.environ.get("ASYSTA_ENV", "development") != "development":

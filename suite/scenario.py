@@ -111,175 +111,215 @@ def load_directory_seed(suite: Suite, *, log: Callable[[str], None] = print) -> 
 def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Drive the scenario, each step as the person who does it at a centre; return the ids it
     created, keyed by family."""
-    today = date.today()
-    assistants: list[str] = []
-    for person in ASSISTANTS:
-        head = suite.head(person["district"])
-        created = head.call("directory", "POST", "/assistants", json=person).json()
-        assistants.append(created["assistant_id"])
-    log(f"Zarejestrowano asystentów: {len(assistants)}")
+    run = _Run(suite, log, date.today())
+    run.register_assistants()
+    run.take_referrals()
+    run.interview()
+    run.decide()
+    run.wait_for_cases()
+    run.assign()
+    run.sign_consents()
+    run.visit()
+    run.agree_plan()
+    return {"assistants": run.assistants, "referrals": run.referral_ids, "cases": run.case_ids}
 
-    referral_ids: dict[str, str] = {}
-    for referral in REFERRALS:
-        body = {
-            k: referral[k] for k in ("district", "source", "sender_reference", "reason", "members")
-        }
-        worker = suite.social_worker(referral["district"])
-        created = worker.call("referrals", "POST", "/referrals", json=body).json()
-        referral_ids[str(referral["key"])] = created["referral_id"]
-    log(f"Przyjęto zgłoszeń: {len(referral_ids)}")
 
-    for referral in REFERRALS:
-        if referral["source"] in ("school", "institution"):
-            suite.social_worker(referral["district"]).call(
+@dataclass
+class _Run:
+    """One run of the scenario: its steps, in order, and the ids each step leaves for the next."""
+
+    suite: Suite
+    log: Callable[[str], None]
+    today: date
+    assistants: list[str] = field(default_factory=list)
+    referral_ids: dict[str, str] = field(default_factory=dict)
+    case_ids: dict[str, str] = field(default_factory=dict)
+    districts: dict[str, str] = field(default_factory=dict)
+
+    def register_assistants(self) -> None:
+        for person in ASSISTANTS:
+            head = self.suite.head(person["district"])
+            created = head.call("directory", "POST", "/assistants", json=person).json()
+            self.assistants.append(created["assistant_id"])
+        self.log(f"Zarejestrowano asystentów: {len(self.assistants)}")
+
+    def take_referrals(self) -> None:
+        for referral in REFERRALS:
+            body = {
+                k: referral[k]
+                for k in ("district", "source", "sender_reference", "reason", "members")
+            }
+            worker = self.suite.social_worker(referral["district"])
+            created = worker.call("referrals", "POST", "/referrals", json=body).json()
+            self.referral_ids[str(referral["key"])] = created["referral_id"]
+        self.log(f"Przyjęto zgłoszeń: {len(self.referral_ids)}")
+
+    def interview(self) -> None:
+        for referral in REFERRALS:
+            if referral["source"] in ("school", "institution"):
+                self.suite.social_worker(referral["district"]).call(
+                    "referrals",
+                    "POST",
+                    f"/referrals/{self.referral_ids[str(referral['key'])]}/interview",
+                    json={
+                        "conducted_on": self.today.isoformat(),
+                        "social_worker": "Anna Kaczmarek",
+                        "summary": "Wywiad środowiskowy w miejscu zamieszkania rodziny.",
+                    },
+                )
+        self.log("Pracownicy socjalni przeprowadzili wywiady środowiskowe.")
+
+    def decide(self) -> None:
+        for referral in REFERRALS:
+            decision = {
+                "decision": referral["decision"],
+                "reason": referral.get("decline_reason", ""),
+            }
+            self.suite.head(referral["district"]).call(
                 "referrals",
                 "POST",
-                f"/referrals/{referral_ids[str(referral['key'])]}/interview",
+                f"/referrals/{self.referral_ids[str(referral['key'])]}/decision",
+                json=decision,
+            )
+        self.log("Kierownicy podjęli decyzje.")
+
+    def wait_for_cases(self) -> None:
+        for referral in REFERRALS:
+            if referral["decision"] != "granted":
+                continue
+            key = str(referral["key"])
+            self.districts[key] = referral["district"]
+            head = self.suite.head(referral["district"])
+
+            def find_case(
+                referral_id: str = self.referral_ids[key], head: Suite = head
+            ) -> str | None:
+                rows = head.call(
+                    "casework", "GET", "/cases", params={"referral_id": referral_id}
+                ).json()
+                return rows[0]["case_id"] if rows else None
+
+            self.case_ids[key] = wait_for(f"the case of {key}", find_case)
+        self.log(f"Założono sprawy: {len(self.case_ids)}")
+
+    def assign(self) -> None:
+        for key, assistant_index in ASSIGNMENTS.items():
+            head = self.suite.head(self.districts[key])
+
+            def assign(
+                case_id: str = self.case_ids[key],
+                assistant_id: str = self.assistants[assistant_index],
+                key: str = key,
+                head: Suite = head,
+            ) -> bool | None:
+                response = head.client("casework").post(
+                    f"/cases/{case_id}/assignment", json={"assistant_id": assistant_id}
+                )
+                if response.status_code == 404 and "asystenta" in response.text:
+                    return None  # the directory's event has not reached casework yet
+                if response.status_code >= 400:
+                    raise ScenarioFailed(
+                        f"assignment of {key}: {response.status_code} {response.text}"
+                    )
+                return True
+
+            wait_for(f"assignment of {key}", assign)
+        self.log(f"Przydzielono asystentów rodzinom: {len(ASSIGNMENTS)}")
+
+    def assistant_of(self, key: str) -> Suite:
+        return self.suite.assistant(self.districts[key], self.assistants[ASSIGNMENTS[key]])
+
+    def sign_consents(self) -> None:
+        for key in ASSIGNMENTS:
+            referral = next(r for r in REFERRALS if r["key"] == key)
+            if referral["source"] in ("court_order", "minor_parent"):
+                continue  # obligatory: no consent needed
+            signer = referral["members"][0]
+            self.assistant_of(key).call(
+                "casework",
+                "POST",
+                f"/cases/{self.case_ids[key]}/consent",
                 json={
-                    "conducted_on": today.isoformat(),
-                    "social_worker": "Anna Kaczmarek",
-                    "summary": "Wywiad środowiskowy w miejscu zamieszkania rodziny.",
+                    "given_on": self.today.isoformat(),
+                    "signed_by": [f"{signer['first_name']} {signer['last_name']}"],
                 },
             )
-    log("Pracownicy socjalni przeprowadzili wywiady środowiskowe.")
+        self.log("Rodziny podpisały zgody na współpracę z asystentem.")
 
-    for referral in REFERRALS:
-        decision = {"decision": referral["decision"], "reason": referral.get("decline_reason", "")}
-        suite.head(referral["district"]).call(
-            "referrals",
-            "POST",
-            f"/referrals/{referral_ids[str(referral['key'])]}/decision",
-            json=decision,
-        )
-    log("Kierownicy podjęli decyzje.")
-
-    case_ids: dict[str, str] = {}
-    districts: dict[str, str] = {}
-    for referral in REFERRALS:
-        if referral["decision"] != "granted":
-            continue
-        key = str(referral["key"])
-        districts[key] = referral["district"]
-        head = suite.head(referral["district"])
-
-        def find_case(referral_id: str = referral_ids[key], head: Suite = head) -> str | None:
-            rows = head.call(
-                "casework", "GET", "/cases", params={"referral_id": referral_id}
-            ).json()
-            return rows[0]["case_id"] if rows else None
-
-        case_ids[key] = wait_for(f"the case of {key}", find_case)
-    log(f"Założono sprawy: {len(case_ids)}")
-
-    for key, assistant_index in ASSIGNMENTS.items():
-        head = suite.head(districts[key])
-
-        def assign(
-            case_id: str = case_ids[key],
-            assistant_id: str = assistants[assistant_index],
-            key: str = key,
-            head: Suite = head,
-        ) -> bool | None:
-            response = head.client("casework").post(
-                f"/cases/{case_id}/assignment", json={"assistant_id": assistant_id}
+    def visit(self) -> None:
+        for key, minutes, topics, present, note in _VISITS:
+            self.assistant_of(key).call(
+                "casework",
+                "POST",
+                f"/cases/{self.case_ids[key]}/visits",
+                json={
+                    "visited_on": self.today.isoformat(),
+                    "duration_minutes": minutes,
+                    "place": "home",
+                    "present": present,
+                    "topics": topics,
+                    "note": note,
+                },
             )
-            if response.status_code == 404 and "asystenta" in response.text:
-                return None  # the directory's event has not reached casework yet
-            if response.status_code >= 400:
-                raise ScenarioFailed(f"assignment of {key}: {response.status_code} {response.text}")
-            return True
+        self.log(f"Odnotowano wizyty: {len(_VISITS)}")
 
-        wait_for(f"assignment of {key}", assign)
-    log(f"Przydzielono asystentów rodzinom: {len(ASSIGNMENTS)}")
-
-    def assistant_of(key: str) -> Suite:
-        return suite.assistant(districts[key], assistants[ASSIGNMENTS[key]])
-
-    for key in ASSIGNMENTS:
-        referral = next(r for r in REFERRALS if r["key"] == key)
-        if referral["source"] in ("court_order", "minor_parent"):
-            continue  # obligatory: no consent needed
-        signer = referral["members"][0]
-        assistant_of(key).call(
+    def agree_plan(self) -> None:
+        today = self.today
+        self.assistant_of("nowak").call(
             "casework",
-            "POST",
-            f"/cases/{case_ids[key]}/consent",
+            "PUT",
+            f"/cases/{self.case_ids['nowak']}/plan",
             json={
-                "given_on": today.isoformat(),
-                "signed_by": [f"{signer['first_name']} {signer['last_name']}"],
+                "agreed_with_social_worker": "Anna Kaczmarek (pracownik socjalny)",
+                "actions": [
+                    {
+                        "description": "Codzienna kontrola obecności Kacpra w szkole",
+                        "deadline": (today + timedelta(days=30)).isoformat(),
+                        "expected_effect": "Frekwencja powyżej 90% w kolejnym miesiącu",
+                    },
+                    {
+                        "description": "Spotkanie z pedagogiem szkolnym",
+                        "deadline": today.isoformat(),
+                        "expected_effect": "Wspólny plan wsparcia ucznia",
+                    },
+                ],
             },
         )
-    log("Rodziny podpisały zgody na współpracę z asystentem.")
+        self.log("Uzgodniono plan pracy z rodziną Nowak.")
 
-    visits = [
-        (
-            "nowak",
-            90,
-            ["school", "parenting"],
-            ["Katarzyna Nowak", "Kacper"],
-            "Rozmowa o frekwencji w szkole; ustalono codzienne sprawdzanie dziennika.",
-        ),
-        ("nowak", 60, ["budget"], ["Katarzyna Nowak"], "Trening budżetowy: plan wydatków."),
-        (
-            "wojcik",
-            120,
-            ["household", "official_matters"],
-            ["Marek Wójcik", "Lena"],
-            "Wspólne wypełnienie wniosku o dodatek mieszkaniowy.",
-        ),
-        (
-            "kowalczyk",
-            75,
-            ["parenting", "health_hygiene"],
-            ["Joanna Kowalczyk"],
-            "Pierwsze spotkanie: omówienie postanowienia sądu i zasad współpracy.",
-        ),
-        (
-            "sikora",
-            90,
-            ["budget", "job_search"],
-            ["Monika Sikora"],
-            "Plan spłaty zaległości czynszowych; rejestracja w urzędzie pracy.",
-        ),
-    ]
-    for key, minutes, topics, present, note in visits:
-        assistant_of(key).call(
-            "casework",
-            "POST",
-            f"/cases/{case_ids[key]}/visits",
-            json={
-                "visited_on": today.isoformat(),
-                "duration_minutes": minutes,
-                "place": "home",
-                "present": present,
-                "topics": topics,
-                "note": note,
-            },
-        )
-    log(f"Odnotowano wizyty: {len(visits)}")
 
-    assistant_of("nowak").call(
-        "casework",
-        "PUT",
-        f"/cases/{case_ids['nowak']}/plan",
-        json={
-            "agreed_with_social_worker": "Anna Kaczmarek (pracownik socjalny)",
-            "actions": [
-                {
-                    "description": "Codzienna kontrola obecności Kacpra w szkole",
-                    "deadline": (today + timedelta(days=30)).isoformat(),
-                    "expected_effect": "Frekwencja powyżej 90% w kolejnym miesiącu",
-                },
-                {
-                    "description": "Spotkanie z pedagogiem szkolnym",
-                    "deadline": today.isoformat(),
-                    "expected_effect": "Wspólny plan wsparcia ucznia",
-                },
-            ],
-        },
-    )
-    log("Uzgodniono plan pracy z rodziną Nowak.")
-    return {"assistants": assistants, "referrals": referral_ids, "cases": case_ids}
+# The assistants' visits: (family, minutes, topics, who was present, note).
+_VISITS: list[tuple[str, int, list[str], list[str], str]] = [
+    (
+        "nowak",
+        90,
+        ["school", "parenting"],
+        ["Katarzyna Nowak", "Kacper"],
+        "Rozmowa o frekwencji w szkole; ustalono codzienne sprawdzanie dziennika.",
+    ),
+    ("nowak", 60, ["budget"], ["Katarzyna Nowak"], "Trening budżetowy: plan wydatków."),
+    (
+        "wojcik",
+        120,
+        ["household", "official_matters"],
+        ["Marek Wójcik", "Lena"],
+        "Wspólne wypełnienie wniosku o dodatek mieszkaniowy.",
+    ),
+    (
+        "kowalczyk",
+        75,
+        ["parenting", "health_hygiene"],
+        ["Joanna Kowalczyk"],
+        "Pierwsze spotkanie: omówienie postanowienia sądu i zasad współpracy.",
+    ),
+    (
+        "sikora",
+        90,
+        ["budget", "job_search"],
+        ["Monika Sikora"],
+        "Plan spłaty zaległości czynszowych; rejestracja w urzędzie pracy.",
+    ),
+]
 
 
 EXPECTED_ACTIVE = {OCHOTA: 2, MOKOTOW: 2, WOLA: 1}

@@ -9,7 +9,7 @@ a document never shows more than that person may read.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -40,6 +40,8 @@ from shared.domain.errors import DomainError, ErrorKind
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 Json = Mapping[str, Any]
+# A history entry as the services give it: (day, recorded at, who, what).
+_RawEntry = tuple[Any, Any, str, str]
 
 
 class DocumentUnavailable(DomainError):
@@ -469,148 +471,10 @@ class DocumentBuilder:
 
     def history(self) -> tuple[HistoryEntry, ...]:
         """Who did what and when, from every entry the case file and the referral carry."""
-        texts, names = self.texts, self.names
-        entries: list[tuple[date, datetime | None, str, str]] = []
-
-        def add(day: Any, at: Any, who: str, what: str) -> None:
-            entries.append((_must_day(day), _instant(at), who, what))
-
-        if self.data.referral is not None:
-            referral = self.data.referral
-            add(
-                referral["referred_on"],
-                None,
-                "—",
-                texts.text("event.referred", source=texts.label("source", referral["source"])),
-            )
-            if interview := referral.get("interview"):
-                add(
-                    interview["conducted_on"],
-                    None,
-                    str(
-                        interview.get("social_worker") or names.actor(interview.get("recorded_by"))
-                    ),
-                    texts.text("event.interview"),
-                )
-            if decision := referral.get("decision"):
-                declined = str(referral.get("status")) == "declined"
-                add(
-                    decision["decided_on"],
-                    None,
-                    names.actor(decision.get("decided_by")),
-                    texts.text("event.declined" if declined else "event.granted"),
-                )
-        case = self.data.case
-        if case is not None:
-            if case.get("opened_on"):
-                add(case["opened_on"], None, "—", texts.text("event.opened"))
-            for a in case.get("assignments") or ():
-                add(
-                    a["assigned_on"],
-                    a.get("recorded_at"),
-                    names.actor(a.get("recorded_by")),
-                    texts.text("event.assigned", assistant=names.assistant(a.get("assistant_id"))),
-                )
-            if consent := case.get("consent"):
-                add(
-                    consent["given_on"],
-                    consent.get("recorded_at"),
-                    names.actor(consent.get("recorded_by")),
-                    texts.text("event.consent"),
-                )
-            for p in case.get("plan_history") or ():
-                add(
-                    p["updated_on"],
-                    p.get("recorded_at"),
-                    names.actor(p.get("recorded_by")),
-                    texts.text("event.plan", version=p["plan_version"]),
-                )
-            for v in case.get("visits") or ():
-                add(
-                    v["visited_on"],
-                    v.get("recorded_at"),
-                    names.actor(v.get("recorded_by")),
-                    texts.text("event.visit", minutes=v["duration_minutes"]),
-                )
-            for s in case.get("assessments") or ():
-                add(
-                    s["assessed_on"],
-                    s.get("recorded_at"),
-                    names.actor(s.get("recorded_by")),
-                    texts.text("event.assessment"),
-                )
-            for c in case.get("court_opinions") or ():
-                add(
-                    c["requested_on"],
-                    c.get("recorded_at"),
-                    names.actor(c.get("recorded_by")),
-                    texts.text("event.court_requested", signature=c["case_signature"]),
-                )
-                if c.get("submitted_on"):
-                    who = names.assistant(case.get("assistant_id")) or "—"
-                    add(c["submitted_on"], None, who, texts.text("event.court_submitted"))
-            for c in case.get("closures") or ():
-                who = names.actor(c.get("recorded_by"))
-                match c.get("event"):
-                    case "CaseClosed":
-                        reason = texts.label("closure_reason", c.get("reason"))
-                        add(
-                            c["closed_on"],
-                            c.get("recorded_at"),
-                            who,
-                            texts.text("event.closed", reason=reason),
-                        )
-                    case "CaseReopened":
-                        add(
-                            c["reopened_on"],
-                            c.get("recorded_at"),
-                            who,
-                            texts.text("event.reopened"),
-                        )
-                    case "MonitoringEnded":
-                        add(
-                            c["ended_on"],
-                            c.get("recorded_at"),
-                            who,
-                            texts.text("event.monitoring_ended"),
-                        )
-            for t in case.get("transfers") or ():
-                who = names.actor(t.get("recorded_by"))
-                match t.get("event"):
-                    case "CaseTransferred":
-                        add(
-                            t["transferred_on"],
-                            t.get("recorded_at"),
-                            who,
-                            texts.text(
-                                "event.transferred",
-                                from_district=district_name(str(t["from_district"])),
-                                to_district=district_name(str(t["to_district"])),
-                            ),
-                        )
-                    case "TransferAccepted":
-                        add(
-                            t["decided_on"],
-                            t.get("recorded_at"),
-                            who,
-                            texts.text("event.transfer_accepted"),
-                        )
-                    case "TransferDeclined":
-                        add(
-                            t["decided_on"],
-                            t.get("recorded_at"),
-                            who,
-                            texts.text("event.transfer_declined", reason=t.get("reason", "")),
-                        )
-            for r in case.get("further_referrals") or ():
-                add(
-                    r["referred_on"],
-                    r.get("recorded_at"),
-                    names.actor(r.get("recorded_by")),
-                    texts.text(
-                        "event.further_referral", source=texts.label("source", r.get("source"))
-                    ),
-                )
+        entries = [
+            (_must_day(day), _instant(at), who, what)
+            for day, at, who, what in (*self._referral_history(), *self._case_history())
+        ]
         # An entry with no recorded time sorts at the start of its day.
         entries.sort(key=lambda e: (e[0], e[1] or datetime.combine(e[0], time.min, tzinfo=UTC)))
         return tuple(
@@ -621,6 +485,158 @@ class DocumentBuilder:
             )
             for day, at, who, what in entries
         )
+
+    def _referral_history(self) -> Iterator[_RawEntry]:
+        """The referral's entries: referred, interviewed, decided."""
+        texts, names = self.texts, self.names
+        referral = self.data.referral
+        if referral is None:
+            return
+        yield (
+            referral["referred_on"],
+            None,
+            "—",
+            texts.text("event.referred", source=texts.label("source", referral["source"])),
+        )
+        if interview := referral.get("interview"):
+            yield (
+                interview["conducted_on"],
+                None,
+                str(interview.get("social_worker") or names.actor(interview.get("recorded_by"))),
+                texts.text("event.interview"),
+            )
+        if decision := referral.get("decision"):
+            declined = str(referral.get("status")) == "declined"
+            yield (
+                decision["decided_on"],
+                None,
+                names.actor(decision.get("decided_by")),
+                texts.text("event.declined" if declined else "event.granted"),
+            )
+
+    def _case_history(self) -> Iterator[_RawEntry]:
+        """The case file's entries, kind by kind, in the order the history always listed them."""
+        texts, names = self.texts, self.names
+        case = self.data.case
+        if case is None:
+            return
+        if case.get("opened_on"):
+            yield case["opened_on"], None, "—", texts.text("event.opened")
+        for a in case.get("assignments") or ():
+            yield (
+                a["assigned_on"],
+                a.get("recorded_at"),
+                names.actor(a.get("recorded_by")),
+                texts.text("event.assigned", assistant=names.assistant(a.get("assistant_id"))),
+            )
+        if consent := case.get("consent"):
+            yield (
+                consent["given_on"],
+                consent.get("recorded_at"),
+                names.actor(consent.get("recorded_by")),
+                texts.text("event.consent"),
+            )
+        for p in case.get("plan_history") or ():
+            yield (
+                p["updated_on"],
+                p.get("recorded_at"),
+                names.actor(p.get("recorded_by")),
+                texts.text("event.plan", version=p["plan_version"]),
+            )
+        for v in case.get("visits") or ():
+            yield (
+                v["visited_on"],
+                v.get("recorded_at"),
+                names.actor(v.get("recorded_by")),
+                texts.text("event.visit", minutes=v["duration_minutes"]),
+            )
+        for s in case.get("assessments") or ():
+            yield (
+                s["assessed_on"],
+                s.get("recorded_at"),
+                names.actor(s.get("recorded_by")),
+                texts.text("event.assessment"),
+            )
+        yield from self._court_history(case)
+        for c in case.get("closures") or ():
+            yield from self._closure_history(c)
+        for t in case.get("transfers") or ():
+            yield from self._transfer_history(t)
+        for r in case.get("further_referrals") or ():
+            yield (
+                r["referred_on"],
+                r.get("recorded_at"),
+                names.actor(r.get("recorded_by")),
+                texts.text("event.further_referral", source=texts.label("source", r.get("source"))),
+            )
+
+    def _court_history(self, case: Json) -> Iterator[_RawEntry]:
+        """Each court's request for an opinion, and its sending once the assistant sent it."""
+        texts, names = self.texts, self.names
+        for c in case.get("court_opinions") or ():
+            yield (
+                c["requested_on"],
+                c.get("recorded_at"),
+                names.actor(c.get("recorded_by")),
+                texts.text("event.court_requested", signature=c["case_signature"]),
+            )
+            if c.get("submitted_on"):
+                who = names.assistant(case.get("assistant_id")) or "—"
+                yield c["submitted_on"], None, who, texts.text("event.court_submitted")
+
+    def _closure_history(self, c: Json) -> Iterator[_RawEntry]:
+        """A closure, a reopening or the end of monitoring; other kinds are not listed."""
+        texts = self.texts
+        who = self.names.actor(c.get("recorded_by"))
+        match c.get("event"):
+            case "CaseClosed":
+                reason = texts.label("closure_reason", c.get("reason"))
+                yield (
+                    c["closed_on"],
+                    c.get("recorded_at"),
+                    who,
+                    texts.text("event.closed", reason=reason),
+                )
+            case "CaseReopened":
+                yield c["reopened_on"], c.get("recorded_at"), who, texts.text("event.reopened")
+            case "MonitoringEnded":
+                yield (
+                    c["ended_on"],
+                    c.get("recorded_at"),
+                    who,
+                    texts.text("event.monitoring_ended"),
+                )
+
+    def _transfer_history(self, t: Json) -> Iterator[_RawEntry]:
+        """A transfer to another district, and its acceptance or refusal there."""
+        texts = self.texts
+        who = self.names.actor(t.get("recorded_by"))
+        match t.get("event"):
+            case "CaseTransferred":
+                yield (
+                    t["transferred_on"],
+                    t.get("recorded_at"),
+                    who,
+                    texts.text(
+                        "event.transferred",
+                        from_district=district_name(str(t["from_district"])),
+                        to_district=district_name(str(t["to_district"])),
+                    ),
+                )
+            case "TransferAccepted":
+                yield (
+                    t["decided_on"],
+                    t.get("recorded_at"),
+                    who,
+                    texts.text("event.transfer_accepted"),
+                )
+            case "TransferDeclined":
+                yield (
+                    t["decided_on"],
+                    t.get("recorded_at"),
+                    who,
+                    texts.text("event.transfer_declined", reason=t.get("reason", "")),
+                )
 
     def case_file(self) -> CaseFile:
         case = self.case

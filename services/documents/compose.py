@@ -350,7 +350,8 @@ class Composer:
             # The first block of each part is its Title: it becomes the section heading, with
             # a detail telling apart parts of the same kind in the table of contents.
             first = next(blocks)
-            assert isinstance(first, Title)
+            if not isinstance(first, Title):
+                raise TypeError(f"part {anchor!r} must start with a Title, not {first!r}")
             text = f"{first.text} ({detail})" if detail else first.text
             yield Section(text, anchor=anchor, subtitle=subtitle, new_page=True)
             yield from blocks

@@ -124,90 +124,113 @@ class _Printer:
             self.pdf.add_page()
 
     def print(self, block: Block) -> None:
-        pdf = self.pdf
         match block:
             case Title():
-                pdf.ln(2)
-                pdf.set_font(FONT, "B", 15)
-                pdf.set_text_color(*ACCENT)
-                pdf.multi_cell(0, 7, block.text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-                pdf.set_text_color(*INK)
-                if block.subtitle:
-                    pdf.set_font(FONT, "", 9.5)
-                    pdf.cell(0, 6, block.subtitle, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-                pdf.ln(3)
+                self._title(block)
             case Section():
-                # A part starts a page, unless the page is still empty (right after the
-                # table of contents reserved its own pages).
-                if block.new_page and pdf.get_y() > pdf.content_top + 0.5:
-                    pdf.add_page()
-                if block.in_toc:
-                    pdf.start_section(block.text, level=block.level)
-                self.print(Title(block.text, block.subtitle))
+                self._section(block)
             case Heading():
-                self.ensure_space(16)
-                pdf.ln(2.5)
-                pdf.set_font(FONT, "B", 11)
-                pdf.multi_cell(0, 6, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-                pdf.ln(0.8)
+                self._heading(block)
             case Paragraph():
-                pdf.set_font(FONT, "B" if block.bold else "", 8.5 if block.small else 10)
-                if block.small:
-                    pdf.set_text_color(*MUTED)
-                pdf.multi_cell(
-                    0,
-                    4.4 if block.small else LINE,
-                    block.text,
-                    # Left-aligned: justified Polish with long words leaves wide gaps.
-                    align="R" if block.align_right else "L",
-                    new_x=XPos.LMARGIN,
-                    new_y=YPos.NEXT,
-                )
-                pdf.set_text_color(*INK)
-                pdf.ln(1.8)
+                self._paragraph(block)
             case Fields():
-                pdf.set_font(FONT, "", 10)
-                with pdf.table(
-                    col_widths=(34, 66),
-                    borders_layout="NONE",
-                    first_row_as_headings=False,
-                    text_align="LEFT",
-                    line_height=LINE,
-                    padding=(0.8, 1, 0.8, 0),
-                    v_align="TOP",
-                ) as table:
-                    label = FontFace(emphasis="BOLD", color=MUTED, size_pt=9)
-                    for name, value in block.rows:
-                        row = table.row()
-                        row.cell(name, style=label)
-                        row.cell(value)
-                pdf.ln(2)
+                self._fields(block)
             case Table():
-                if not block.rows:
-                    if block.empty:
-                        self.print(Paragraph(block.empty, small=True))
-                    return
-                self.ensure_space(18)
-                pdf.set_font(FONT, "", 8.5)
-                pdf.set_draw_color(*RULE)
-                pdf.set_line_width(0.2)
-                with pdf.table(
-                    col_widths=block.widths,
-                    headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL, size_pt=8.5),
-                    text_align="LEFT",
-                    line_height=TABLE_LINE,
-                    padding=TABLE_PADDING,
-                    v_align="TOP",
-                    repeat_headings=1,
-                ) as table:
-                    table.row(block.headers)
-                    for cells in self._fitting_rows(block):
-                        table.row(cells)
-                pdf.ln(3)
+                self._table(block)
             case Signatures():
                 self._signatures(block.labels)
             case TableOfContents():
                 self._toc(block.title)
+
+    def _title(self, block: Title) -> None:
+        pdf = self.pdf
+        pdf.ln(2)
+        pdf.set_font(FONT, "B", 15)
+        pdf.set_text_color(*ACCENT)
+        pdf.multi_cell(0, 7, block.text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(*INK)
+        if block.subtitle:
+            pdf.set_font(FONT, "", 9.5)
+            pdf.cell(0, 6, block.subtitle, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(3)
+
+    def _section(self, block: Section) -> None:
+        pdf = self.pdf
+        # A part starts a page, unless the page is still empty (right after the
+        # table of contents reserved its own pages).
+        if block.new_page and pdf.get_y() > pdf.content_top + 0.5:
+            pdf.add_page()
+        if block.in_toc:
+            pdf.start_section(block.text, level=block.level)
+        self.print(Title(block.text, block.subtitle))
+
+    def _heading(self, block: Heading) -> None:
+        pdf = self.pdf
+        self.ensure_space(16)
+        pdf.ln(2.5)
+        pdf.set_font(FONT, "B", 11)
+        pdf.multi_cell(0, 6, block.text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.ln(0.8)
+
+    def _paragraph(self, block: Paragraph) -> None:
+        pdf = self.pdf
+        pdf.set_font(FONT, "B" if block.bold else "", 8.5 if block.small else 10)
+        if block.small:
+            pdf.set_text_color(*MUTED)
+        pdf.multi_cell(
+            0,
+            4.4 if block.small else LINE,
+            block.text,
+            # Left-aligned: justified Polish with long words leaves wide gaps.
+            align="R" if block.align_right else "L",
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
+        pdf.set_text_color(*INK)
+        pdf.ln(1.8)
+
+    def _fields(self, block: Fields) -> None:
+        pdf = self.pdf
+        pdf.set_font(FONT, "", 10)
+        with pdf.table(
+            col_widths=(34, 66),
+            borders_layout="NONE",
+            first_row_as_headings=False,
+            text_align="LEFT",
+            line_height=LINE,
+            padding=(0.8, 1, 0.8, 0),
+            v_align="TOP",
+        ) as table:
+            label = FontFace(emphasis="BOLD", color=MUTED, size_pt=9)
+            for name, value in block.rows:
+                row = table.row()
+                row.cell(name, style=label)
+                row.cell(value)
+        pdf.ln(2)
+
+    def _table(self, block: Table) -> None:
+        pdf = self.pdf
+        if not block.rows:
+            if block.empty:
+                self.print(Paragraph(block.empty, small=True))
+            return
+        self.ensure_space(18)
+        pdf.set_font(FONT, "", 8.5)
+        pdf.set_draw_color(*RULE)
+        pdf.set_line_width(0.2)
+        with pdf.table(
+            col_widths=block.widths,
+            headings_style=FontFace(emphasis="BOLD", fill_color=HEAD_FILL, size_pt=8.5),
+            text_align="LEFT",
+            line_height=TABLE_LINE,
+            padding=TABLE_PADDING,
+            v_align="TOP",
+            repeat_headings=1,
+        ) as table:
+            table.row(block.headers)
+            for cells in self._fitting_rows(block):
+                table.row(cells)
+        pdf.ln(3)
 
     def _fitting_rows(self, block: Table) -> Iterator[tuple[str, ...]]:
         """The table's rows, a row too tall for one page (a visit note of 4,000 characters
@@ -229,7 +252,8 @@ class _Printer:
     def _lines(self, width: float, text: str) -> list[str]:
         """How the text wraps in a cell of this width, measured without printing."""
         lines = self.pdf.multi_cell(width, TABLE_LINE, text, dry_run=True, output="LINES")
-        assert isinstance(lines, list)
+        if not isinstance(lines, list):
+            raise TypeError(f"fpdf2 dry run returned {type(lines).__name__}, expected lines")
         return [str(line) for line in lines]
 
     def _signatures(self, labels: tuple[str, ...]) -> None:

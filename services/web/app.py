@@ -5,9 +5,9 @@ signed-in person's own token."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
@@ -74,69 +74,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.include_router(signin_router)
     for module in (assistant, cases, head, social, city, sender, staff):
         app.include_router(module.router)
-
-    @app.get("/health", include_in_schema=False)
-    async def health() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/ready", include_in_schema=False)
-    async def ready() -> dict[str, str]:
-        return {"status": "ready"}
-
-    @app.get("/")
-    async def home(request: Request) -> Response:
-        user = User.from_session(request.session.get("user"))
-        if user is None:
-            return RedirectResponse("/signin", status_code=303)
-        return RedirectResponse(START_PAGES.get(user.role, "/signin"), status_code=303)
-
-    @app.post("/language")
-    async def switch_language(request: Request) -> Response:
-        form = await checked_form(request)
-        lang = "en" if form.get("lang") == "en" else "pl"
-        request.session["lang"] = lang
-        target = str(form.get("next") or "/")
-        if not target.startswith("/") or target.startswith("//"):
-            target = "/"
-        response = RedirectResponse(target, status_code=303)
-        response.set_cookie("asysta_lang", lang, max_age=365 * 86400, httponly=True, samesite="lax")
-        return response
-
-    @app.exception_handler(NotSignedIn)
-    async def _not_signed_in(request: Request, exc: NotSignedIn) -> Response:
-        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
-
-    @app.exception_handler(Forbidden)
-    async def _forbidden(request: Request, exc: Forbidden) -> Response:
-        return _error(request, "error.forbidden", 403)
-
-    @app.exception_handler(CsrfFailed)
-    async def _csrf(request: Request, exc: CsrfFailed) -> Response:
-        return _error(request, "error.csrf", 403)
-
-    @app.exception_handler(ApiError)
-    async def _api(request: Request, exc: ApiError) -> Response:
-        if exc.status == 401:
-            # The token expired or was revoked: sign in again.
-            request.session.clear()
-            return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
-        if exc.status == 403:
-            return _error(request, "error.forbidden", 403)
-        if exc.status == 404:
-            return _error(request, "error.not_found", 404)
-        if exc.status >= 500:
-            return _error(request, "error.service", 502)
-        return _error(request, None, exc.status, message=exc.detail or exc.title)
-
-    @app.exception_handler(RequestValidationError)
-    async def _bad_address(request: Request, exc: RequestValidationError) -> Response:
-        # A hand-edited address (a query parameter out of range): a page, not FastAPI's JSON.
-        return _error(request, "error.not_found", 404)
-
-    @app.exception_handler(Exception)
-    async def _unexpected(request: Request, exc: Exception) -> Response:
-        log.exception("web.unexpected_error", path=request.url.path)
-        return _error(request, "error.unexpected", 500)
+    app.include_router(_core)
+    for kind, handler in _ERROR_PAGES.items():
+        app.exception_handler(kind)(handler)
 
     return app
 
@@ -152,3 +92,85 @@ def _error(request: Request, key: str | None, status: int, message: str = "") ->
         status_code=status,
         user=user,
     )
+
+
+# Pages of the app itself, not of a role: health checks, the start page, the language switch.
+_core = APIRouter()
+
+
+@_core.get("/health", include_in_schema=False)
+async def health() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@_core.get("/ready", include_in_schema=False)
+async def ready() -> dict[str, str]:
+    return {"status": "ready"}
+
+
+@_core.get("/")
+async def home(request: Request) -> Response:
+    user = User.from_session(request.session.get("user"))
+    if user is None:
+        return RedirectResponse("/signin", status_code=303)
+    return RedirectResponse(START_PAGES.get(user.role, "/signin"), status_code=303)
+
+
+@_core.post("/language")
+async def switch_language(request: Request) -> Response:
+    form = await checked_form(request)
+    lang = "en" if form.get("lang") == "en" else "pl"
+    request.session["lang"] = lang
+    target = str(form.get("next") or "/")
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie("asysta_lang", lang, max_age=365 * 86400, httponly=True, samesite="lax")
+    return response
+
+
+# Error pages. Starlette passes every handler the exception; most pages depend only on its kind.
+async def _not_signed_in(request: Request, _exc: NotSignedIn) -> Response:
+    return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+
+
+async def _forbidden(request: Request, _exc: Forbidden) -> Response:
+    return _error(request, "error.forbidden", 403)
+
+
+async def _csrf(request: Request, _exc: CsrfFailed) -> Response:
+    return _error(request, "error.csrf", 403)
+
+
+async def _api(request: Request, exc: ApiError) -> Response:
+    if exc.status == 401:
+        # The token expired or was revoked: sign in again.
+        request.session.clear()
+        return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+    if exc.status == 403:
+        return _error(request, "error.forbidden", 403)
+    if exc.status == 404:
+        return _error(request, "error.not_found", 404)
+    if exc.status >= 500:
+        return _error(request, "error.service", 502)
+    return _error(request, None, exc.status, message=exc.detail or exc.title)
+
+
+async def _bad_address(request: Request, _exc: RequestValidationError) -> Response:
+    # A hand-edited address (a query parameter out of range): a page, not FastAPI's JSON.
+    return _error(request, "error.not_found", 404)
+
+
+async def _unexpected(request: Request, _exc: Exception) -> Response:
+    log.exception("web.unexpected_error", path=request.url.path)
+    return _error(request, "error.unexpected", 500)
+
+
+_ERROR_PAGES: dict[type[Exception], Callable[..., Awaitable[Response]]] = {
+    NotSignedIn: _not_signed_in,
+    Forbidden: _forbidden,
+    CsrfFailed: _csrf,
+    ApiError: _api,
+    RequestValidationError: _bad_address,
+    Exception: _unexpected,
+}

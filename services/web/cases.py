@@ -112,17 +112,7 @@ def timeline(file: dict[str, Any], lang: str, names: dict[str, str]) -> list[dic
         if r.get("submitted_on"):
             add(r.get("submitted_on"), "Opinion sent to court" if en else "Opinia wysłana do sądu")
     for c in file.get("closures", []):
-        kind = str(c.get("event", ""))
-        if kind == "CaseClosed":
-            add(
-                c.get("closed_on"),
-                "Case closed" if en else "Zakończenie pracy",
-                label("closure_reason", c.get("reason"), lang),
-            )
-        elif kind == "CaseReopened":
-            add(c.get("reopened_on"), "Case reopened" if en else "Wznowienie pracy")
-        else:
-            add(c.get("ended_on"), "Monitoring ended" if en else "Koniec monitorowania")
+        add(*_closure_entry(c, lang))
     for t in file.get("transfers", []):
         add(
             t.get("transferred_on") or t.get("decided_on"),
@@ -132,6 +122,21 @@ def timeline(file: dict[str, Any], lang: str, names: dict[str, str]) -> list[dic
     # Newest first; within a day, in the order they were recorded.
     items.sort(key=lambda i: (i["on"] or date.min, i["at"]), reverse=True)
     return items
+
+
+def _closure_entry(c: dict[str, Any], lang: str) -> tuple[Any, str, str]:
+    """A closure, a reopening or the end of monitoring as a timeline entry: (on, what, detail)."""
+    en = lang == "en"
+    kind = str(c.get("event", ""))
+    if kind == "CaseClosed":
+        return (
+            c.get("closed_on"),
+            "Case closed" if en else "Zakończenie pracy",
+            label("closure_reason", c.get("reason"), lang),
+        )
+    if kind == "CaseReopened":
+        return c.get("reopened_on"), "Case reopened" if en else "Wznowienie pracy", ""
+    return c.get("ended_on"), "Monitoring ended" if en else "Koniec monitorowania", ""
 
 
 def visits_this_week(file: dict[str, Any] | None, today: date) -> int:

@@ -88,7 +88,8 @@ async def city_export(page: Page = CityPage, format: str = Query("csv")) -> Resp
     if format == "xlsx":
         book = Workbook()
         sheet = book.active
-        assert sheet is not None
+        if sheet is None:
+            raise RuntimeError("openpyxl created a workbook without a worksheet")
         sheet.title = "Widok miasta"
         for row in table:
             sheet.append(row)
