@@ -72,9 +72,7 @@ def scenario() -> Scenario:
     adam = assistant(h, "employment_contract", date(2025, 1, 1))
     behind, behind_family = case(h, source="social_worker", children=1, opened=date(2026, 5, 20))
     _start(h, behind, behind_family, ewa, date(2026, 5, 25), due=date(2026, 6, 10))
-    in_order, in_order_family = case(
-        h, source="court_order", children=2, opened=date(2026, 6, 1)
-    )
+    in_order, in_order_family = case(h, source="court_order", children=2, opened=date(2026, 6, 1))
     _start(h, in_order, in_order_family, ewa, date(2026, 6, 2), due=date(2026, 9, 2))
     h.add(
         "case",
@@ -207,7 +205,9 @@ async def test_the_api_gives_each_person_their_own_list(
         transport=httpx.ASGITransport(app=api), base_url="http://reporting"
     ) as client:
 
-        async def get(path: str, role: Role, districts: tuple[str, ...], subject: str) -> httpx.Response:
+        async def get(
+            path: str, role: Role, districts: tuple[str, ...], subject: str
+        ) -> httpx.Response:
             bearer = token(role, districts, subject=subject)
             return await client.get(path, headers={"Authorization": f"Bearer {bearer}"})
 
@@ -226,8 +226,19 @@ async def test_the_api_gives_each_person_their_own_list(
         assert first["number"] == tasks.case_number(s.behind)
         assert first["family_initials"] == "A.B."
         assert set(first) == {
-            "key", "kind", "title", "case_id", "referral_id", "number", "family_initials",
-            "district", "assistant_id", "due", "status", "days", "when",
+            "key",
+            "kind",
+            "title",
+            "case_id",
+            "referral_id",
+            "number",
+            "family_initials",
+            "district",
+            "assistant_id",
+            "due",
+            "status",
+            "days",
+            "when",
         }
         summary = (await get("/tasks/summary", Role.ASSISTANT, (OCHOTA,), str(s.ewa))).json()
         assert summary == {

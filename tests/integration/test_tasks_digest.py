@@ -5,15 +5,16 @@ out again as the same message."""
 
 from __future__ import annotations
 
+import asyncio
 import email
 import email.policy
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from email.message import EmailMessage
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
 from sqlalchemy import func, select, update
 
 from services.reporting.adapters.mail import LogTransport, SmtpTransport
@@ -36,7 +37,7 @@ class Inbox:
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         assert isinstance(parsed, EmailMessage)
         parsed["X-Envelope-To"] = ", ".join(envelope.rcpt_tos)
@@ -45,14 +46,17 @@ class Inbox:
 
 
 @pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
+async def smtp() -> AsyncIterator[tuple[Inbox, int]]:
+    """aiosmtpd's SMTP server on the test's own event loop, on a port the system picks (the
+    transport sends from a thread, so the loop is free to answer)."""
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=0)
-    controller.start()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(inbox), "127.0.0.1", 0)
     try:
-        yield inbox, controller.server.sockets[0].getsockname()[1]
+        yield inbox, server.sockets[0].getsockname()[1]
     finally:
-        controller.stop()
+        server.close()
+        await server.wait_closed()
 
 
 def settings(db_url: str, port: int, ewa: str, adam: str) -> ReportingSettings:

@@ -75,7 +75,7 @@ def _date_pl(day: date) -> str:
     return f"{day:%d.%m.%Y}"
 
 
-def render(person: Person, notices: list[Notice], day: date) -> tuple[str, str]:
+def render(notices: list[Notice], day: date) -> tuple[str, str]:
     """The subject and the plain-text body: case numbers, initials, dates and what is due,
     nothing else about a family."""
     subject = f"Asysta: przypomnienia na dzień {_date_pl(day)} (pozycji: {len(notices)})"
@@ -93,9 +93,7 @@ def render(person: Person, notices: list[Notice], day: date) -> tuple[str, str]:
         for n in group:
             t = n.task
             who = f" ({t.family_initials})" if t.family_initials else ""
-            lines.append(
-                f"- {t.number}{who}: {t.title}; termin {_date_pl(t.due)}, {t.when}"
-            )
+            lines.append(f"- {t.number}{who}: {t.title}; termin {_date_pl(t.due)}, {t.when}")
     lines += [
         "",
         "Szczegóły po zalogowaniu do Asysty. Ze względów bezpieczeństwa wiadomość podaje",
@@ -174,7 +172,9 @@ class Digest:
         for district in districts:
             tasks = head_tasks(rows, district, day)
             if tasks:
-                people.append(Person(f"head:{district}", self.head_emails.get(district), tuple(tasks)))
+                people.append(
+                    Person(f"head:{district}", self.head_emails.get(district), tuple(tasks))
+                )
         return people
 
     async def _decide(self, person: Person, day: date) -> dict[str, Any] | None:
@@ -204,7 +204,7 @@ class Digest:
                 notices = new_notices(person.tasks, already)
                 if not notices:
                     return None
-                subject, body = render(person, notices, day)
+                subject, body = render(notices, day)
                 row = {
                     "message_id": message_id(person.id, day),
                     "person": person.id,
@@ -285,10 +285,8 @@ class Digest:
         message.set_content(row["body"])
         try:
             await self.transport.send(message)
-        except Exception as exc:  # noqa: BLE001 - the next pass retries; the error is logged
-            log.warning(
-                "digest.send_failed", person=row["person"], error=type(exc).__name__
-            )
+        except Exception as exc:
+            log.warning("digest.send_failed", person=row["person"], error=type(exc).__name__)
             return False
         async with self.engine.begin() as conn:
             await conn.execute(

@@ -21,6 +21,7 @@ from services.reporting.adapters.tables import (
     visits_view,
 )
 from shared.events import (
+    ERASED_MARK,
     AssistanceGranted,
     AssistantAssigned,
     AssistantRegistered,
@@ -38,7 +39,6 @@ from shared.events import (
     CourtOpinionSubmitted,
     DomainEvent,
     Envelope,
-    ERASED_MARK,
     FamilyConsentRecorded,
     FamilyDataErased,
     FamilyMember,
@@ -383,7 +383,7 @@ MEMBER_ROLES_FIRST = ("parent", "guardian", "pregnant_woman", "other", "child")
 
 
 def family_initials(members: Iterable[FamilyMember]) -> str | None:
-    """"J.K.": the first adult's initials, the only trace of a family a task list or an
+    """ "J.K.": the first adult's initials, the only trace of a family a task list or an
     e-mail digest shows; None once the family's data is erased."""
     ranked = sorted(members, key=lambda m: MEMBER_ROLES_FIRST.index(m.role.value))
     for member in ranked:

@@ -45,7 +45,7 @@ class Kind(StrEnum):
 TITLES = {
     Kind.ASSESSMENT: "okresowa ocena sytuacji rodziny",
     Kind.COURT_OPINION: "opinia dla sądu",
-    Kind.NOT_SEEN: "brak wizyty u rodziny od 7 dni",
+    Kind.NOT_SEEN: "rodzina bez wizyty od co najmniej 7 dni",
     Kind.CONSENT: "brak zgody rodziny na współpracę (14 dni od przydziału)",
     Kind.REFERRAL_DECISION: "zgłoszenie czeka na decyzję ponad 7 dni",
     Kind.WAITING: "rodzina czeka na asystenta",
@@ -250,9 +250,7 @@ def head_tasks(rows: Rows, district: str, today: date) -> list[Task]:
             continue
         if case.status == "waiting":
             tasks.append(_task(Kind.WAITING, case, case.opened_on, today))
-        tasks += [
-            t for t in _case_tasks(case, by_case.get(case.case_id, ()), today) if t.overdue
-        ]
+        tasks += [t for t in _case_tasks(case, by_case.get(case.case_id, ()), today) if t.overdue]
     return _ordered(tasks)
 
 
@@ -311,9 +309,7 @@ async def load_rows(
         ).where(r.status == "awaiting_decision")
         if chosen is not None:
             referral_query = referral_query.where(r.district.in_(chosen))
-        referrals = tuple(
-            ReferralRow(**row._mapping) for row in await conn.execute(referral_query)
-        )
+        referrals = tuple(ReferralRow(**row._mapping) for row in await conn.execute(referral_query))
     return Rows(cases=case_rows, opinions=opinions, referrals=referrals)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, timedelta
 
-from services.reporting.application.digest import Notice, Person, new_notices, render
+from services.reporting.application.digest import Notice, new_notices, render
 from services.reporting.application.projector import family_initials
 from services.reporting.application.tasks import (
     CaseRow,
@@ -132,9 +132,7 @@ def test_the_head_s_list_of_a_district() -> None:
     old = ReferralRow(uuid.uuid4(), OCHOTA, "awaiting_decision", TODAY - timedelta(days=8))
     fresh = ReferralRow(uuid.uuid4(), OCHOTA, "awaiting_decision", TODAY - timedelta(days=6))
     decided = ReferralRow(uuid.uuid4(), OCHOTA, "granted", TODAY - timedelta(days=30))
-    rows = Rows(
-        cases=(waiting, waiting_elsewhere, late, soon), referrals=(old, fresh, decided)
-    )
+    rows = Rows(cases=(waiting, waiting_elsewhere, late, soon), referrals=(old, fresh, decided))
     tasks = head_tasks(rows, OCHOTA, TODAY)
     assert [(t.kind, t.subject_id, t.status) for t in tasks] == [
         (Kind.WAITING, waiting.case_id, "overdue"),  # due 11.06: waiting since
@@ -155,11 +153,17 @@ def test_the_head_s_list_of_a_district() -> None:
 
 def test_initials_of_the_first_adult_and_none_once_erased() -> None:
     child = FamilyMember(
-        role="child", first_name="ola", last_name="nowak", birth_date=date(2016, 1, 1),
+        role="child",
+        first_name="ola",
+        last_name="nowak",
+        birth_date=date(2016, 1, 1),
         document_number="ABC123",
     )
     mother = FamilyMember(
-        role="parent", first_name="Żaneta", last_name="Łukasik", birth_date=date(1990, 1, 1),
+        role="parent",
+        first_name="Żaneta",
+        last_name="Łukasik",
+        birth_date=date(1990, 1, 1),
         document_number="ABC124",
     )
     assert family_initials((child, mother)) == "Ż.Ł."
@@ -182,7 +186,7 @@ def test_the_digest_announces_an_item_when_due_and_again_when_overdue_only() -> 
 def test_the_digest_text_is_polish_and_names_a_family_by_number_and_initials() -> None:
     case = active(next_assessment_due=TODAY - timedelta(days=1), family_initials="Ż.Ł.")
     [task] = assistant_tasks(Rows(cases=(case,)), ME, TODAY)
-    subject, body = render(Person("assistant:x", "a@b.pl"), [Notice(task, "overdue")], TODAY)
+    subject, body = render([Notice(task, "overdue")], TODAY)
     assert subject == "Asysta: przypomnienia na dzień 15.06.2026 (pozycji: 1)"
     assert f"- {task.number} (Ż.Ł.): okresowa ocena sytuacji rodziny; termin 14.06.2026" in body
     assert "Po terminie:" in body and str(case.case_id) not in body
