@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 from aiosmtpd.smtp import SMTP
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from services.reporting.adapters.mail import LogTransport, SmtpTransport
+from services.reporting.adapters.mail import LogTransport, MailTransport, SmtpTransport
 from services.reporting.adapters.tables import digest_messages, digest_sent
 from services.reporting.application.digest import LEASE
 from services.reporting.bootstrap import build_digest, build_reporting, daily_digest_job
@@ -29,6 +29,20 @@ pytestmark = pytest.mark.integration
 
 HEAD = "kierownik.ochota@ops.example.pl"
 EWA, ADAM = "ewa@ops.example.pl", "adam@ops.example.pl"
+
+
+class CrashAfterSending:
+    """The SMTP server takes the message, then the process dies (for one recipient)."""
+
+    needs_recipient = True
+
+    def __init__(self, transport: MailTransport, recipient: str) -> None:
+        self.transport, self.recipient = transport, recipient
+
+    async def send(self, message: EmailMessage) -> None:
+        await self.transport.send(message)
+        if message["To"] == self.recipient:
+            raise ConnectionResetError("the process died here")
 
 
 class Inbox:
@@ -152,6 +166,9 @@ async def test_one_digest_per_person_once(db_url: str, smtp: tuple[Inbox, int]) 
             )
         ).all()
         assert per_day == []
+        # Once sent, the stored text (initials) is gone; the subject and the date stay.
+        bodies = (await conn.execute(select(digest_messages.c.body))).scalars().all()
+        assert bodies and set(bodies) == {""}
         recorded = (await conn.execute(select(func.count()).select_from(digest_sent))).scalar()
         assert recorded and recorded >= 6
     await restarted.runtime.stop()
@@ -169,15 +186,15 @@ async def test_a_digest_decided_but_never_marked_sent_goes_out_again_as_the_same
     reporting = build_reporting(config, clock=clock)
     await reporting.runtime.start(relay=False, worker=False)
     await apply_history(reporting, s.history)
-    await build_digest(config, reporting.runtime, clock).run()
+    smtp_transport = build_digest(config, reporting.runtime, clock).transport
+    # The process dies after the SMTP server took Ewa's digest, before `sent_at` is written.
+    first = await build_digest(
+        config, reporting.runtime, clock, CrashAfterSending(smtp_transport, EWA)
+    ).run()
+    assert f"assistant:{s.ewa}" not in first.sent
     assert len(received.messages) == 3
-    ewa_id = received.messages[[m["To"] for m in received.messages].index(EWA)]["Message-ID"]
-    async with reporting.engine.begin() as conn:
-        await conn.execute(
-            update(digest_messages)
-            .where(digest_messages.c.person == f"assistant:{s.ewa}")
-            .values(sent_at=None)
-        )
+    ewa_index = [m["To"] for m in received.messages].index(EWA)
+    ewa_id = received.messages[ewa_index]["Message-ID"]
     # Within the lease nobody resends (the deciding replica may still be sending)...
     assert (await build_digest(config, reporting.runtime, clock).run()).resent == []
     # ...after it, one pass does, once.
@@ -186,6 +203,7 @@ async def test_a_digest_decided_but_never_marked_sent_goes_out_again_as_the_same
     assert result.resent == [f"assistant:{s.ewa}"] and result.sent == []
     assert len(received.messages) == 4
     assert received.messages[3]["Message-ID"] == ewa_id
+    assert body(received.messages[3]) == body(received.messages[ewa_index])
     assert (await build_digest(config, reporting.runtime, later).run()).resent == []
     assert len(received.messages) == 4
     await reporting.runtime.stop()

@@ -10,7 +10,8 @@ Why a restart never sends an item twice, and a crash never loses one:
    and the day, its text, `claimed_at` = now) in `digest_messages`, unique per person and day,
    and each item it announces in `digest_sent` (person, item key, notice). Two replicas deciding
    at once collide on those keys; one commits, the other skips the person.
-2. After the commit the message is sent, then `sent_at` is set.
+2. After the commit the message is sent, then `sent_at` is set (and the stored text emptied:
+   it names families by their initials and is no longer needed).
 3. A message left without `sent_at` (a crash, an SMTP server down) is sent again by a later run,
    after a lease, by whichever replica claims it first (a conditional UPDATE).
 So a crash between the SMTP server's acceptance and step 2's `sent_at` makes the one message be
@@ -292,7 +293,8 @@ class Digest:
             await conn.execute(
                 update(digest_messages)
                 .where(digest_messages.c.message_id == row["message_id"])
-                .values(sent_at=self.clock.now())
+                # The text names families by initials: kept only while it may be resent.
+                .values(sent_at=self.clock.now(), body="")
             )
         log.info("digest.sent", person=row["person"], message_id=row["message_id"])
         return True
