@@ -152,7 +152,7 @@ async def test_one_digest_per_person_once(db_url: str, smtp: tuple[Inbox, int]) 
     adam_again = [m for m in new if m["To"] == ADAM]
     assert len(adam_again) == 1
     assert "Po terminie:" in body(adam_again[0])
-    assert "termin 25.06.2026, po terminie od 1 dzień" in body(adam_again[0])
+    assert "termin 25.06.2026, po terminie od 1 dnia" in body(adam_again[0])
     ewa_again = [m for m in new if m["To"] == EWA]
     assert len(ewa_again) == 1
     assert "opinia dla sądu; termin 20.06.2026, po terminie od 6 dni" in body(ewa_again[0])

@@ -62,8 +62,12 @@ def referral_number(referral_id: UUID) -> str:
     return f"ZG-{referral_id.hex[:8].upper()}"
 
 
-def days_pl(n: int) -> str:
-    return "1 dzień" if n == 1 else f"{n} dni"
+def days_pl(n: int, *, since: bool = False) -> str:
+    """A number of days in Polish: "za 1 dzień", "za 5 dni"; after "od" (`since`) the
+    singular is genitive: "od 1 dnia"."""
+    if n == 1:
+        return "1 dnia" if since else "1 dzień"
+    return f"{n} dni"
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ class Task:
     @property
     def when(self) -> str:
         if self.overdue:
-            return f"po terminie od {days_pl(-self.days)}"
+            return f"po terminie od {days_pl(-self.days, since=True)}"
         if self.days == 0:
             return "termin dziś"
         return f"termin za {days_pl(self.days)}"

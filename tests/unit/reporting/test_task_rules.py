@@ -15,6 +15,7 @@ from services.reporting.application.tasks import (
     Rows,
     assistant_tasks,
     case_number,
+    days_pl,
     head_tasks,
     summary,
 )
@@ -81,7 +82,7 @@ def test_court_opinions_pending_due_and_overdue_not_submitted() -> None:
         (Kind.COURT_OPINION, "overdue", -1),
         (Kind.COURT_OPINION, "due", 30),
     ]
-    assert tasks[0].when == "po terminie od 1 dzień"
+    assert tasks[0].when == "po terminie od 1 dnia"
 
 
 def test_not_seen_for_7_days_counts_from_the_last_visit_or_the_takeover() -> None:
@@ -190,3 +191,10 @@ def test_the_digest_text_is_polish_and_names_a_family_by_number_and_initials() -
     assert subject == "Asysta: przypomnienia na dzień 15.06.2026 (pozycji: 1)"
     assert f"- {task.number} (Ż.Ł.): okresowa ocena sytuacji rodziny; termin 14.06.2026" in body
     assert "Po terminie:" in body and str(case.case_id) not in body
+
+
+def test_days_in_polish() -> None:
+    case = active(next_assessment_due=TODAY + timedelta(days=1))
+    [task] = assistant_tasks(Rows(cases=(case,)), ME, TODAY)
+    assert task.when == "termin za 1 dzień"
+    assert days_pl(3, since=True) == "3 dni" and days_pl(1, since=True) == "1 dnia"
