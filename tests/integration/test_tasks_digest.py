@@ -8,13 +8,20 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import ssl
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
+from ipaddress import ip_address
+from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.smtp import SMTP
+from aiosmtpd.smtp import SMTP, AuthResult, LoginPassword
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import func, select
 
 from services.reporting.adapters.mail import LogTransport, MailTransport, SmtpTransport
@@ -227,3 +234,81 @@ async def test_the_daily_job_waits_for_its_hour_and_logs_without_smtp(db_url: st
         rows = (await conn.execute(select(digest_messages))).all()
     assert len(rows) == 3 and all(r.sent_at is not None for r in rows)
     await reporting.runtime.stop()
+
+
+def _self_signed(tmp: Path) -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 that the test trusts (SSL_CERT_FILE), as a city's mail
+    server's would be trusted through the system's store."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=1))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(
+            x509.SubjectAlternativeName([x509.IPAddress(ip_address("127.0.0.1"))]), False
+        )
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp / "smtp.pem", tmp / "smtp.key"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+async def test_starttls_and_login(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The transport as a city's mail server wants it: STARTTLS (the certificate verified),
+    then a login (the server requires both before it takes mail)."""
+    cert_file, key_file = _self_signed(tmp_path)
+    monkeypatch.setenv("SSL_CERT_FILE", str(cert_file))
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    server_tls.load_cert_chain(cert_file, key_file)
+    logins: list[tuple[bytes, bytes]] = []
+
+    def authenticate(
+        _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any
+    ) -> AuthResult:
+        assert isinstance(data, LoginPassword)
+        logins.append((data.login, data.password))
+        return AuthResult(success=data.password == b"tajne-haslo")
+
+    inbox = Inbox()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(
+        lambda: SMTP(
+            inbox,
+            hostname="127.0.0.1",
+            tls_context=server_tls,
+            require_starttls=True,
+            authenticator=authenticate,
+            auth_required=True,
+        ),
+        "127.0.0.1",
+        0,
+    )
+    port = server.sockets[0].getsockname()[1]
+    message = EmailMessage()
+    message["From"], message["To"], message["Subject"] = "a@b.pl", "c@d.pl", "Próba"
+    message.set_content("Treść")
+    try:
+        transport = SmtpTransport(
+            host="127.0.0.1", port=port, user="asysta", password="tajne-haslo", timeout=10
+        )
+        await transport.send(message)
+        assert [m["Subject"] for m in inbox.messages] == ["Próba"]
+        assert logins == [(b"asysta", b"tajne-haslo")]
+    finally:
+        server.close()
+        await server.wait_closed()
