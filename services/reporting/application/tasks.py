@@ -9,7 +9,8 @@ daily e-mail digest says, and e-mail is not a safe channel.
   requested and not yet submitted; families not seen for 7 days (since the last visit, or since
   the assistant took the family over); consent not recorded 14 days after the first assignment.
 - A head's, per district: referrals waiting for a decision over 7 days; families waiting for an
-  assistant; and every overdue item of the district's assistants.
+  assistant; and every overdue item of the district (a court opinion of a family still
+  waiting for an assistant included).
 """
 
 from __future__ import annotations
@@ -254,6 +255,12 @@ def head_tasks(rows: Rows, district: str, today: date) -> list[Task]:
             continue
         if case.status == "waiting":
             tasks.append(_task(Kind.WAITING, case, case.opened_on, today))
+            # A court's deadline runs whether or not the family has an assistant yet.
+            tasks += [
+                _task(Kind.COURT_OPINION, case, o.deadline, today)
+                for o in by_case.get(case.case_id, ())
+                if o.submitted_on is None and o.deadline < today
+            ]
         tasks += [t for t in _case_tasks(case, by_case.get(case.case_id, ()), today) if t.overdue]
     return _ordered(tasks)
 
@@ -296,14 +303,14 @@ async def load_rows(
     if chosen is not None:
         cases = cases.where(c.district.in_(chosen))
     case_rows = tuple(CaseRow(**row._mapping) for row in await conn.execute(cases))
-    active = [row.case_id for row in case_rows if row.status == "active"]
+    listed = [row.case_id for row in case_rows]
     o = court_opinions_view.c
     opinions: tuple[OpinionRow, ...] = ()
-    if active:
+    if listed:
         opinion_query = select(o.request_id, o.case_id, o.district, o.deadline, o.submitted_on)
         opinion_query = opinion_query.where(o.submitted_on.is_(None))
         if assistant_id is not None or chosen is not None:
-            opinion_query = opinion_query.where(o.case_id.in_(active))
+            opinion_query = opinion_query.where(o.case_id.in_(listed))
         opinions = tuple(OpinionRow(**row._mapping) for row in await conn.execute(opinion_query))
     referrals: tuple[ReferralRow, ...] = ()
     if assistant_id is None:

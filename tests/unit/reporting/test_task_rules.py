@@ -198,3 +198,18 @@ def test_days_in_polish() -> None:
     [task] = assistant_tasks(Rows(cases=(case,)), ME, TODAY)
     assert task.when == "termin za 1 dzień"
     assert days_pl(3, since=True) == "3 dni" and days_pl(1, since=True) == "1 dnia"
+
+
+def test_the_head_sees_an_overdue_court_opinion_of_a_family_still_waiting() -> None:
+    waiting = CaseRow(uuid.uuid4(), OCHOTA, "waiting", TODAY - timedelta(days=1))
+    rows = Rows(
+        cases=(waiting,),
+        opinions=(
+            OpinionRow(uuid.uuid4(), waiting.case_id, OCHOTA, TODAY - timedelta(days=2)),
+            OpinionRow(uuid.uuid4(), waiting.case_id, OCHOTA, TODAY + timedelta(days=2)),
+        ),
+    )
+    assert [(t.kind, t.status) for t in head_tasks(rows, OCHOTA, TODAY)] == [
+        (Kind.COURT_OPINION, "overdue"),
+        (Kind.WAITING, "overdue"),
+    ]
