@@ -6,8 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
+from sqlalchemy import select
+
+from services.casework.adapters.tables import cases
 from services.casework.domain.case import CASE
 from shared.domain.errors import NotFound
+from shared.events import stream_id
 from shared.runtime.service import ServiceRuntime
 from shared.web.auth import Role
 from shared.web.authorization import Policy, Scope, rule
@@ -44,9 +48,23 @@ async def case_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scop
     except ValueError as exc:
         raise NotFound(entity="case", id=params["case_id"]) from exc
     async with runtime.engine.connect() as conn:
-        state, _, _ = await CASE.load(conn, runtime.store, case_id)
-    if not state.exists:
-        raise NotFound(entity="case", id=case_id)
+        row = (await conn.execute(select(cases).where(cases.c.case_id == case_id))).first()
+        if row is None:
+            raise NotFound(entity="case", id=case_id)
+        if row.districts is not None:
+            # The read model kept in the command's transaction: no fold of the stream here.
+            return Scope(
+                entity="case",
+                resource_id=case_id,
+                district=row.district,
+                family_id=row.family_id,
+                past_districts=tuple(row.districts.split(","))[:-1],
+                assistant_id=row.assistant_id,
+                monitoring_assistant_id=row.monitoring_assistant_id,
+            )
+        # A row written before the read model kept the districts: fold the stream once.
+        envelopes = await runtime.store.read_stream(conn, stream_id(CASE.name, case_id))
+    state = CASE.fold(e.event() for e in envelopes)
     return Scope(
         entity="case",
         resource_id=case_id,

@@ -1,37 +1,49 @@
-"""Casework's HTTP API: parse, call the application, answer. Nothing else."""
+"""Casework's HTTP API: parse, call a handler, answer. Nothing else."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from fastapi import APIRouter, FastAPI, Query
+from fastapi import APIRouter, Depends, FastAPI, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.casework.access import POLICY
-from services.casework.application import queries
-from services.casework.application.cases import (
-    assign_assistant,
-    change_case,
-    close_case,
-    reopen_case,
-    transfer_case,
-)
-from services.casework.domain import case as rules
-from services.casework.domain.case import CaseStatus
-from services.casework.settings import CaseworkSettings
+from services.casework.application import handlers
+from services.casework.bootstrap import CaseworkApp
+from services.casework.domain.case import commands
 from shared.domain.districts import DistrictCode
+from shared.domain.values import (
+    CalendarDate,
+    FreeText,
+    LongText,
+    PastDate,
+    PersonName,
+    Reason,
+    RequiredFreeText,
+    ShortText,
+    VisitMinutes,
+)
 from shared.events import ClosureReason, PlanAction, ReferralSource, VisitPlace, VisitTopic
+from shared.events.casework import CaseStatus
 from shared.eventstore import EventMetadata
-from shared.runtime.service import ServiceRuntime
 from shared.web.audit_api import audit_router
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
-from shared.web.http import RuntimeDep, service_app
+from shared.web.http import service_app
+from shared.web.idempotency import IdempotencyKey
 from shared.web.middleware import CorrelationId
+
+
+def _casework(request: Request) -> CaseworkApp:
+    app: CaseworkApp = request.app.state.casework
+    return app
+
+
+CaseworkAppDep = Annotated[CaseworkApp, Depends(_casework)]
 
 
 class Body(BaseModel):
@@ -43,55 +55,55 @@ class AssignmentRequest(Body):
 
 
 class ConsentRequest(Body):
-    given_on: date = Field(description="data podpisania zgody przez rodzinę")
-    signed_by: list[str] = Field(min_length=1, max_length=10, description="kto podpisał")
+    given_on: PastDate = Field(description="data podpisania zgody przez rodzinę")
+    signed_by: list[PersonName] = Field(min_length=1, max_length=10, description="kto podpisał")
 
 
 class VisitRequest(Body):
-    visited_on: date
-    duration_minutes: int = Field(gt=0, le=720)
+    visited_on: PastDate
+    duration_minutes: VisitMinutes
     place: VisitPlace = VisitPlace.HOME
-    present: list[str] = Field(
+    present: list[PersonName] = Field(
         default_factory=list, max_length=20, description="kto był obecny (imiona lub role)"
     )
-    topics: list[VisitTopic] = Field(min_length=1)
-    note: str = Field("", max_length=4000)
+    topics: list[VisitTopic] = Field(min_length=1, max_length=len(VisitTopic))
+    note: FreeText = ""
 
 
 class PlanRequest(Body):
     actions: list[PlanAction] = Field(min_length=1, max_length=50)
-    agreed_with_social_worker: str = Field(
-        min_length=1, max_length=200, description="pracownik socjalny, z którym uzgodniono plan"
+    agreed_with_social_worker: Annotated[ShortText, Field(max_length=200)] = Field(
+        description="pracownik socjalny, z którym uzgodniono plan"
     )
-    foster_care_coordinator: str | None = Field(
-        None, max_length=200, description="koordynator rodzinnej pieczy zastępczej"
+    foster_care_coordinator: Annotated[ShortText, Field(max_length=200)] | None = Field(
+        None, description="koordynator rodzinnej pieczy zastępczej"
     )
-    foster_care_plan_reference: str | None = Field(
-        None, max_length=200, description="znak planu pomocy dziecku w pieczy zastępczej"
+    foster_care_plan_reference: Annotated[ShortText, Field(max_length=200)] | None = Field(
+        None, description="znak planu pomocy dziecku w pieczy zastępczej"
     )
 
 
 class AssessmentRequest(Body):
-    assessed_on: date
-    summary: str = Field(min_length=1, max_length=8000)
+    assessed_on: PastDate
+    summary: LongText
 
 
 class CourtOpinionRequest(Body):
-    court_name: str = Field(min_length=1, max_length=300)
-    case_signature: str = Field(min_length=1, max_length=100, description="sygnatura akt")
-    requested_on: date
-    deadline: date
+    court_name: ShortText
+    case_signature: Annotated[ShortText, Field(max_length=100)] = Field(description="sygnatura akt")
+    requested_on: PastDate
+    deadline: CalendarDate
 
 
 class OpinionSubmission(Body):
-    submitted_on: date
-    summary: str = Field(min_length=1, max_length=8000)
+    submitted_on: PastDate
+    summary: LongText
 
 
 class ClosureRequest(Body):
     reason: ClosureReason
-    closed_on: date | None = None
-    note: str = Field("", max_length=4000)
+    closed_on: PastDate | None = None
+    note: FreeText = ""
     children_placed_in_foster_care: int = Field(0, ge=0, le=30)
     monitoring_months: int | None = Field(
         None, ge=0, le=24, description="okres monitorowania; domyślnie ustawienie ośrodka"
@@ -99,7 +111,7 @@ class ClosureRequest(Body):
 
 
 class ReopeningRequest(Body):
-    reason: str = Field(min_length=1, max_length=4000)
+    reason: RequiredFreeText
 
 
 class TransferRequest(Body):
@@ -113,7 +125,7 @@ class TransferDecision(StrEnum):
 
 class TransferDecisionRequest(Body):
     decision: TransferDecision
-    reason: str = Field("", max_length=2000)
+    reason: Reason | Literal[""] = ""
 
 
 class CaseSummary(BaseModel):
@@ -207,21 +219,20 @@ def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
     return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
 
 
-async def _file(runtime: ServiceRuntime, case_id: UUID) -> CaseFile:
-    return CaseFile.model_validate(await queries.case_file(runtime, case_id))
+async def _file(app: CaseworkApp, case_id: UUID) -> CaseFile:
+    return CaseFile.model_validate(await app.queries.case_file(case_id))
 
 
 @router.get("/cases", response_model=list[CaseSummary], summary="Sprawy rodzin")
 async def get_cases(
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.list", district_param="district")],
     district: Annotated[DistrictCode | None, Query(description="kod TERC")] = None,
     referral_id: UUID | None = None,
     assistant_id: UUID | None = None,
     status: CaseStatus | None = None,
 ) -> list[CaseSummary]:
-    rows = await queries.list_cases(
-        runtime,
+    rows = await app.queries.list_cases(
         district=district,
         districts=_districts(grant),
         referral_id=referral_id,
@@ -238,21 +249,21 @@ async def get_cases(
     summary="Rodziny czekające na asystenta, najdłużej czekające najpierw",
 )
 async def get_waiting_list(
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("waiting_list.read", district_param="district")],
+    app: CaseworkAppDep,
+    _grant: Annotated[Grant, POLICY.require("waiting_list.read", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> list[CaseSummary]:
-    rows = await queries.list_cases(runtime, district=district, status=CaseStatus.WAITING.value)
+    rows = await app.queries.list_cases(district=district, status=CaseStatus.WAITING.value)
     return [CaseSummary.model_validate(row) for row in rows]
 
 
 @router.get("/cases/{case_id}", response_model=CaseFile, summary="Akta sprawy rodziny")
 async def get_case(
     case_id: UUID,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.read", resource="case")],
 ) -> CaseFile:
-    file = await queries.case_file(runtime, case_id, only_district=grant.only_district)
+    file = await app.queries.case_file(case_id, only_district=grant.only_district)
     return CaseFile.model_validate(file)
 
 
@@ -264,17 +275,18 @@ async def get_case(
 async def post_assignment(
     case_id: UUID,
     body: AssignmentRequest,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.assign", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    await assign_assistant(
-        runtime,
-        case_id,
-        assistant_id=body.assistant_id,
-        metadata=_metadata(grant, correlation_id),
+    await app.runner.run(
+        handlers.assign_assistant,
+        commands.AssignAssistant(case_id=case_id, assistant_id=body.assistant_id),
+        _metadata(grant, correlation_id),
+        idempotency=idem,
     )
-    return await _file(runtime, case_id)
+    return await _file(app, case_id)
 
 
 @router.post(
@@ -285,19 +297,20 @@ async def post_assignment(
 async def post_consent(
     case_id: UUID,
     body: ConsentRequest,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.consent", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    command = rules.RecordConsent(given_on=body.given_on, signed_by=tuple(body.signed_by))
-    today = runtime.clock.today()
-    await change_case(
-        runtime,
-        case_id,
-        lambda s: rules.record_consent(s, command, today=today),
+    await app.runner.run(
+        handlers.record_consent,
+        commands.RecordConsent(
+            case_id=case_id, given_on=body.given_on, signed_by=tuple(body.signed_by)
+        ),
         _metadata(grant, correlation_id),
+        idempotency=idem,
     )
-    return await _file(runtime, case_id)
+    return await _file(app, case_id)
 
 
 @router.post(
@@ -309,27 +322,27 @@ async def post_consent(
 async def post_visit(
     case_id: UUID,
     body: VisitRequest,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.visit", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    command = rules.LogVisit(
-        visit_id=uuid.uuid4(),
-        visited_on=body.visited_on,
-        duration_minutes=body.duration_minutes,
-        place=body.place,
-        present=tuple(body.present),
-        topics=tuple(body.topics),
-        note=body.note,
-    )
-    today = runtime.clock.today()
-    await change_case(
-        runtime,
-        case_id,
-        lambda s: rules.log_visit(s, command, today=today),
+    await app.runner.run(
+        handlers.log_visit,
+        commands.LogVisit(
+            case_id=case_id,
+            visit_id=uuid.uuid4(),
+            visited_on=body.visited_on,
+            duration_minutes=body.duration_minutes,
+            place=body.place,
+            present=tuple(body.present),
+            topics=tuple(body.topics),
+            note=body.note,
+        ),
         _metadata(grant, correlation_id),
+        idempotency=idem,
     )
-    return await _file(runtime, case_id)
+    return await _file(app, case_id)
 
 
 @router.put(
@@ -340,24 +353,24 @@ async def post_visit(
 async def put_plan(
     case_id: UUID,
     body: PlanRequest,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.plan", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    command = rules.UpdatePlan(
-        actions=tuple(body.actions),
-        agreed_with_social_worker=body.agreed_with_social_worker,
-        updated_on=runtime.clock.today(),
-        foster_care_coordinator=body.foster_care_coordinator,
-        foster_care_plan_reference=body.foster_care_plan_reference,
-    )
-    await change_case(
-        runtime,
-        case_id,
-        lambda s: rules.update_plan(s, command),
+    await app.runner.run(
+        handlers.update_plan,
+        commands.UpdatePlan(
+            case_id=case_id,
+            actions=tuple(body.actions),
+            agreed_with_social_worker=body.agreed_with_social_worker,
+            foster_care_coordinator=body.foster_care_coordinator,
+            foster_care_plan_reference=body.foster_care_plan_reference,
+        ),
         _metadata(grant, correlation_id),
+        idempotency=idem,
     )
-    return await _file(runtime, case_id)
+    return await _file(app, case_id)
 
 
 @router.post(
@@ -369,19 +382,18 @@ async def put_plan(
 async def post_assessment(
     case_id: UUID,
     body: AssessmentRequest,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.assess", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    command = rules.AssessFamily(assessed_on=body.assessed_on, summary=body.summary)
-    today = runtime.clock.today()
-    await change_case(
-        runtime,
-        case_id,
-        lambda s: rules.assess(s, command, today=today),
+    await app.runner.run(
+        handlers.assess_family,
+        commands.AssessFamily(case_id=case_id, assessed_on=body.assessed_on, summary=body.summary),
         _metadata(grant, correlation_id),
+        idempotency=idem,
     )
-    return await _file(runtime, case_id)
+    return await _file(app, case_id)
 
 
 @router.get(
@@ -390,11 +402,11 @@ async def post_assessment(
     summary="Zaległe oceny sytuacji rodzin",
 )
 async def get_overdue_assessments(
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("assessments.overdue", district_param="district")],
+    app: CaseworkAppDep,
+    _grant: Annotated[Grant, POLICY.require("assessments.overdue", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> list[OverdueAssessment]:
-    rows = await queries.overdue_assessments(runtime, district=district)
+    rows = await app.queries.overdue_assessments(district=district)
     return [OverdueAssessment.model_validate(row) for row in rows]
 
 
@@ -407,24 +419,25 @@ async def get_overdue_assessments(
 async def post_court_opinion_request(
     case_id: UUID,
     body: CourtOpinionRequest,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.court_request", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    command = rules.RequestCourtOpinion(
-        request_id=uuid.uuid4(),
-        court_name=body.court_name,
-        case_signature=body.case_signature,
-        requested_on=body.requested_on,
-        deadline=body.deadline,
-    )
-    await change_case(
-        runtime,
-        case_id,
-        lambda s: rules.request_court_opinion(s, command),
+    await app.runner.run(
+        handlers.request_court_opinion,
+        commands.RequestCourtOpinion(
+            case_id=case_id,
+            request_id=uuid.uuid4(),
+            court_name=body.court_name,
+            case_signature=body.case_signature,
+            requested_on=body.requested_on,
+            deadline=body.deadline,
+        ),
         _metadata(grant, correlation_id),
+        idempotency=idem,
     )
-    return await _file(runtime, case_id)
+    return await _file(app, case_id)
 
 
 @router.post(
@@ -436,21 +449,23 @@ async def post_court_opinion(
     case_id: UUID,
     request_id: UUID,
     body: OpinionSubmission,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.court_opinion", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    command = rules.SubmitCourtOpinion(
-        request_id=request_id, submitted_on=body.submitted_on, summary=body.summary
-    )
-    today = runtime.clock.today()
-    await change_case(
-        runtime,
-        case_id,
-        lambda s: rules.submit_court_opinion(s, command, today=today),
+    await app.runner.run(
+        handlers.submit_court_opinion,
+        commands.SubmitCourtOpinion(
+            case_id=case_id,
+            request_id=request_id,
+            submitted_on=body.submitted_on,
+            summary=body.summary,
+        ),
         _metadata(grant, correlation_id),
+        idempotency=idem,
     )
-    return await _file(runtime, case_id)
+    return await _file(app, case_id)
 
 
 @router.get(
@@ -459,13 +474,13 @@ async def post_court_opinion(
     summary="Opinie dla sądu do złożenia (overdue=true: po terminie)",
 )
 async def get_court_opinions(
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("court_opinions.list", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
     overdue: bool = False,
 ) -> list[CourtOpinionDue]:
-    rows = await queries.court_opinion_list(
-        runtime, district=district, overdue_only=overdue, assistant_id=grant.assistant_id
+    rows = await app.queries.court_opinion_list(
+        district=district, overdue_only=overdue, assistant_id=grant.assistant_id
     )
     return [CourtOpinionDue.model_validate(row) for row in rows]
 
@@ -478,23 +493,26 @@ async def get_court_opinions(
 async def post_closure(
     case_id: UUID,
     body: ClosureRequest,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.close", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    settings = runtime.settings
-    default_months = settings.monitoring_months if isinstance(settings, CaseworkSettings) else 6
-    command = rules.CloseCase(
-        reason=body.reason,
-        closed_on=body.closed_on or runtime.clock.today(),
-        note=body.note,
-        children_placed_in_foster_care=body.children_placed_in_foster_care,
-        monitoring_months=(
-            body.monitoring_months if body.monitoring_months is not None else default_months
+    months = body.monitoring_months
+    await app.runner.run(
+        handlers.close_case,
+        commands.CloseCase(
+            case_id=case_id,
+            reason=body.reason,
+            closed_on=body.closed_on,
+            note=body.note,
+            children_placed_in_foster_care=body.children_placed_in_foster_care,
+            monitoring_months=app.settings.monitoring_months if months is None else months,
         ),
+        _metadata(grant, correlation_id),
+        idempotency=idem,
     )
-    await close_case(runtime, case_id, command=command, metadata=_metadata(grant, correlation_id))
-    return await _file(runtime, case_id)
+    return await _file(app, case_id)
 
 
 @router.post(
@@ -505,14 +523,18 @@ async def post_closure(
 async def post_reopening(
     case_id: UUID,
     body: ReopeningRequest,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.reopen", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    await reopen_case(
-        runtime, case_id, reason=body.reason, metadata=_metadata(grant, correlation_id)
+    await app.runner.run(
+        handlers.reopen_case,
+        commands.ReopenCase(case_id=case_id, reason=body.reason),
+        _metadata(grant, correlation_id),
+        idempotency=idem,
     )
-    return await _file(runtime, case_id)
+    return await _file(app, case_id)
 
 
 @router.post(
@@ -523,17 +545,18 @@ async def post_reopening(
 async def post_transfer(
     case_id: UUID,
     body: TransferRequest,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.transfer", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    await transfer_case(
-        runtime,
-        case_id,
-        to_district=body.to_district,
-        metadata=_metadata(grant, correlation_id),
+    await app.runner.run(
+        handlers.transfer_case,
+        commands.TransferCase(case_id=case_id, to_district=body.to_district),
+        _metadata(grant, correlation_id),
+        idempotency=idem,
     )
-    return await _file(runtime, case_id)
+    return await _file(app, case_id)
 
 
 @router.post(
@@ -544,26 +567,22 @@ async def post_transfer(
 async def post_transfer_decision(
     case_id: UUID,
     body: TransferDecisionRequest,
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("case.transfer_decision", resource="case")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> CaseFile:
-    today = runtime.clock.today()
-    if body.decision is TransferDecision.ACCEPTED:
-        await change_case(
-            runtime,
-            case_id,
-            lambda s: rules.accept_transfer(s, today=today),
-            _metadata(grant, correlation_id),
-        )
-    else:
-        await change_case(
-            runtime,
-            case_id,
-            lambda s: rules.decline_transfer(s, reason=body.reason, today=today),
-            _metadata(grant, correlation_id),
-        )
-    return await _file(runtime, case_id)
+    await app.runner.run(
+        handlers.decide_on_transfer,
+        commands.DecideOnTransfer(
+            case_id=case_id,
+            accepted=body.decision is TransferDecision.ACCEPTED,
+            reason=body.reason,
+        ),
+        _metadata(grant, correlation_id),
+        idempotency=idem,
+    )
+    return await _file(app, case_id)
 
 
 @router.get(
@@ -572,13 +591,12 @@ async def post_transfer_decision(
     summary="Wolne miejsca asystentów dzielnicy (przy przydziale)",
 )
 async def get_capacity(
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("capacity.read", district_param="district")],
+    app: CaseworkAppDep,
+    _grant: Annotated[Grant, POLICY.require("capacity.read", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> list[AssistantCapacity]:
     return [
-        AssistantCapacity.model_validate(r)
-        for r in await queries.capacity(runtime, district=district)
+        AssistantCapacity.model_validate(r) for r in await app.queries.capacity(district=district)
     ]
 
 
@@ -595,23 +613,18 @@ class RetainedFamily(BaseModel):
     summary="Rodziny po okresie przechowywania danych, do przeglądu i usunięcia",
 )
 async def get_retention(
-    runtime: RuntimeDep,
+    app: CaseworkAppDep,
     grant: Annotated[Grant, POLICY.require("retention.read")],
     older_than_years: Annotated[int | None, Query(ge=0, le=100)] = None,
 ) -> list[RetainedFamily]:
-    settings = runtime.settings
-    years = (
-        older_than_years
-        if older_than_years is not None
-        else (settings.retention_years if isinstance(settings, CaseworkSettings) else 10)
-    )
-    rows = await queries.retention_list(runtime, older_than_years=years, districts=grant.districts)
+    years = app.settings.retention_years if older_than_years is None else older_than_years
+    rows = await app.queries.retention_list(older_than_years=years, districts=grant.districts)
     return [RetainedFamily.model_validate(row) for row in rows]
 
 
-def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool = False) -> FastAPI:
-    return service_app(
-        runtime,
+def build_api(app: CaseworkApp, run_relay: bool = True, run_worker: bool = False) -> FastAPI:
+    api = service_app(
+        app.runtime,
         title="Asysta: praca z rodziną",
         description="Sprawy rodzin: przydział asystenta, zgoda, plan, wizyty, oceny, opinie "
         "dla sądu, zakończenie, monitorowanie i przekazanie.",
@@ -619,3 +632,5 @@ def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool 
         run_relay=run_relay,
         run_worker=run_worker,
     )
+    api.state.casework = app
+    return api

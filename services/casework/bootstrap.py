@@ -1,43 +1,98 @@
-"""Casework's composition root: its store, its read model and its reactions to the
-referrals and directory streams."""
+"""Casework's composition root: its settings, runtime, command runner, clock and queries in one
+typed `CaseworkApp`, handed to the routes; its reactions to the referrals and directory
+streams; and the job that ends monitoring periods that passed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from services.casework.adapters.inbox import CaseworkSubscriptions
 from services.casework.adapters.tables import metadata
-from services.casework.application.cases import end_expired_monitoring
-from services.casework.application.policies import CaseworkPolicies
-from services.casework.application.queries import expired_monitoring
+from services.casework.application import handlers
+from services.casework.application.case_index import project_case, project_caseload
+from services.casework.application.queries import CaseworkQueries
+from services.casework.domain.case import CASE
+from services.casework.domain.case.commands import EndMonitoring
+from services.casework.domain.caseload import CASELOAD
 from services.casework.settings import CaseworkSettings
 from shared.domain.clock import Clock
+from shared.domain.values import use_today
+from shared.events.casework import CaseStatus
+from shared.eventstore.runner import CommandRunner
+from shared.eventstore.store import EventMetadata
+from shared.eventstore.unit_of_work import InlineProjection, SqlUnitOfWork
+from shared.runtime.logging import get_logger
 from shared.runtime.service import PeriodicJob, ServiceRuntime
 
 NAME = "casework"
 
+log = get_logger(__name__)
 
-def build_runtime(
-    settings: CaseworkSettings | None = None, clock: Clock | None = None
-) -> ServiceRuntime:
+PROJECTIONS: Mapping[str, Sequence[InlineProjection]] = {
+    CASE.name: [project_case],
+    CASELOAD.name: [project_caseload],
+}
+"""The read models kept in each command's transaction, per aggregate type."""
+
+
+@dataclass(frozen=True)
+class CaseworkApp:
+    """Everything casework's routes, reactions and jobs need, typed."""
+
+    settings: CaseworkSettings
+    runtime: ServiceRuntime
+    runner: CommandRunner[SqlUnitOfWork]
+    clock: Clock
+    queries: CaseworkQueries
+
+    async def end_monitoring_periods(self) -> int:
+        """End the monitoring of cases whose period passed; returns how many ended."""
+        today = self.clock.today()
+        metadata = EventMetadata(actor="system:monitoring", correlation_id=f"monitoring-{today}")
+        ended = 0
+        for case_id in await self.queries.expired_monitoring(today=today):
+            changed = await self.runner.run(
+                handlers.end_monitoring, EndMonitoring(case_id=case_id), metadata
+            )
+            ended += changed.status is CaseStatus.CLOSED
+        return ended
+
+
+def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = None) -> CaseworkApp:
     settings = settings or CaseworkSettings()
+    clock = clock or settings.clock()
+    # "Not in the future" in the request models means this service's today.
+    use_today(clock.today)
     runtime = ServiceRuntime(
         name=NAME,
         settings=settings,
         metadata=metadata,
         produces_events=True,
         grows_in_place=True,
-        clock=clock or settings.clock(),
+        clock=clock,
     )
-    policies = CaseworkPolicies(runtime.store)
-    runtime.subscriptions = {
-        "referrals": policies.on_referrals_event,
-        "directory": policies.on_directory_event,
-    }
 
-    async def end_monitoring_periods() -> None:
-        expired = await expired_monitoring(runtime, today=runtime.clock.today())
-        if expired:
-            await end_expired_monitoring(runtime, expired)
+    def unit_of_work(event_metadata: EventMetadata) -> SqlUnitOfWork:
+        # The engine is read at each command: a test may replace the runtime's engine.
+        return SqlUnitOfWork(
+            runtime.engine,
+            runtime.store,
+            event_metadata,
+            projections=PROJECTIONS,
+            on_commit=runtime.events_committed,
+        )
 
+    app = CaseworkApp(
+        settings=settings,
+        runtime=runtime,
+        runner=CommandRunner(unit_of_work, clock),
+        clock=clock,
+        queries=CaseworkQueries(runtime),
+    )
+    subscriptions = CaseworkSubscriptions(runtime.store, clock, PROJECTIONS)
+    runtime.subscriptions = {"referrals": subscriptions, "directory": subscriptions}
     runtime.jobs.append(
-        PeriodicJob("end-monitoring", settings.monitoring_check_seconds, end_monitoring_periods)
+        PeriodicJob("end-monitoring", settings.monitoring_check_seconds, app.end_monitoring_periods)
     )
-    return runtime
+    return app

@@ -49,9 +49,8 @@ from shared.web.feed import feed_router
 from shared.web.http import RuntimeDep, service_app
 from shared.web.middleware import CorrelationId
 
+
 # --- Assistants -------------------------------------------------------------------------------
-
-
 class RegisterAssistantRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

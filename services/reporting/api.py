@@ -179,7 +179,7 @@ router = APIRouter(tags=["reports"])
 )
 async def get_caseload(
     reporting: Reporting,
-    grant: Annotated[Grant, POLICY.require("reports.caseload", district_param="district")],
+    _grant: Annotated[Grant, POLICY.require("reports.caseload", district_param="district")],
     district: District,
 ) -> CaseloadReport:
     async with reporting.engine.connect() as conn:
@@ -196,7 +196,7 @@ async def get_caseload(
 )
 async def get_operational(
     reporting: Reporting,
-    grant: Annotated[Grant, POLICY.require("reports.operational", district_param="district")],
+    _grant: Annotated[Grant, POLICY.require("reports.operational", district_param="district")],
     district: District,
     as_of: Annotated[ReportDate | None, Query(description="stan na dzień (domyślnie dziś)")] = None,
 ) -> OperationalReport:
@@ -276,7 +276,7 @@ async def get_statutory(
 )
 async def get_city(
     reporting: Reporting,
-    grant: Annotated[Grant, POLICY.require("reports.city")],
+    _grant: Annotated[Grant, POLICY.require("reports.city")],
     start: From = None,
     end: To = None,
 ) -> CityReport:

@@ -7,15 +7,37 @@ from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.domain.districts import DistrictCode
+from shared.domain.values import (
+    FreeText,
+    LongText,
+    PersonName,
+    Reason,
+    RequiredFreeText,
+    ShortText,
+    VisitMinutes,
+)
 from shared.events.base import DomainEvent, upcaster
 from shared.events.family import FamilyMember, ReferralSource
-from shared.events.personal import PERSONAL, PersonalText
 
 CASELOAD_LIMIT = 15
 """Art. 15 ust. 4: an assistant works with at most 15 families at once."""
+
+# Who signed or was present: a bounded list of bounded names (personal, encrypted per family).
+Names = Annotated[tuple[PersonName, ...], Field(max_length=20)]
+
+
+class CaseStatus(StrEnum):
+    """Where a case stands. Part of the contract: the events that change it carry the status
+    after them, so a consumer (reporting) records the fact instead of restating the rules."""
+
+    WAITING = "waiting"  # granted, no assistant yet: on the waiting list
+    ACTIVE = "active"  # an assistant works with the family (counts against the limit)
+    MONITORING = "monitoring"  # work ended; the assistant watches for a while
+    CLOSED = "closed"
+    TRANSFER_PENDING = "transfer_pending"  # moved; the new centre's head has not decided
 
 
 class CaseOpened(DomainEvent):
@@ -26,6 +48,9 @@ class CaseOpened(DomainEvent):
     obligatory: bool
     opened_on: date
     members: tuple[FamilyMember, ...] = Field(min_length=1)
+    # The status after each status-changing event; events stored before the field existed
+    # read with the only status the event could lead to.
+    status: CaseStatus = CaseStatus.WAITING
 
 
 class AssistantAssigned(DomainEvent):
@@ -33,6 +58,7 @@ class AssistantAssigned(DomainEvent):
     assistant_id: UUID
     previous_assistant_id: UUID | None = None
     assigned_on: date
+    status: CaseStatus = CaseStatus.ACTIVE
 
 
 class VisitTopic(StrEnum):
@@ -61,11 +87,11 @@ class VisitLogged(DomainEvent):
     visit_id: UUID
     assistant_id: UUID
     visited_on: date
-    duration_minutes: int = Field(gt=0, le=12 * 60)
+    duration_minutes: VisitMinutes
     place: VisitPlace
-    present: tuple[PersonalText, ...] = ()
+    present: Names = ()
     topics: tuple[VisitTopic, ...] = Field(min_length=1)
-    note: Annotated[str, Field(max_length=4000), PERSONAL] = ""
+    note: FreeText = ""
 
 
 @upcaster("VisitLogged", from_version=1)
@@ -80,9 +106,9 @@ class PlanAction(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    description: Annotated[str, Field(min_length=1, max_length=2000), PERSONAL]
+    description: Annotated[RequiredFreeText, Field(max_length=2000)]
     deadline: date
-    expected_effect: Annotated[str, Field(min_length=1, max_length=2000), PERSONAL]
+    expected_effect: Annotated[RequiredFreeText, Field(max_length=2000)]
 
 
 class PlanUpdated(DomainEvent):
@@ -91,10 +117,10 @@ class PlanUpdated(DomainEvent):
 
     plan_version: int = Field(ge=1)
     actions: tuple[PlanAction, ...] = Field(min_length=1)
-    agreed_with_social_worker: str = Field(min_length=1, max_length=200)
+    agreed_with_social_worker: Annotated[ShortText, Field(max_length=200)]
     updated_on: date
-    foster_care_coordinator: str | None = Field(None, max_length=200)
-    foster_care_plan_reference: str | None = Field(None, max_length=200)
+    foster_care_coordinator: Annotated[ShortText, Field(max_length=200)] | None = None
+    foster_care_plan_reference: Annotated[ShortText, Field(max_length=200)] | None = None
 
 
 class FamilyConsentRecorded(DomainEvent):
@@ -102,7 +128,7 @@ class FamilyConsentRecorded(DomainEvent):
     routes)."""
 
     given_on: date
-    signed_by: tuple[PersonalText, ...] = Field(min_length=1)
+    signed_by: Annotated[Names, Field(min_length=1)]
 
 
 class WorkStarted(DomainEvent):
@@ -118,7 +144,7 @@ class FamilySituationAssessed(DomainEvent):
     pkt 15); the next is due at most 6 months later."""
 
     assessed_on: date
-    summary: Annotated[str, Field(min_length=1, max_length=8000), PERSONAL]
+    summary: LongText
     submitted_to_head_on: date
     next_assessment_due: date
 
@@ -127,8 +153,8 @@ class CourtOpinionRequested(DomainEvent):
     """A family court asked for the assistant's opinion on the family (pkt 14)."""
 
     request_id: UUID
-    court_name: str = Field(min_length=1, max_length=300)
-    case_signature: str = Field(min_length=1, max_length=100)
+    court_name: ShortText
+    case_signature: Annotated[ShortText, Field(max_length=100)]
     requested_on: date
     deadline: date
 
@@ -136,7 +162,7 @@ class CourtOpinionRequested(DomainEvent):
 class CourtOpinionSubmitted(DomainEvent):
     request_id: UUID
     submitted_on: date
-    summary: Annotated[str, Field(min_length=1, max_length=8000), PERSONAL]
+    summary: LongText
 
 
 class ClosureReason(StrEnum):
@@ -151,22 +177,36 @@ class ClosureReason(StrEnum):
 
 
 class CaseClosed(DomainEvent):
+    """Work ended: monitoring follows (`monitoring_until`) or the case is closed for good."""
+
     reason: ClosureReason
     closed_on: date
-    note: Annotated[str, Field(max_length=4000), PERSONAL] = ""
-    children_placed_in_foster_care: int = Field(0, ge=0)
+    note: FreeText = ""
+    children_placed_in_foster_care: int = Field(0, ge=0, le=30)
     monitoring_until: date | None = None
+    status: CaseStatus
+
+    @model_validator(mode="before")
+    @classmethod
+    def _status_of_older_events(cls, data: Any) -> Any:
+        # Stored before the status was recorded: it followed from the monitoring period.
+        if isinstance(data, dict) and "status" not in data:
+            monitored = data.get("monitoring_until") is not None
+            return {**data, "status": CaseStatus.MONITORING if monitored else CaseStatus.CLOSED}
+        return data
 
 
 class CaseReopened(DomainEvent):
     """Reopened during monitoring after closure (art. 15 ust. 1 pkt 16)."""
 
     reopened_on: date
-    reason: Annotated[str, Field(min_length=1, max_length=4000), PERSONAL]
+    reason: RequiredFreeText
+    status: CaseStatus = CaseStatus.WAITING
 
 
 class MonitoringEnded(DomainEvent):
     ended_on: date
+    status: CaseStatus = CaseStatus.CLOSED
 
 
 class CaseTransferred(DomainEvent):
@@ -176,15 +216,18 @@ class CaseTransferred(DomainEvent):
     from_district: DistrictCode
     to_district: DistrictCode
     transferred_on: date
+    status: CaseStatus = CaseStatus.TRANSFER_PENDING
 
 
 class TransferAccepted(DomainEvent):
     decided_on: date
+    status: CaseStatus = CaseStatus.WAITING
 
 
 class TransferDeclined(DomainEvent):
     decided_on: date
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: Reason
+    status: CaseStatus = CaseStatus.CLOSED
 
 
 class FurtherReferralReceived(DomainEvent):

@@ -25,9 +25,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from services.casework.api import build_api as casework_api
-from services.casework.application.cases import assign_assistant
-from services.casework.application.policies import CaseworkPolicies
-from services.casework.bootstrap import build_runtime as casework_runtime
+from services.casework.application.handlers import assign_assistant
+from services.casework.application.reactions import react
+from services.casework.bootstrap import CaseworkApp
+from services.casework.bootstrap import build_app as casework_app
+from services.casework.domain.case.commands import AssignAssistant
 from services.casework.settings import CaseworkSettings
 from services.directory.api import build_api as directory_api
 from services.directory.bootstrap import build_runtime as directory_runtime
@@ -241,11 +243,19 @@ def _service(
     return runtime, api(runtime, run_relay=False)
 
 
+# Casework's routes take its typed composition root; the world finds it again by its runtime.
+CASEWORK_APPS: dict[int, CaseworkApp] = {}
+
+
+def _casework(url: str) -> tuple[ServiceRuntime, FastAPI]:
+    app = casework_app(CaseworkSettings(database_url=url))
+    CASEWORK_APPS[id(app.runtime)] = app
+    return app.runtime, casework_api(app, run_relay=False)
+
+
 # Each service's runtime and API on a database URL, as its entry point builds them.
 SERVICES: dict[str, Callable[[str], tuple[ServiceRuntime, FastAPI]]] = {
-    "casework": lambda url: _service(
-        lambda: casework_runtime(CaseworkSettings(database_url=url)), casework_api
-    ),
+    "casework": _casework,
     "referrals": lambda url: _service(
         lambda: referrals_runtime(ReferralsSettings(database_url=url)), referrals_api
     ),
@@ -281,7 +291,7 @@ async def _build_world(tmp: Path) -> World:
 
     # casework: a case of Ochota, worked on by one assistant
     assistant_id = uuid.uuid4()
-    policies = CaseworkPolicies(runtimes["casework"].store)
+    casework = CASEWORK_APPS[id(runtimes["casework"])]
     registered = AssistantRegistered(
         first_name="Ewa",
         last_name="Test",
@@ -304,20 +314,18 @@ async def _build_world(tmp: Path) -> World:
             },
         ),
     )
-    async with runtimes["casework"].transaction() as conn:
-        await policies.on_directory_event(conn, envelope_of(registered, "assistant", assistant_id))
-        await policies.on_referrals_event(conn, envelope_of(granted, "referral", referral_id))
+    await react(envelope_of(registered, "assistant", assistant_id), casework.runner)
+    await react(envelope_of(granted, "referral", referral_id), casework.runner)
     case = (
         await clients["casework"].get(
             "/cases", params={"referral_id": str(referral_id)}, headers=head
         )
     ).json()[0]
     ids["case_id"] = case["case_id"]
-    await assign_assistant(
-        runtimes["casework"],
-        uuid.UUID(case["case_id"]),
-        assistant_id=assistant_id,
-        metadata=EventMetadata(actor="t", correlation_id="c"),
+    await casework.runner.run(
+        assign_assistant,
+        AssignAssistant(case_id=uuid.UUID(case["case_id"]), assistant_id=assistant_id),
+        EventMetadata(actor="t", correlation_id="c"),
     )
     ids["request_id"] = str(uuid.uuid4())
 

@@ -28,7 +28,7 @@ from tests.conftest import token
 def _services() -> dict[str, Any]:
     from services.casework.access import POLICY as casework_policy
     from services.casework.api import build_api as casework_api
-    from services.casework.bootstrap import build_runtime as casework_runtime
+    from services.casework.bootstrap import build_app as casework_app
     from services.casework.settings import CaseworkSettings
     from services.directory.access import POLICY as directory_policy
     from services.directory.api import build_api as directory_api
@@ -46,6 +46,10 @@ def _services() -> dict[str, Any]:
     def plain(runtime: ServiceRuntime, build_api: Any) -> tuple[ServiceRuntime, Any]:
         return runtime, lambda: build_api(runtime)
 
+    def casework(url: str) -> tuple[ServiceRuntime, Any]:
+        app = casework_app(CaseworkSettings(database_url=url))
+        return app.runtime, lambda: casework_api(app)
+
     def reporting(url: str) -> tuple[ServiceRuntime, Any]:
         app = build_reporting(ReportingSettings(database_url=url))
         return app.runtime, lambda: reporting_api(app)
@@ -57,7 +61,7 @@ def _services() -> dict[str, Any]:
             referrals_policy,
         ),
         "casework": (
-            lambda u: plain(casework_runtime(CaseworkSettings(database_url=u)), casework_api),
+            casework,
             casework_policy,
         ),
         "directory": (

@@ -14,16 +14,16 @@ from sqlalchemy import func, select
 
 from services.casework.adapters.tables import cases
 from services.casework.api import build_api
-from services.casework.application.policies import CaseworkPolicies
-from services.casework.bootstrap import build_runtime
+from services.casework.application.reactions import react
+from services.casework.bootstrap import CaseworkApp, build_app
 from services.casework.domain.caseload import CASELOAD
 from services.casework.settings import CaseworkSettings
 from shared.events import (
     AssistanceGranted,
     AssistantRegistered,
     FamilyMember,
+    stream_id,
 )
-from shared.runtime.service import ServiceRuntime
 from shared.web.auth import Role
 from suite.demo_data import pesel
 from tests.conftest import token
@@ -35,16 +35,16 @@ OCHOTA = "1465068"
 
 
 @pytest.fixture
-async def runtime(pg_url: str) -> AsyncIterator[ServiceRuntime]:
-    runtime = build_runtime(CaseworkSettings(database_url=pg_url))
-    await runtime.start(relay=False, worker=False)
-    yield runtime
-    await runtime.stop()
+async def casework(pg_url: str) -> AsyncIterator[CaseworkApp]:
+    app = build_app(CaseworkSettings(database_url=pg_url))
+    await app.runtime.start(relay=False, worker=False)
+    yield app
+    await app.runtime.stop()
 
 
-async def grant_cases(runtime: ServiceRuntime, count: int) -> list[uuid.UUID]:
+async def grant_cases(casework: CaseworkApp, count: int) -> list[uuid.UUID]:
     """Open cases as casework does on AssistanceGranted from referrals."""
-    policies = CaseworkPolicies(runtime.store)
+    runtime = casework.runtime
     referral_ids = []
     for i in range(count):
         referral_id = uuid.uuid4()
@@ -62,8 +62,7 @@ async def grant_cases(runtime: ServiceRuntime, count: int) -> list[uuid.UUID]:
                 ),
             ),
         )
-        async with runtime.transaction() as conn:
-            await policies.on_referrals_event(conn, envelope_of(granted, "referral", referral_id))
+        await react(envelope_of(granted, "referral", referral_id), casework.runner)
         referral_ids.append(referral_id)
     async with runtime.engine.connect() as conn:
         rows = await conn.execute(select(cases.c.case_id, cases.c.referral_id))
@@ -72,8 +71,9 @@ async def grant_cases(runtime: ServiceRuntime, count: int) -> list[uuid.UUID]:
 
 
 async def test_twenty_parallel_assignments_at_fourteen_families_one_succeeds(
-    runtime: ServiceRuntime,
+    casework: CaseworkApp,
 ) -> None:
+    runtime = casework.runtime
     assistant_id = uuid.uuid4()
     registered = AssistantRegistered(
         first_name="Ewa",
@@ -82,14 +82,11 @@ async def test_twenty_parallel_assignments_at_fourteen_families_one_succeeds(
         employment_form="employment_contract",
         works_since=date(2026, 1, 1),
     )
-    async with runtime.transaction() as conn:
-        await CaseworkPolicies(runtime.store).on_directory_event(
-            conn, envelope_of(registered, "assistant", assistant_id)
-        )
-    opened = await grant_cases(runtime, 34)
+    await react(envelope_of(registered, "assistant", assistant_id), casework.runner)
+    opened = await grant_cases(casework, 34)
     held, contested = opened[:14], opened[14:]
 
-    app = build_api(runtime, run_relay=False)
+    app = build_api(casework, run_relay=False)
     headers = {"Authorization": f"Bearer {token(Role.HEAD, (OCHOTA,))}"}
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://casework", headers=headers
@@ -114,7 +111,8 @@ async def test_twenty_parallel_assignments_at_fourteen_families_one_succeeds(
     assert all("15" in p["detail"] for p in refused)
 
     async with runtime.engine.connect() as conn:
-        caseload, _, _ = await CASELOAD.load(conn, runtime.store, assistant_id)
+        stream = await runtime.store.read_stream(conn, stream_id(CASELOAD.name, assistant_id))
+        caseload = CASELOAD.fold(e.event() for e in stream)
         active = (
             await conn.execute(
                 select(func.count())

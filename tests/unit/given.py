@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TypeVar
 
-from shared.aggregate import AggregateType
+from shared.domain.aggregate import AggregateType
 from shared.events import DomainEvent
 
 S = TypeVar("S")

@@ -6,29 +6,35 @@ from datetime import date
 
 import pytest
 
-from services.casework.domain import case as rules
-from services.casework.domain.case import (
-    CASE,
-    AlreadyAssigned,
+from services.casework.domain.case import CASE
+from services.casework.domain.case import decide as rules
+from services.casework.domain.case.commands import (
+    AssessFamily,
     AssignAssistant,
-    CaseAlreadyOpened,
-    CaseStatus,
     CloseCase,
-    ConsentAlreadyRecorded,
-    DateOutOfRange,
-    DeadlineBeforeRequest,
+    DecideOnTransfer,
+    EndMonitoring,
     LogVisit,
-    MonitoringPeriodOver,
     OpenCase,
-    OpinionAlreadySubmitted,
     RecordConsent,
     ReopenCase,
     RequestCourtOpinion,
     SubmitCourtOpinion,
     TransferCase,
+    UpdatePlan,
+)
+from services.casework.domain.case.errors import (
+    AlreadyAssigned,
+    CaseAlreadyOpened,
+    CaseNotOpened,
+    ConsentAlreadyRecorded,
+    DateOutOfRange,
+    DeadlineBeforeRequest,
+    DeclineWithoutReason,
+    MonitoringPeriodOver,
+    OpinionAlreadySubmitted,
     TransferToSameDistrict,
     UnknownCourtRequest,
-    UpdatePlan,
     WorkNotStarted,
     WrongCaseStatus,
 )
@@ -38,6 +44,7 @@ from shared.events import (
     CaseClosed,
     CaseOpened,
     CaseReopened,
+    CaseStatus,
     CaseTransferred,
     ClosureReason,
     CourtOpinionRequested,
@@ -59,6 +66,7 @@ from shared.events import (
 from tests.unit.given import given
 
 FAMILY = uuid.uuid4()
+CASE_ID = uuid.uuid4()
 A1, A2 = uuid.uuid4(), uuid.uuid4()
 OCHOTA, WOLA = "1465068", "1465188"
 MEMBERS = (FamilyMember(role="parent", first_name="Anna", last_name="Nowak", pesel="88061412365"),)
@@ -92,6 +100,7 @@ def working() -> list:
 
 def visit(on: date) -> LogVisit:
     return LogVisit(
+        case_id=CASE_ID,
         visit_id=uuid.uuid4(),
         visited_on=on,
         duration_minutes=60,
@@ -108,6 +117,7 @@ def visit(on: date) -> LogVisit:
 def test_a_granted_referral_opens_a_case_on_the_waiting_list() -> None:
     event = opened()
     command = OpenCase(
+        case_id=CASE_ID,
         referral_id=event.referral_id,
         family_id=FAMILY,
         district=OCHOTA,
@@ -116,15 +126,17 @@ def test_a_granted_referral_opens_a_case_on_the_waiting_list() -> None:
         opened_on=event.opened_on,
         members=MEMBERS,
     )
-    assert rules.open_case(given(CASE), command) == [event]
+    assert rules.open_case(given(CASE), command, today=event.opened_on) == [event]
     assert given(CASE, event).status is CaseStatus.WAITING
     with pytest.raises(CaseAlreadyOpened):
-        rules.open_case(given(CASE, event), command)
+        rules.open_case(given(CASE, event), command, today=event.opened_on)
 
 
 def test_assignment_without_consent_makes_the_case_active_but_work_waits() -> None:
     events = rules.assign(
-        given(CASE, opened()), AssignAssistant(assistant_id=A1, assigned_on=date(2026, 1, 12))
+        given(CASE, opened()),
+        AssignAssistant(case_id=CASE_ID, assistant_id=A1),
+        today=date(2026, 1, 12),
     )
     assert events == [assigned()]
     state = given(CASE, opened(), *events)
@@ -135,7 +147,9 @@ def test_assignment_without_consent_makes_the_case_active_but_work_waits() -> No
 def test_on_an_obligatory_route_work_starts_with_the_assignment() -> None:
     court = opened(ReferralSource.COURT_ORDER)
     events = rules.assign(
-        given(CASE, court), AssignAssistant(assistant_id=A1, assigned_on=date(2026, 1, 12))
+        given(CASE, court),
+        AssignAssistant(case_id=CASE_ID, assistant_id=A1),
+        today=date(2026, 1, 12),
     )
     assert events[1] == WorkStarted(
         started_on=date(2026, 1, 12), next_assessment_due=date(2026, 7, 12)
@@ -144,7 +158,9 @@ def test_on_an_obligatory_route_work_starts_with_the_assignment() -> None:
 
 def test_reassignment_keeps_the_previous_assistant_in_the_history() -> None:
     (event, *_) = rules.assign(
-        given(CASE, *working()), AssignAssistant(assistant_id=A2, assigned_on=date(2026, 2, 1))
+        given(CASE, *working()),
+        AssignAssistant(case_id=CASE_ID, assistant_id=A2),
+        today=date(2026, 2, 1),
     )
     assert event == assigned(A2, date(2026, 2, 1), previous=A1)
 
@@ -152,7 +168,9 @@ def test_reassignment_keeps_the_previous_assistant_in_the_history() -> None:
 def test_assigning_the_same_assistant_again_is_refused() -> None:
     with pytest.raises(AlreadyAssigned):
         rules.assign(
-            given(CASE, *working()), AssignAssistant(assistant_id=A1, assigned_on=date(2026, 2, 1))
+            given(CASE, *working()),
+            AssignAssistant(case_id=CASE_ID, assistant_id=A1),
+            today=date(2026, 2, 1),
         )
 
 
@@ -162,7 +180,7 @@ def test_assigning_the_same_assistant_again_is_refused() -> None:
 def test_consent_after_assignment_starts_work_and_sets_the_first_assessment() -> None:
     events = rules.record_consent(
         given(CASE, opened(), assigned()),
-        RecordConsent(given_on=date(2026, 1, 15), signed_by=("Anna Nowak",)),
+        RecordConsent(case_id=CASE_ID, given_on=date(2026, 1, 15), signed_by=("Anna Nowak",)),
         today=date(2026, 1, 16),
     )
     assert events == [
@@ -174,7 +192,7 @@ def test_consent_after_assignment_starts_work_and_sets_the_first_assessment() ->
 def test_consent_before_assignment_starts_nothing_yet() -> None:
     events = rules.record_consent(
         given(CASE, opened()),
-        RecordConsent(given_on=date(2026, 1, 11), signed_by=("Anna Nowak",)),
+        RecordConsent(case_id=CASE_ID, given_on=date(2026, 1, 11), signed_by=("Anna Nowak",)),
         today=date(2026, 1, 11),
     )
     assert [type(e) for e in events] == [FamilyConsentRecorded]
@@ -184,14 +202,14 @@ def test_consent_is_recorded_once_and_not_before_the_case_or_in_the_future() -> 
     with pytest.raises(ConsentAlreadyRecorded):
         rules.record_consent(
             given(CASE, *working()),
-            RecordConsent(given_on=date(2026, 1, 20), signed_by=("A",)),
+            RecordConsent(case_id=CASE_ID, given_on=date(2026, 1, 20), signed_by=("A",)),
             today=date(2026, 1, 20),
         )
     for day in (date(2026, 1, 9), date(2026, 1, 21)):
         with pytest.raises(DateOutOfRange):
             rules.record_consent(
                 given(CASE, opened()),
-                RecordConsent(given_on=day, signed_by=("A",)),
+                RecordConsent(case_id=CASE_ID, given_on=day, signed_by=("A",)),
                 today=date(2026, 1, 20),
             )
 
@@ -229,16 +247,16 @@ def test_each_plan_revision_gets_the_next_version_and_may_link_foster_care() -> 
         expected_effect="Opłacone rachunki",
     )
     command = UpdatePlan(
+        case_id=CASE_ID,
         actions=(action,),
         agreed_with_social_worker="Anna Kaczmarek",
-        updated_on=date(2026, 1, 20),
         foster_care_coordinator="Jan Koordynator",
         foster_care_plan_reference="PPZ/12/2026",
     )
-    (v1,) = rules.update_plan(given(CASE, *working()), command)
+    (v1,) = rules.update_plan(given(CASE, *working()), command, today=date(2026, 1, 20))
     assert isinstance(v1, PlanUpdated)
     assert (v1.plan_version, v1.foster_care_plan_reference) == (1, "PPZ/12/2026")
-    (v2,) = rules.update_plan(given(CASE, *working(), v1), command)
+    (v2,) = rules.update_plan(given(CASE, *working(), v1), command, today=date(2026, 1, 20))
     assert v2.plan_version == 2
 
 
@@ -248,7 +266,7 @@ def test_each_plan_revision_gets_the_next_version_and_may_link_foster_care() -> 
 def test_an_assessment_sets_the_next_due_date_six_months_on() -> None:
     (event,) = rules.assess(
         given(CASE, *working()),
-        rules.AssessFamily(assessed_on=date(2026, 6, 30), summary="Postępy"),
+        AssessFamily(case_id=CASE_ID, assessed_on=date(2026, 6, 30), summary="Postępy"),
         today=date(2026, 7, 1),
     )
     assert event == FamilySituationAssessed(
@@ -280,7 +298,7 @@ def test_an_assessment_cannot_predate_the_start_of_work() -> None:
     with pytest.raises(DateOutOfRange):
         rules.assess(
             given(CASE, *working()),
-            rules.AssessFamily(assessed_on=date(2026, 1, 14), summary="x"),
+            AssessFamily(case_id=CASE_ID, assessed_on=date(2026, 1, 14), summary="x"),
             today=date(2026, 2, 1),
         )
 
@@ -288,8 +306,12 @@ def test_an_assessment_cannot_predate_the_start_of_work() -> None:
 # Court opinions ---------------------------------------------------------------------------
 
 
+TODAY = date(2026, 2, 1)
+
+
 def request(deadline: date = date(2026, 3, 1)) -> RequestCourtOpinion:
     return RequestCourtOpinion(
+        case_id=CASE_ID,
         request_id=uuid.uuid4(),
         court_name="SR Warszawa-Ochota",
         case_signature="III Nsm 1/26",
@@ -300,18 +322,23 @@ def request(deadline: date = date(2026, 3, 1)) -> RequestCourtOpinion:
 
 def test_a_court_request_is_recorded_once_with_its_deadline() -> None:
     command = request()
-    (event,) = rules.request_court_opinion(given(CASE, *working()), command)
+    (event,) = rules.request_court_opinion(given(CASE, *working()), command, today=TODAY)
     assert isinstance(event, CourtOpinionRequested)
-    assert rules.request_court_opinion(given(CASE, *working(), event), command) == []
+    assert rules.request_court_opinion(given(CASE, *working(), event), command, today=TODAY) == []
     with pytest.raises(DeadlineBeforeRequest):
-        rules.request_court_opinion(given(CASE, *working()), request(date(2026, 1, 31)))
+        rules.request_court_opinion(
+            given(CASE, *working()), request(date(2026, 1, 31)), today=TODAY
+        )
 
 
 def test_an_opinion_is_submitted_once_for_a_known_request() -> None:
     command = request()
-    (requested,) = rules.request_court_opinion(given(CASE, *working()), command)
+    (requested,) = rules.request_court_opinion(given(CASE, *working()), command, today=TODAY)
     submit = SubmitCourtOpinion(
-        request_id=command.request_id, submitted_on=date(2026, 2, 20), summary="Opinia"
+        case_id=CASE_ID,
+        request_id=command.request_id,
+        submitted_on=date(2026, 2, 20),
+        summary="Opinia",
     )
     (submitted,) = rules.submit_court_opinion(
         given(CASE, *working(), requested), submit, today=date(2026, 2, 20)
@@ -325,7 +352,10 @@ def test_an_opinion_is_submitted_once_for_a_known_request() -> None:
         rules.submit_court_opinion(
             given(CASE, *working()),
             SubmitCourtOpinion(
-                request_id=uuid.uuid4(), submitted_on=date(2026, 2, 20), summary="x"
+                case_id=CASE_ID,
+                request_id=uuid.uuid4(),
+                submitted_on=date(2026, 2, 20),
+                summary="x",
             ),
             today=date(2026, 2, 21),
         )
@@ -337,7 +367,9 @@ def test_an_opinion_is_submitted_once_for_a_known_request() -> None:
 def test_closure_starts_monitoring_for_the_period_the_centre_sets() -> None:
     (event,) = rules.close(
         given(CASE, *working()),
-        CloseCase(reason=ClosureReason.GOALS_ACHIEVED, closed_on=date(2026, 9, 30)),
+        CloseCase(
+            case_id=CASE_ID, reason=ClosureReason.GOALS_ACHIEVED, closed_on=date(2026, 9, 30)
+        ),
         today=date(2026, 10, 1),
     )
     assert isinstance(event, CaseClosed)
@@ -352,7 +384,10 @@ def test_closure_without_monitoring_closes_for_good() -> None:
     (event,) = rules.close(
         given(CASE, *working()),
         CloseCase(
-            reason=ClosureReason.MOVED_AWAY, closed_on=date(2026, 9, 30), monitoring_months=0
+            case_id=CASE_ID,
+            reason=ClosureReason.MOVED_AWAY,
+            closed_on=date(2026, 9, 30),
+            monitoring_months=0,
         ),
         today=date(2026, 10, 1),
     )
@@ -364,30 +399,33 @@ def closed() -> CaseClosed:
         reason=ClosureReason.GOALS_ACHIEVED,
         closed_on=date(2026, 9, 30),
         monitoring_until=date(2027, 3, 30),
+        status=CaseStatus.MONITORING,
     )
 
 
 def test_a_case_in_monitoring_can_be_reopened_until_the_period_ends() -> None:
     state = given(CASE, *working(), closed())
-    (event,) = rules.reopen(state, ReopenCase(reopened_on=date(2027, 3, 30), reason="Nawrót"))
+    reopen = ReopenCase(case_id=CASE_ID, reason="Nawrót")
+    (event,) = rules.reopen(state, reopen, today=date(2027, 3, 30))
     assert isinstance(event, CaseReopened)
     reopened = given(CASE, *working(), closed(), event)
     assert reopened.status is CaseStatus.WAITING
     assert reopened.work_started_on is None  # the next assignment starts work anew
     with pytest.raises(MonitoringPeriodOver):
-        rules.reopen(state, ReopenCase(reopened_on=date(2027, 3, 31), reason="Nawrót"))
+        rules.reopen(state, reopen, today=date(2027, 3, 31))
 
 
 def test_monitoring_ends_on_its_own_once_the_period_passed() -> None:
     state = given(CASE, *working(), closed())
-    assert rules.end_monitoring(state, today=date(2027, 3, 30)) == []
-    assert rules.end_monitoring(state, today=date(2027, 3, 31)) == [
+    end = EndMonitoring(case_id=CASE_ID)
+    assert rules.end_monitoring(state, end, today=date(2027, 3, 30)) == []
+    assert rules.end_monitoring(state, end, today=date(2027, 3, 31)) == [
         MonitoringEnded(ended_on=date(2027, 3, 31))
     ]
     ended = given(CASE, *working(), closed(), MonitoringEnded(ended_on=date(2027, 3, 31)))
     assert ended.status is CaseStatus.CLOSED
     with pytest.raises(WrongCaseStatus):
-        rules.reopen(ended, ReopenCase(reopened_on=date(2027, 4, 1), reason="x"))
+        rules.reopen(ended, ReopenCase(case_id=CASE_ID, reason="x"), today=date(2027, 4, 1))
 
 
 def test_a_closed_case_takes_no_more_work() -> None:
@@ -402,7 +440,9 @@ def test_a_closed_case_takes_no_more_work() -> None:
 
 def test_a_transfer_moves_the_case_and_waits_for_the_new_centres_decision() -> None:
     (event,) = rules.transfer(
-        given(CASE, *working()), TransferCase(to_district=WOLA, transferred_on=date(2026, 5, 1))
+        given(CASE, *working()),
+        TransferCase(case_id=CASE_ID, to_district=WOLA),
+        today=date(2026, 5, 1),
     )
     assert event == CaseTransferred(
         from_district=OCHOTA, to_district=WOLA, transferred_on=date(2026, 5, 1)
@@ -415,19 +455,33 @@ def test_a_transfer_moves_the_case_and_waits_for_the_new_centres_decision() -> N
     )
     assert state.districts == (OCHOTA, WOLA)
     with pytest.raises(WrongCaseStatus):
-        rules.assign(state, AssignAssistant(assistant_id=A2, assigned_on=date(2026, 5, 2)))
-    (accepted,) = rules.accept_transfer(state, today=date(2026, 5, 3))
+        rules.assign(
+            state, AssignAssistant(case_id=CASE_ID, assistant_id=A2), today=date(2026, 5, 2)
+        )
+    (accepted,) = rules.decide_on_transfer(
+        state, DecideOnTransfer(case_id=CASE_ID, accepted=True), today=date(2026, 5, 3)
+    )
     assert isinstance(accepted, TransferAccepted)
     waiting = given(CASE, *working(), event, accepted)
     assert waiting.status is CaseStatus.WAITING
-    started = rules.assign(waiting, AssignAssistant(assistant_id=A2, assigned_on=date(2026, 5, 4)))
+    started = rules.assign(
+        waiting, AssignAssistant(case_id=CASE_ID, assistant_id=A2), today=date(2026, 5, 4)
+    )
     assert isinstance(started[1], WorkStarted)  # consent travels with the case
 
 
 def test_a_declined_transfer_closes_the_case() -> None:
     moved = CaseTransferred(from_district=OCHOTA, to_district=WOLA, transferred_on=date(2026, 5, 1))
-    (declined,) = rules.decline_transfer(
-        given(CASE, *working(), moved), reason="Brak podstaw", today=date(2026, 5, 2)
+    with pytest.raises(DeclineWithoutReason):
+        rules.decide_on_transfer(
+            given(CASE, *working(), moved),
+            DecideOnTransfer(case_id=CASE_ID, accepted=False),
+            today=date(2026, 5, 2),
+        )
+    (declined,) = rules.decide_on_transfer(
+        given(CASE, *working(), moved),
+        DecideOnTransfer(case_id=CASE_ID, accepted=False, reason="Brak podstaw"),
+        today=date(2026, 5, 2),
     )
     assert isinstance(declined, TransferDeclined)
     assert given(CASE, *working(), moved, declined).status is CaseStatus.CLOSED
@@ -437,5 +491,11 @@ def test_no_transfer_to_the_same_district() -> None:
     with pytest.raises(TransferToSameDistrict):
         rules.transfer(
             given(CASE, *working()),
-            TransferCase(to_district=OCHOTA, transferred_on=date(2026, 5, 1)),
+            TransferCase(case_id=CASE_ID, to_district=OCHOTA),
+            today=date(2026, 5, 1),
         )
+
+
+def test_a_command_on_a_case_never_opened_is_refused_not_asserted() -> None:
+    with pytest.raises(CaseNotOpened):
+        rules.assign(given(CASE), AssignAssistant(case_id=CASE_ID, assistant_id=A1), today=TODAY)

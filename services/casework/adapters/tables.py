@@ -1,6 +1,17 @@
 """Casework's read models, kept in the same transaction as the events they follow."""
 
-from sqlalchemy import Boolean, Column, Date, DateTime, Integer, MetaData, String, Table, Uuid
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    Uuid,
+)
 
 metadata = MetaData()
 
@@ -24,6 +35,9 @@ cases = Table(
     Column("closure_reason", String(40), nullable=True),
     Column("monitoring_until", Date, nullable=True),
     Column("monitoring_assistant_id", Uuid, nullable=True),
+    # Comma-separated district codes of every centre the case was with, in order (null in
+    # rows written before the column existed: the access check then folds the stream).
+    Column("districts", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
 

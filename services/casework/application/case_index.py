@@ -4,6 +4,8 @@ an assistant's caseload."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -35,13 +37,17 @@ def _case_row(state: Case) -> dict[str, object]:
         "closure_reason": state.closure_reason.value if state.closure_reason else None,
         "monitoring_until": state.monitoring_until,
         "monitoring_assistant_id": state.monitoring_assistant_id,
+        # Every centre the case was with, for the access check (no fold per request).
+        "districts": ",".join(state.districts),
     }
 
 
-async def project_case(conn: AsyncConnection, state: Case, envelopes: list[Envelope]) -> None:
+async def project_case(
+    conn: AsyncConnection, case_id: UUID, state: Case, envelopes: list[Envelope]
+) -> None:
+    """The inline projection of the case aggregate (registered in the bootstrap)."""
     if not envelopes:
         return
-    case_id = envelopes[0].aggregate_id
     recorded_at = envelopes[-1].recorded_at
     for envelope in envelopes:
         event = envelope.event()
@@ -88,7 +94,10 @@ async def project_case(conn: AsyncConnection, state: Case, envelopes: list[Envel
     )
 
 
-async def project_caseload(conn: AsyncConnection, state: Caseload, assistant_id: object) -> None:
+async def project_caseload(
+    conn: AsyncConnection, assistant_id: UUID, state: Caseload, _envelopes: list[Envelope]
+) -> None:
+    """The inline projection of the caseload aggregate (registered in the bootstrap)."""
     if not state.exists:
         await conn.execute(delete(caseloads).where(caseloads.c.assistant_id == assistant_id))
         return

@@ -38,7 +38,8 @@ def statutory_csv(report: dict[str, Any]) -> bytes:
 def statutory_xlsx(report: dict[str, Any]) -> bytes:
     book = Workbook()
     sheet = book.active
-    assert sheet is not None
+    if sheet is None:
+        raise RuntimeError("a new workbook has an active sheet")
     sheet.title = "Asystent rodziny"
     for line in _title(report):
         sheet.append([line])
