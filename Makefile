@@ -5,17 +5,21 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test demo lint typecheck bench unit integration e2e rebuild-reports dead-letters clean lock
+.PHONY: run tokens browser test demo lint typecheck bench unit integration e2e rebuild-reports dead-letters clean lock
 
 $(STAMP): requirements.lock pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.lock
-	$(BIN)/python -m pip install --quiet --no-deps -e .
-	touch $(STAMP)
+	@$(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet --upgrade pip
+	@$(BIN)/python -m pip install --quiet -r requirements.lock
+	@$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
 
+# "@": the web app's URL is the first line `make run` prints.
 run: $(STAMP)
-	$(BIN)/python -m suite.launcher run
+	@$(BIN)/python -m suite.launcher run
+
+tokens: $(STAMP)
+	@$(BIN)/python -m suite.launcher tokens
 
 demo: $(STAMP)
 	$(BIN)/python -m suite.launcher demo
@@ -31,6 +35,10 @@ integration: $(STAMP)
 
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q tests/e2e
+
+# Playwright driving Debian's Chromium (/usr/bin/chromium; `apt-get install chromium`).
+browser: $(STAMP)
+	$(BIN)/python -m pytest -q tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -163,6 +163,21 @@ REFERRALS: list[dict[str, Any]] = [
         "decision": "granted",
     },
     {
+        "key": "sikora",
+        "district": WOLA,
+        "source": "social_worker",
+        "sender_reference": "OPS-WOL/WS/2026/81",
+        "reason": "Wywiad środowiskowy: samotna matka po utracie pracy, zaległości czynszowe.",
+        "members": family(
+            "Sikora",
+            "Monika",
+            [("Wiktoria", date(2016, 9, 14), True), ("Filip", date(2021, 4, 2), False)],
+            761,
+            date(1990, 1, 19),
+        ),
+        "decision": "granted",
+    },
+    {
         "key": "piotrowski",
         "district": WOLA,
         "source": "social_worker",
@@ -182,5 +197,9 @@ REFERRALS: list[dict[str, Any]] = [
     },
 ]
 
-# Which assistant (index in ASSISTANTS) takes which family, once its case is open.
-ASSIGNMENTS = {"nowak": 0, "wojcik": 0, "kowalczyk": 2, "mazur": 3}
+# Which assistant (index in ASSISTANTS) takes which family, once its case is open: every demo
+# district has a family in work (and Wola one more on the waiting list).
+ASSIGNMENTS = {"nowak": 0, "wojcik": 0, "kowalczyk": 2, "mazur": 3, "sikora": 4}
+
+# The demo districts: each has a head, a social worker and at least one assistant.
+DEMO_DISTRICTS = (OCHOTA, MOKOTOW, WOLA)

@@ -1,8 +1,9 @@
 """`make run` and `make demo`: the whole suite on one machine.
 
 run:  every service (API, relay and worker in one process each) on SQLite files under
-      .asysta/, Redis from REDIS_URL or an embedded redis-server; demo data on an empty start;
-      prints the URLs and a token per demo user; runs until Ctrl-C.
+      .asysta/, Redis from REDIS_URL or an embedded redis-server, and the web app; demo data on
+      an empty start; prints the web app's URL first, then the APIs'; runs until Ctrl-C.
+tokens: a bearer token per demo user, for calling the APIs by hand (development only).
 demo: the same on a fresh temporary directory and free ports; drives the scenario, prints the
       caseload reports, stops everything and exits 0.
 """
@@ -17,12 +18,16 @@ import tempfile
 import time
 from pathlib import Path
 
+import httpx
+
+from shared.domain.districts import district_name
 from shared.runtime.settings import DEVELOPMENT_JWT_SECRET
 from shared.web.auth import Role, issue_token
-from suite.demo_data import MOKOTOW, OCHOTA, WOLA
+from suite.demo_data import DEMO_DISTRICTS, OCHOTA
 from suite.embedded_redis import free_port
-from suite.processes import DEFAULT_PORTS, SERVICES, SuiteProcesses
+from suite.processes import DEFAULT_PORTS, SERVICES, WEB_DEFAULT_PORT, SuiteProcesses
 from suite.scenario import (
+    ScenarioFailed,
     Suite,
     format_city,
     format_report,
@@ -32,35 +37,49 @@ from suite.scenario import (
 )
 
 
-def demo_tokens(secret: str, assistant_id: str | None) -> dict[str, str]:
-    """A token per demo user; the assistant's names them (`sub` is their assistant id)."""
-    users = {
-        "kierownik Ochota (head)": ("head-ochota", Role.HEAD, [OCHOTA]),
-        "kierownik Mokotów (head)": ("head-mokotow", Role.HEAD, [MOKOTOW]),
-        "pracownik socjalny Wola (social_worker)": ("sw-wola", Role.SOCIAL_WORKER, [WOLA]),
-        "asystent Ochota (assistant)": (
-            assistant_id or "assistant-ochota",
-            Role.ASSISTANT,
-            [OCHOTA],
-        ),
-        "szkoła, REGON 123456785 (school)": ("123456785", Role.SCHOOL, [OCHOTA]),
-        "sąd rejonowy (court)": ("SR-Warszawa-Ochota", Role.COURT, ["*"]),
-        "analityk miasta (city_analyst)": ("city", Role.CITY_ANALYST, ["*"]),
-        "administrator (admin)": ("admin", Role.ADMIN, ["*"]),
-    }
+def demo_tokens(secret: str, assistants: dict[str, list[dict[str, str]]]) -> dict[str, str]:
+    """A token per demo user: in each demo district its head, social worker and assistants
+    (an assistant's `sub` is their assistant id), then the school, the court, the city
+    analyst and the administrator."""
+    users: dict[str, tuple[str, Role, list[str]]] = {}
+    for district in DEMO_DISTRICTS:
+        name = district_name(district)
+        users[f"kierownik {name} (head)"] = (f"head-{district}", Role.HEAD, [district])
+        users[f"pracownik socjalny {name} (social_worker)"] = (
+            f"social_worker-{district}",
+            Role.SOCIAL_WORKER,
+            [district],
+        )
+        for a in assistants.get(district, []):
+            users[f"asystent {a['name']}, {name} (assistant)"] = (
+                a["assistant_id"],
+                Role.ASSISTANT,
+                [district],
+            )
+    users["szkoła, REGON 123456785 (school)"] = ("123456785", Role.SCHOOL, [OCHOTA])
+    users["sąd rejonowy (court)"] = ("SR-Warszawa-Ochota", Role.COURT, ["*"])
+    users["analityk miasta (city_analyst)"] = ("city", Role.CITY_ANALYST, ["*"])
+    users["administrator (admin)"] = ("admin", Role.ADMIN, ["*"])
     return {
         label: issue_token(secret, subject=subject, role=role, districts=districts)
         for label, (subject, role, districts) in users.items()
     }
 
 
-def _first_assistant(suite: Suite) -> str | None:
-    assistants = (
-        suite.head(OCHOTA)
-        .call("directory", "GET", "/assistants", params={"district": OCHOTA})
-        .json()
-    )
-    return str(assistants[0]["assistant_id"]) if assistants else None
+def demo_assistants(suite: Suite) -> dict[str, list[dict[str, str]]]:
+    """The demo districts' assistants by district (id and name), read from the directory."""
+    found: dict[str, list[dict[str, str]]] = {}
+    for district in DEMO_DISTRICTS:
+        rows = (
+            suite.head(district)
+            .call("directory", "GET", "/assistants", params={"district": district})
+            .json()
+        )
+        found[district] = [
+            {"assistant_id": str(a["assistant_id"]), "name": f"{a['first_name']} {a['last_name']}"}
+            for a in rows
+        ]
+    return found
 
 
 def _secret() -> str:
@@ -83,8 +102,12 @@ def run(args: argparse.Namespace) -> int:
     ports = {
         name: int(os.environ.get(f"{name.upper()}_PORT", DEFAULT_PORTS[name])) for name in SERVICES
     }
-    processes = SuiteProcesses(Path(args.data_dir), ports, os.environ.get("REDIS_URL"))
-    print("Uruchamiam Asystę…", flush=True)
+    web_port = int(os.environ.get("WEB_PORT", WEB_DEFAULT_PORT))
+    processes = SuiteProcesses(
+        Path(args.data_dir), ports, os.environ.get("REDIS_URL"), web_port=web_port
+    )
+    # The first line: where people open Asysta (the services keep starting meanwhile).
+    print(f"Asysta w przeglądarce: {processes.web_url}  (uruchamiam…)", flush=True)
     try:
         processes.start()
         suite = _suite(processes)
@@ -93,16 +116,14 @@ def run(args: argparse.Namespace) -> int:
             load_directory_seed(suite, log=lambda line: print("  " + line, flush=True))
             run_scenario(suite, log=lambda line: print("  " + line, flush=True))
             wait_for_reports(suite)
-        assistant_id = _first_assistant(suite)
         suite.close()
-        print("\nAsysta działa.")
+        print(f"\nAsysta działa: {processes.web_url} (zaloguj się jako użytkownik demonstracyjny)")
+        print("API usług (dokumentacja):")
         for name, url in processes.urls.items():
             print(f"  {name:<10} {url}/docs")
         print(f"  Redis      {processes.redis_url}")
         print(f"  dane i logi: {processes.data_dir.resolve()}")
-        print("\nTokeny użytkowników demonstracyjnych (nagłówek Authorization: Bearer …):")
-        for label, token in demo_tokens(_secret(), assistant_id).items():
-            print(f"  {label}:\n    {token}")
+        print("Tokeny dla API: .venv/bin/python -m suite.launcher tokens")
         print("\nCtrl-C kończy pracę.", flush=True)
         while all(p.poll() is None for p in processes.processes.values()):
             time.sleep(0.5)
@@ -147,6 +168,34 @@ def demo(args: argparse.Namespace) -> int:
             print(f"Dane i logi zostały w {data_dir}")
 
 
+def tokens(args: argparse.Namespace) -> int:
+    """Print a bearer token per demo user, for calling the APIs by hand (development only:
+    the tokens are signed with the suite's development secret or ASYSTA_JWT_SECRET)."""
+    if os.environ.get("ASYSTA_ENV", "development") != "development":
+        print("Tokeny demonstracyjne są tylko dla środowiska deweloperskiego.", file=sys.stderr)
+        return 1
+    urls = {
+        name: os.environ.get(f"{name.upper()}_URL", f"http://127.0.0.1:{DEFAULT_PORTS[name]}")
+        for name in SERVICES
+    }
+    suite = Suite(urls=urls, secret=_secret())
+    try:
+        assistants = demo_assistants(suite)
+    except (httpx.HTTPError, ScenarioFailed):
+        print(
+            "Katalog (directory) nie odpowiada: tokeny asystentów pominięte "
+            "(uruchom najpierw `make run`).",
+            file=sys.stderr,
+        )
+        assistants = {}
+    finally:
+        suite.close()
+    print("Tokeny użytkowników demonstracyjnych (nagłówek Authorization: Bearer …):")
+    for label, token in demo_tokens(_secret(), assistants).items():
+        print(f"  {label}:\n    {token}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m suite.launcher")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -154,8 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     run_parser.add_argument("--data-dir", default=".asysta")
     demo_parser = sub.add_parser("demo", help="przeprowadź scenariusz demonstracyjny")
     demo_parser.add_argument("--keep", action="store_true", help="zostaw dane i logi")
+    sub.add_parser("tokens", help="wypisz tokeny użytkowników demonstracyjnych (dla API)")
     args = parser.parse_args(argv)
-    return run(args) if args.command == "run" else demo(args)
+    commands = {"run": run, "demo": demo, "tokens": tokens}
+    return commands[args.command](args)
 
 
 if __name__ == "__main__":

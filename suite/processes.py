@@ -15,12 +15,14 @@ from typing import IO
 
 import httpx
 
+from shared.messaging.streams import consuming_services
 from suite.embedded_redis import EmbeddedRedis
 from suite.scenario import wait_for
 
 SERVICES = ("directory", "referrals", "casework", "reporting")
 DEFAULT_PORTS = {"referrals": 8001, "casework": 8002, "directory": 8003, "reporting": 8004}
-WORKERS = ("casework", "reporting")  # the services that subscribe to others' streams
+WEB = "web"  # the web app: started after the services, a client of their APIs
+WEB_DEFAULT_PORT = 8000
 
 
 class SuiteProcesses:
@@ -33,6 +35,8 @@ class SuiteProcesses:
         database_urls: dict[str, str] | None = None,
         separate_workers: dict[str, int] | None = None,
         extra_env: dict[str, str] | None = None,
+        web_port: int | None = None,
+        web_env: dict[str, str] | None = None,
     ) -> None:
         """`separate_workers` maps a service to how many worker processes to run beside its
         API (the API then runs without subscriptions); others run API and worker together."""
@@ -42,7 +46,13 @@ class SuiteProcesses:
         self.redis_url = redis_url
         self.database_urls = database_urls or {}
         self.separate_workers = separate_workers or {}
+        # Who consumes what is declared once, in shared.messaging.streams.
+        idle = set(self.separate_workers) - set(consuming_services())
+        if idle:
+            raise ValueError(f"these services consume no stream: {', '.join(sorted(idle))}")
         self.extra_env = extra_env or {}
+        self.web_port = web_port
+        self.web_env = web_env or {}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []
         self._env: dict[str, str] = {}
@@ -50,6 +60,10 @@ class SuiteProcesses:
     @property
     def urls(self) -> dict[str, str]:
         return {name: f"http://127.0.0.1:{port}" for name, port in self.ports.items()}
+
+    @property
+    def web_url(self) -> str | None:
+        return f"http://127.0.0.1:{self.web_port}" if self.web_port else None
 
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -83,6 +97,38 @@ class SuiteProcesses:
                 self.start_worker(name, i)
         for name in SERVICES:
             wait_for(f"{name} to answer /ready", partial(self._ready, name), timeout=60)
+        if self.web_port:
+            self.start_web()
+
+    def start_web(self) -> None:
+        """The web app, pointed at this suite's APIs."""
+        env = {
+            **self._env,
+            "WEB_PORT": str(self.web_port),
+            **{f"WEB_{name.upper()}_URL": url for name, url in self.urls.items()},
+            **self.web_env,
+        }
+        log_file = open(self.data_dir / "logs" / f"{WEB}.log", "ab")  # noqa: SIM115
+        self._logs.append(log_file)
+        self.processes[WEB] = subprocess.Popen(
+            [sys.executable, "-m", "services.web"],
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        wait_for("the web app to answer /health", self._web_ready, timeout=60)
+
+    def _web_ready(self) -> bool:
+        process = self.processes[WEB]
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"the web app exited with code {process.returncode}; see "
+                f"{self.data_dir / 'logs' / (WEB + '.log')}"
+            )
+        with suppress(httpx.HTTPError):
+            return httpx.get(f"{self.web_url}/health", timeout=2).status_code == 200
+        return False
 
     @property
     def env(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from services.reporting.adapters.mail import MailTransport, transport_for
 from services.reporting.adapters.tables import metadata
 from services.reporting.application.digest import Digest, due_now
-from services.reporting.application.projector import project
+from services.reporting.application.projector import APPLY, project
 from services.reporting.settings import ReportingSettings
 from shared.domain.clock import Clock
 from shared.messaging.streams import PRODUCERS
@@ -47,6 +47,7 @@ def build_reporting(
         produces_events=False,
         grows_in_place=True,
         subscriptions=dict.fromkeys(PRODUCERS, project),
+        handled_types=dict.fromkeys(PRODUCERS, frozenset(APPLY)),
         clock=clock,
     )
     runtime.jobs.append(daily_digest_job(settings, runtime, clock))

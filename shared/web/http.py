@@ -13,6 +13,7 @@ from fastapi.responses import JSONResponse
 from shared.runtime.logging import get_logger
 from shared.runtime.service import ServiceRuntime
 from shared.web.auth import TokenVerifier
+from shared.web.docs import install_local_docs
 from shared.web.middleware import CorrelationMiddleware
 from shared.web.openapi import openapi_with_problems
 from shared.web.problems import install_problem_handlers
@@ -74,8 +75,17 @@ def create_app(
     token_verifier: TokenVerifier,
     ready: Callable[[], Awaitable[bool]] | None = None,
 ) -> FastAPI:
-    app = FastAPI(title=title, description=description, lifespan=lifespan, version="0.1.0")
+    # FastAPI's own docs pages load their scripts from a CDN: see install_local_docs.
+    app = FastAPI(
+        title=title,
+        description=description,
+        lifespan=lifespan,
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+    )
     app.state.token_verifier = token_verifier
+    install_local_docs(app)
     app.add_middleware(CorrelationMiddleware)
     install_problem_handlers(app)
 
