@@ -14,6 +14,9 @@ TABLE = {
     "reports.outcomes": rule(HEAD, ANALYST),
     "reports.statutory": rule(HEAD, ANALYST),
     "reports.city": rule(ANALYST),
+    # Reminders: an assistant's own task list; a head's (and the administrator's) of the
+    # districts their token names.
+    "tasks.own": rule(Role.ASSISTANT, HEAD, Role.ADMIN),
 }
 
 POLICY = Policy(TABLE)

@@ -13,12 +13,13 @@ from pydantic import AfterValidator, BaseModel
 
 from services.reporting.access import POLICY
 from services.reporting.adapters.exports import statutory_csv, statutory_xlsx
-from services.reporting.application import reports
+from services.reporting.application import reports, tasks
 from services.reporting.application.reports import Period
 from services.reporting.bootstrap import ReportingApp
 from shared.domain.districts import DistrictCode
 from shared.domain.errors import DomainError, ErrorKind
 from shared.domain.validation import invalid
+from shared.web.auth import Role
 from shared.web.authorization import Grant
 from shared.web.http import service_app
 
@@ -284,6 +285,93 @@ async def get_city(
             conn, period=_period(reporting.clock.today(), start, end), today=reporting.clock.today()
         )
     return CityReport.model_validate(report)
+
+
+class TaskOut(BaseModel):
+    key: str
+    kind: str
+    title: str
+    case_id: UUID | None
+    referral_id: UUID | None
+    number: str
+    family_initials: str | None
+    district: str
+    assistant_id: UUID | None
+    due: date
+    status: str
+    days: int
+    when: str
+
+
+class TaskList(BaseModel):
+    as_of: date
+    tasks: list[TaskOut]
+
+
+class TaskSummary(BaseModel):
+    as_of: date
+    total: int
+    overdue: int
+    due: int
+    by_kind: dict[str, int]
+
+
+TaskDistrict = Annotated[
+    DistrictCode | None,
+    Query(description="kod TERC (kierownik); bez niego: wszystkie dzielnice z tokenu"),
+]
+
+
+async def _my_tasks(
+    reporting: ReportingApp, grant: Grant, district: str | None
+) -> list[tasks.Task]:
+    """An assistant's own list (their token's subject is their id); a head's or the
+    administrator's for the district asked for, or every district their token names."""
+    today = reporting.clock.today()
+    principal = grant.principal
+    async with reporting.engine.connect() as conn:
+        if principal.role is Role.ASSISTANT:
+            if grant.assistant_id is None:
+                return []
+            rows = await tasks.load_rows(conn, assistant_id=grant.assistant_id)
+            return tasks.assistant_tasks(rows, grant.assistant_id, today)
+        scope = [district] if district else (None if grant.districts is None else grant.districts)
+        rows = await tasks.load_rows(conn, districts=scope)
+    chosen = scope if scope is not None else tasks.districts_of(rows)
+    return [t for d in sorted(chosen) for t in tasks.head_tasks(rows, d, today)]
+
+
+@router.get(
+    "/tasks",
+    response_model=TaskList,
+    tags=["tasks"],
+    summary="Moje zadania: terminy ocen, opinii dla sądu, wizyt, zgód; decyzje i oczekujący",
+)
+async def get_tasks(
+    reporting: Reporting,
+    grant: Annotated[Grant, POLICY.require("tasks.own", district_param="district")],
+    district: TaskDistrict = None,
+) -> TaskList:
+    listed = await _my_tasks(reporting, grant, district)
+    return TaskList(
+        as_of=reporting.clock.today(),
+        tasks=[TaskOut.model_validate(t.as_dict()) for t in listed],
+    )
+
+
+@router.get(
+    "/tasks/summary",
+    response_model=TaskSummary,
+    tags=["tasks"],
+    summary="Liczba moich zadań (do nawigacji)",
+)
+async def get_task_summary(
+    reporting: Reporting,
+    grant: Annotated[Grant, POLICY.require("tasks.own", district_param="district")],
+    district: TaskDistrict = None,
+) -> TaskSummary:
+    listed = await _my_tasks(reporting, grant, district)
+    return TaskSummary(as_of=reporting.clock.today(), **tasks.summary(listed))
 
 
 def build_api(reporting: ReportingApp, run_relay: bool = True, run_worker: bool = False) -> FastAPI:

@@ -9,13 +9,15 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from services.reporting.adapters.mail import MailTransport, transport_for
 from services.reporting.adapters.tables import metadata
+from services.reporting.application.digest import Digest, due_now
 from services.reporting.application.projector import APPLY, project
 from services.reporting.metrics import caseload_probe
 from services.reporting.settings import ReportingSettings
 from shared.domain.clock import Clock
 from shared.messaging.streams import PRODUCERS
-from shared.runtime.service import ServiceRuntime
+from shared.runtime.service import PeriodicJob, ServiceRuntime
 
 NAME = "reporting"
 
@@ -50,4 +52,39 @@ def build_reporting(
         clock=clock,
         probes=[caseload_probe],
     )
+    runtime.jobs.append(daily_digest_job(settings, runtime, clock))
     return ReportingApp(settings=settings, runtime=runtime, clock=clock)
+
+
+def build_digest(
+    settings: ReportingSettings,
+    runtime: ServiceRuntime,
+    clock: Clock,
+    transport: MailTransport | None = None,
+) -> Digest:
+    return Digest(
+        engine=runtime.engine,
+        clock=clock,
+        transport=transport or transport_for(settings),
+        sender=settings.smtp_sender,
+        head_emails=settings.head_emails,
+        assistant_emails=settings.assistant_emails,
+    )
+
+
+def daily_digest_job(
+    settings: ReportingSettings, runtime: ServiceRuntime, clock: Clock
+) -> PeriodicJob:
+    """The reminders' e-mail, checked every few minutes by each worker: from the configured
+    hour (Warsaw time) the day's digests are decided and sent once (the database says who
+    already got theirs), before it only what an earlier pass left unsent is retried."""
+
+    async def run() -> None:
+        # Built per pass: a test may hand the runtime another engine after start-up.
+        digest = build_digest(settings, runtime, clock)
+        if due_now(clock, settings.digest_hour):
+            await digest.run()
+        else:
+            await digest.send_pending()
+
+    return PeriodicJob("reporting-daily-digest", settings.digest_check_seconds, run)

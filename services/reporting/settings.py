@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from shared.runtime.settings import ServiceSettings
@@ -21,6 +21,26 @@ class ReportingSettings(ServiceSettings):
         description="bearer token with role 'service' for the event feeds; minted from "
         "ASYSTA_JWT_SECRET when not given",
     )
+
+    # Reminders: the daily digest by e-mail (REPORTING_SMTP_*, REPORTING_HEAD_EMAILS, ...).
+    # Without an SMTP host the digest is logged (no personal data) instead of sent.
+    smtp_host: str | None = Field(None, description="serwer SMTP; bez niego: tylko dziennik")
+    smtp_port: int = Field(587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "Asysta <asysta@localhost>"
+    smtp_starttls: bool = True
+    smtp_timeout_seconds: float = Field(30.0, gt=0)
+    head_emails: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON: kod TERC dzielnicy -> adres kierownika, np. {"1465068": "k@ops.pl"}',
+    )
+    assistant_emails: dict[str, str] = Field(
+        default_factory=dict,
+        description="JSON: id asystenta -> adres; gdy zdarzenia katalogu nie niosą adresu",
+    )
+    digest_hour: int = Field(7, ge=0, le=23, description="godzina wysyłki (Europe/Warsaw)")
+    digest_check_seconds: float = Field(300.0, gt=0)
 
     def feed_urls(self) -> dict[str, str]:
         return {

@@ -214,6 +214,9 @@ MATRIX = [
         city_analyst=OK_403,
     ),
     route("reporting", "GET", "/reports/city", city_analyst=OK_OK),
+    # reporting's task lists: the caller's own (an assistant's families, a head's districts).
+    route("reporting", "GET", "/tasks", assistant=OK_OK, head=OK_OK, admin=OK_OK),
+    route("reporting", "GET", "/tasks/summary", assistant=OK_OK, head=OK_OK, admin=OK_OK),
 ]
 
 

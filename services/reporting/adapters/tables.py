@@ -3,7 +3,19 @@ referral, a visit, a court request), so replicas applying different aggregates n
 the same row; figures are counted when a report is asked for. No personal data of families
 is kept here: ids, dates, codes and counts only."""
 
-from sqlalchemy import Boolean, Column, Date, Integer, MetaData, String, Table, Uuid
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    Uuid,
+)
 
 metadata = MetaData()
 
@@ -18,6 +30,8 @@ assistants_view = Table(
     Column("works_since", Date, nullable=True),
     Column("ended_on", Date, nullable=True),
     Column("active", Boolean, nullable=True, default=True),
+    # Reminders: where the assistant's daily digest goes, when the directory's events say.
+    Column("email", String(254), nullable=True),
 )
 
 cases_view = Table(
@@ -42,6 +56,12 @@ cases_view = Table(
     Column("closure_reason", String(40), nullable=True),
     Column("children_placed", Integer, nullable=True, default=0),
     Column("monitoring_until", Date, nullable=True),
+    # Reminders (nullable: added to tables that exist; the projector fills them, so a rebuild
+    # does too). The family's initials are the one trace of who the family is that a task
+    # list and an e-mail digest may show; erasure empties them.
+    Column("family_initials", String(12), nullable=True),
+    Column("consent_on", Date, nullable=True),
+    Column("assistant_since", Date, nullable=True),
 )
 
 referrals_view = Table(
@@ -54,6 +74,7 @@ referrals_view = Table(
     Column("status", String(30), nullable=False),
     Column("referred_on", Date, nullable=False),
     Column("decided_on", Date, nullable=True),
+    Column("family_initials", String(12), nullable=True),
 )
 
 visits_view = Table(
@@ -95,6 +116,35 @@ caseload_cases_view = Table(
     metadata,
     Column("assistant_id", Uuid, primary_key=True),
     Column("case_id", Uuid, primary_key=True),
+)
+
+# The daily digest's memory (not a projection: a rebuild keeps it). One message per person
+# and day, decided in one transaction with the items it mentions; `sent_at` is set once the
+# SMTP server took it. See application/digest.py for why a crash between the two is safe.
+digest_messages = Table(
+    "digest_messages",
+    metadata,
+    Column("message_id", String(200), primary_key=True),
+    Column("person", String(80), nullable=False),
+    Column("day", Date, nullable=False),
+    Column("recipient", String(254), nullable=True),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("claimed_at", DateTime(timezone=True), nullable=True),
+    Column("sent_at", DateTime(timezone=True), nullable=True),
+    UniqueConstraint("person", "day", name="uq_digest_messages_person_day"),
+)
+
+digest_sent = Table(
+    "digest_sent",
+    metadata,
+    Column("person", String(80), primary_key=True),
+    Column("item_key", String(200), primary_key=True),
+    # "due" when the item entered the list, "overdue" when its date passed: each once.
+    Column("notice", String(10), primary_key=True),
+    Column("day", Date, nullable=False),
+    Column("message_id", String(200), nullable=False),
 )
 
 PROJECTION_TABLES = (
