@@ -73,7 +73,7 @@ def _adapter(state_type: Any) -> TypeAdapter[Any]:
     return TypeAdapter(state_type)
 
 
-def _state_type(kind: AggregateType[Any]) -> type[Any]:
+def _state_type(kind: AggregateType[Any]) -> Any:
     return type(kind.initial())
 
 
