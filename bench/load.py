@@ -63,6 +63,7 @@ LAG_LIMIT_MS = 250.0
 ACHIEVED_FLOOR = 0.9
 ERROR_CEILING = 0.01
 PROBE_POLL_SECONDS = 0.02
+PROBE_INTERVAL_SECONDS = 0.5
 PROBE_TIMEOUT_SECONDS = 5.0
 
 
@@ -427,7 +428,9 @@ def run_wrk(
 ) -> tuple[subprocess.Popen[bytes], Path]:
     requests_file = work / f"requests-{int(rate)}-{uuid.uuid4().hex[:6]}.tsv"
     requests_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    connections = int(min(max(4, rate / 2), 256))
+    # About one request a second per connection: a connection's latency then delays its next
+    # request by a small share of its period (wrk has no fixed-rate mode; wrk2 is not packaged).
+    connections = int(min(max(8, rate), 256))
     threads = 2 if connections >= 2 else 1
     env = {
         **os.environ,
@@ -511,9 +514,11 @@ def _result(
     summaries: list[dict[str, Any]],
     lags: list[float],
     cpu: dict[str, float],
+    probes: int,
 ) -> Step:
+    """The step's figures; CPU per command counts the probe's visits as commands too."""
     requests = sum(x["requests"] for x in summaries)
-    done = max(requests, 1)
+    done = max(requests + probes, 1)
     achieved = sum(x["requests"] / (x["duration_us"] / 1e6) for x in summaries)
     non_2xx = sum(x["non_2xx"] for x in summaries)
     errors = sum(x["errors"] for x in summaries)
@@ -569,11 +574,15 @@ def step(
     def running() -> bool:
         return any(process.poll() is None for process, _ in runs)
 
+    probes_before = probe.n if probe is not None else 0
     while running() and time.monotonic() < deadline:
         if probe is None:
             time.sleep(0.1)
             continue
+        began = time.monotonic()
         lag = probe.once()
+        # At most two probes a second: the poller must stay light beside the load.
+        time.sleep(max(0.0, PROBE_INTERVAL_SECONDS - (time.monotonic() - began)))
         if lag is None:
             timeouts += 1
         else:
@@ -586,7 +595,8 @@ def step(
             process.wait()
     cpu = meter.stop()
     cpu["bench poller"] = round(time.process_time() - started, 3)
-    result = _result(target, rate, [_summary(output) for _, output in runs], lags, cpu)
+    probes = (probe.n - probes_before) if probe is not None else 0
+    result = _result(target, rate, [_summary(output) for _, output in runs], lags, cpu, probes)
     if probe is not None:
         if timeouts:
             result.broke.append(f"{timeouts} probes not in the report after 5 s")
@@ -844,7 +854,7 @@ def reference_run(rates: list[float], seconds: float, work: Path) -> list[Step]:
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument(
-        "--rates", default="10,20,40,80,160,320,640", help="offered commands/s, step by step"
+        "--rates", default="5,10,20,40,80,160,320,640", help="offered commands/s, step by step"
     )
     parser.add_argument("--seconds", type=float, default=10.0, help="length of one step")
     parser.add_argument("--cases", type=int, default=24, help="working cases in the district")

@@ -4,7 +4,7 @@
 -- named by the WRK_REQUESTS environment variable: METHOD \t PATH \t AUTHORIZATION \t BODY.
 -- Thread i of n sends lines i, i+n, i+2n, ... so a one-off command (a decision) is sent once.
 -- WRK_DELAY_MS is each connection's mean pause before its next request: connections / rate.
--- The pause is uniform in [0, 2 * mean] so that the connections do not fall into step.
+-- The pause is uniform in [0.5, 1.5] x mean so that the connections do not fall into step.
 
 local threads = {}
 local counter = 0
@@ -37,7 +37,7 @@ function init(args)
 end
 
 function delay()
-  return math.floor(math.random() * 2 * mean_delay)
+  return math.floor((0.5 + math.random()) * mean_delay)
 end
 
 function request()
