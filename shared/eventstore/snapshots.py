@@ -27,7 +27,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -182,8 +182,8 @@ class SnapshotStore:
         version: int,
         family_id: UUID | None,
     ) -> None:
-        """Keep `state` as of `version`; a family whose key was destroyed gets none (its
-        snapshot could hold nothing that the stream cannot give back as erased)."""
+        """Keep `state` as of `version`. A family whose key was destroyed gets none (its
+        state is folded from the stream, where the personal fields read as erased)."""
         raw = encode_state(kind, state)
         encrypted = False
         if family_id is not None and self._keyring is not None:
@@ -191,6 +191,9 @@ class SnapshotStore:
                 conn, family_id, self._clock.now()
             )
             if key is None:
+                # Erased: the old snapshot could never be read again; spare every later read
+                # the attempt.
+                await conn.execute(delete(snapshots).where(snapshots.c.stream_id == stream))
                 return
             raw, encrypted = _seal(key, family_id, raw), True
         dialect = sqlite if conn.dialect.name == "sqlite" else postgresql

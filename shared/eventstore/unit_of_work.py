@@ -177,7 +177,9 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         self._on_commit = on_commit
         self._transaction: AsyncTransaction | None = None
         self._connection: AsyncConnection | None = None
-        self._snapshot_policy = snapshots or SnapshotPolicy.from_environment()
+        self._snapshot_policy = (
+            snapshots if snapshots is not None else SnapshotPolicy.from_environment()
+        )
         self._snapshots = SnapshotStore(store.keyring, store.clock)
         self.events_read = 0
         """Events folded by this unit of work (what snapshots save; the tests count it)."""

@@ -23,7 +23,7 @@ from shared.domain.aggregate import AggregateType
 from shared.events import FamilyMember, ReferralSource
 from shared.events.casework import VisitLogged, VisitPlace, VisitTopic
 from shared.events.personal import ERASED
-from shared.events.referrals import FamilyReferred
+from shared.events.referrals import FamilyInterviewRecorded, FamilyReferred
 from shared.eventstore import EventMetadata, EventStore, kernel_metadata
 from shared.eventstore.crypto import Keyring
 from shared.eventstore.snapshots import SnapshotPolicy
@@ -210,6 +210,20 @@ async def test_an_erased_family_s_snapshot_is_unreadable_and_rebuilt_as_erased(
     assert read == 1
     assert (state.members[0].first_name, state.members[0].last_name) == (ERASED, ERASED)
     assert state.family_id == family_id and state.exists
+    # A command after the erasure stores no snapshot of the family, and drops the sealed one.
+    async with suite.uow() as uow:
+        await uow.get(REFERRAL, referral_id)
+        uow.add(
+            REFERRAL,
+            referral_id,
+            [
+                FamilyInterviewRecorded(
+                    conducted_on=date(2026, 1, 8), social_worker="Anna Kaczmarek"
+                )
+            ],
+        )
+    assert await suite.snapshot_row(stream) is None
+    assert (await suite.load(REFERRAL, referral_id))[1] == 2
 
 
 async def test_a_policy_of_zero_neither_reads_nor_writes_snapshots(suite: Suite) -> None:
