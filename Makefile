@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run tokens browser test demo lint typecheck bench unit integration e2e rebuild-reports dead-letters clean lock
+.PHONY: run tokens browser test demo lint typecheck bench bench-load unit integration e2e rebuild-reports dead-letters clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,12 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# The end-to-end load benchmark (a few minutes): the suite as processes under wrk's load.
+bench-load: $(STAMP)
+	@command -v wrk >/dev/null || apt-get install -y wrk >/dev/null 2>&1 || \
+		{ echo "bench-load needs wrk: sudo apt-get install -y wrk"; exit 2; }
+	$(BIN)/python -m bench.load $(BENCH_LOAD_ARGS)
 
 rebuild-reports: $(STAMP)
 	$(BIN)/asysta rebuild

@@ -11,6 +11,12 @@
   consumer path) against a faststream batch subscriber that only acks, on the same stream
   content; on PostgreSQL and, separately, on SQLite.
 
+`make bench-load` (`python -m bench.load`) measures the whole path from outside: the suite as
+processes under `wrk` at stepped rates against a bare FastAPI + asyncpg endpoint
+(`bench.reference`), with the command-to-report lag and CPU per command per process; and
+`python -m bench.history` a command's CPU against its case's history, with and without
+snapshots.
+
 Speed is never asserted: the run prints a table and writes the same figures as JSON to
 `.asysta/bench-latest.json` (`.asysta/` is gitignored, so results stay local).
 

@@ -108,3 +108,19 @@ idempotency_keys = Table(
     Column("family_id", Uuid, nullable=True, index=True),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+
+# An aggregate's state as of a version, so a command folds only the events after it (see
+# shared.eventstore.snapshots). A cache: deleting every row loses nothing but speed. `state` is
+# the state's JSON, encrypted whole with the family's key when the aggregate is a family's.
+snapshots = Table(
+    "snapshots",
+    kernel_metadata,
+    Column("stream_id", String(120), primary_key=True),
+    Column("aggregate_type", String(40), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("family_id", Uuid, nullable=True, index=True),
+    Column("encrypted", Boolean, nullable=False),
+    Column("state", LargeBinary, nullable=False),
+    Column("taken_at", DateTime(timezone=True), nullable=False),
+)
