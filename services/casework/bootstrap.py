@@ -22,6 +22,7 @@ from shared.events.casework import CaseStatus
 from shared.eventstore.runner import CommandRunner
 from shared.eventstore.store import EventMetadata
 from shared.eventstore.unit_of_work import InlineProjection, SqlUnitOfWork
+from shared.messaging.streams import consumed_streams
 from shared.runtime.logging import get_logger
 from shared.runtime.service import PeriodicJob, ServiceRuntime
 
@@ -91,7 +92,7 @@ def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = No
         queries=CaseworkQueries(runtime),
     )
     subscriptions = CaseworkSubscriptions(runtime.store, clock, PROJECTIONS)
-    runtime.subscriptions = {"referrals": subscriptions, "directory": subscriptions}
+    runtime.subscriptions = dict.fromkeys(consumed_streams(NAME), subscriptions)
     runtime.jobs.append(
         PeriodicJob("end-monitoring", settings.monitoring_check_seconds, app.end_monitoring_periods)
     )

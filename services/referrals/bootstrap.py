@@ -20,6 +20,7 @@ from shared.domain.clock import Clock
 from shared.domain.values import use_today
 from shared.events import Envelope
 from shared.eventstore.runner import CommandRunner
+from shared.messaging.streams import consumed_streams
 from shared.runtime.service import ServiceRuntime
 
 NAME = "referrals"
@@ -48,7 +49,7 @@ def build_runtime(
         settings=settings,
         metadata=metadata,
         produces_events=True,
-        subscriptions={"casework": on_casework_event},
+        subscriptions=dict.fromkeys(consumed_streams(NAME), on_casework_event),
         clock=clock or settings.clock(),
     )
 

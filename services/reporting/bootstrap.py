@@ -16,7 +16,7 @@ from services.reporting.application.projector import APPLY, project
 from services.reporting.metrics import caseload_probe
 from services.reporting.settings import ReportingSettings
 from shared.domain.clock import Clock
-from shared.messaging.streams import PRODUCERS
+from shared.messaging.streams import consumed_streams
 from shared.runtime.service import PeriodicJob, ServiceRuntime
 
 NAME = "reporting"
@@ -47,8 +47,8 @@ def build_reporting(
         metadata=metadata,
         produces_events=False,
         grows_in_place=True,
-        subscriptions=dict.fromkeys(PRODUCERS, project),
-        handled_types=dict.fromkeys(PRODUCERS, frozenset(APPLY)),
+        subscriptions=dict.fromkeys(consumed_streams(NAME), project),
+        handled_types=dict.fromkeys(consumed_streams(NAME), frozenset(APPLY)),
         clock=clock,
         probes=[caseload_probe],
     )
