@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from services.casework.adapters.inbox import CaseworkSubscriptions
 from services.casework.adapters.tables import metadata
 from services.casework.application import handlers
-from services.casework.application.case_index import project_case, project_caseload
+from services.casework.application.case_index import CaseIndex, project_caseload
 from services.casework.application.queries import CaseworkQueries
 from services.casework.domain.case import CASE
 from services.casework.domain.case.commands import EndMonitoring
@@ -29,11 +29,11 @@ NAME = "casework"
 
 log = get_logger(__name__)
 
-PROJECTIONS: Mapping[str, Sequence[InlineProjection]] = {
-    CASE.name: [project_case],
-    CASELOAD.name: [project_caseload],
-}
-"""The read models kept in each command's transaction, per aggregate type."""
+
+def projections(runtime: ServiceRuntime) -> Mapping[str, Sequence[InlineProjection]]:
+    """The read models kept in each command's transaction, per aggregate type."""
+    index = CaseIndex(runtime.store.keyring, runtime.settings.lookup_key())
+    return {CASE.name: [index], CASELOAD.name: [project_caseload]}
 
 
 @dataclass(frozen=True)
@@ -73,13 +73,15 @@ def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = No
         clock=clock,
     )
 
+    read_models = projections(runtime)
+
     def unit_of_work(event_metadata: EventMetadata) -> SqlUnitOfWork:
         # The engine is read at each command: a test may replace the runtime's engine.
         return SqlUnitOfWork(
             runtime.engine,
             runtime.store,
             event_metadata,
-            projections=PROJECTIONS,
+            projections=read_models,
             on_commit=runtime.events_committed,
         )
 
@@ -90,7 +92,7 @@ def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = No
         clock=clock,
         queries=CaseworkQueries(runtime),
     )
-    subscriptions = CaseworkSubscriptions(runtime.store, clock, PROJECTIONS)
+    subscriptions = CaseworkSubscriptions(runtime.store, clock, read_models)
     runtime.subscriptions = {"referrals": subscriptions, "directory": subscriptions}
     runtime.jobs.append(
         PeriodicJob("end-monitoring", settings.monitoring_check_seconds, app.end_monitoring_periods)

@@ -11,6 +11,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.pl import pesel as stdnum_pesel
 
 from shared.domain.validation import invalid
+from shared.domain.values import ShortText
 from shared.events.personal import ERASED, PERSONAL
 
 
@@ -49,6 +50,9 @@ class FamilyMember(BaseModel):
     pesel: Pesel | None = None
     birth_date: date | None = None
     document_number: Annotated[str, Field(min_length=3, max_length=40), PERSONAL] | None = None
+    # Contact details where the referral gave them (later field: older events read as null).
+    address: Annotated[ShortText, PERSONAL] | None = None
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{6,20}$"), PERSONAL] | None = None
 
     @model_validator(mode="before")
     @classmethod

@@ -1,25 +1,38 @@
 """Keeps casework's read models in step with the events just appended, in the same
-transaction: `cases` from a case's state, `court_opinions` from its requests, `caseloads` from
-an assistant's caseload."""
+transaction: `cases` from a case's state, `court_opinions` from its requests, `case_visits`
+from its visits, `caseloads` from an assistant's caseload.
+
+The family's names and contact details in `cases.family` are encrypted under the family's key
+(the event store's keyring), and searched through keyed digests only; erasing the family
+clears them (`erase_family`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from sqlalchemy import delete, insert, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from services.casework.adapters.tables import caseloads, cases, court_opinions
+from services.casework.adapters.tables import case_visits, caseloads, cases, court_opinions
 from services.casework.domain.case import Case
 from services.casework.domain.caseload import Caseload
+from shared.domain.identifiers import pesel_digest
+from shared.domain.name_search import surname_digests
 from shared.events import (
     CaseOpened,
     CaseTransferred,
     CourtOpinionRequested,
     CourtOpinionSubmitted,
     Envelope,
+    FamilyMember,
+    MemberRole,
+    VisitLogged,
 )
-from shared.eventstore.sql import upsert
+from shared.events.personal import ERASED
+from shared.eventstore.crypto import Keyring, seal_value
+from shared.eventstore.sql import insert_ignoring_duplicates, upsert
 
 
 def _case_row(state: Case) -> dict[str, object]:
@@ -42,10 +55,78 @@ def _case_row(state: Case) -> dict[str, object]:
     }
 
 
+def family_card(members: tuple[FamilyMember, ...]) -> dict[str, Any]:
+    """What lists show of a family: its surname(s), who to ask for, how to reach them."""
+    adults = [m for m in members if not m.is_child] or list(members)
+    surnames = list(dict.fromkeys(m.last_name for m in adults))
+    first = adults[0]
+    return {
+        "family_name": " / ".join(surnames),
+        "display_name": f"{first.first_name} {first.last_name}",
+        "address": next((m.address for m in adults if m.address), None),
+        "phone": next((m.phone for m in adults if m.phone), None),
+    }
+
+
+class CaseIndex:
+    """The inline projection of the case aggregate (registered in the bootstrap): it needs the
+    store's keyring (to seal the family's card) and the lookup key (for the digests)."""
+
+    def __init__(self, keyring: Keyring | None, lookup_key: bytes) -> None:
+        self._keyring = keyring
+        self._lookup_key = lookup_key
+
+    async def _family_columns(
+        self, conn: AsyncConnection, event: CaseOpened, now: datetime
+    ) -> dict[str, Any]:
+        members = event.members
+        if self._keyring is None:
+            raise RuntimeError("casework stores personal data: its event store needs a keyring")
+        key = await self._keyring.key_for_writing(conn, event.family_id, now)
+        if key is None or any(m.first_name == ERASED for m in members):
+            # An erased family: nothing personal is written for it again.
+            return {"children": sum(m.is_child for m in members)}
+        return {
+            "family": seal_value(key, event.family_id, family_card(members)),
+            "children": sum(m.role is MemberRole.CHILD for m in members),
+            "surname_digests": _spaced(
+                surname_digests(self._lookup_key, [m.last_name for m in members])
+            ),
+            "pesel_digests": _spaced(
+                sorted({pesel_digest(self._lookup_key, m.pesel) for m in members if m.pesel})
+            ),
+        }
+
+    async def __call__(
+        self, conn: AsyncConnection, case_id: UUID, state: Case, envelopes: list[Envelope]
+    ) -> None:
+        await project_case(conn, case_id, state, envelopes, family=self._family_columns)
+
+
+def _spaced(digests: list[str]) -> str:
+    # Each preceded by a space: `LIKE '% digest%'` finds one, on PostgreSQL and SQLite alike.
+    return "".join(" " + d for d in digests)
+
+
+async def erase_family(conn: AsyncConnection, family_id: UUID) -> None:
+    """Remove the family's personal data from every read model of casework (its key is
+    destroyed as well, so even a copy of an old row could not be read)."""
+    await conn.execute(
+        update(cases)
+        .where(cases.c.family_id == family_id)
+        .values(family=None, surname_digests=None, pesel_digests=None)
+    )
+
+
 async def project_case(
-    conn: AsyncConnection, case_id: UUID, state: Case, envelopes: list[Envelope]
+    conn: AsyncConnection,
+    case_id: UUID,
+    state: Case,
+    envelopes: list[Envelope],
+    *,
+    family: Any = None,
 ) -> None:
-    """The inline projection of the case aggregate (registered in the bootstrap)."""
+    """The case's rows; `family` (a CaseIndex's) adds the family's sealed card and digests."""
     if not envelopes:
         return
     recorded_at = envelopes[-1].recorded_at
@@ -53,6 +134,7 @@ async def project_case(
         event = envelope.event()
         match event:
             case CaseOpened():
+                personal = await family(conn, event, recorded_at) if family is not None else {}
                 await conn.execute(
                     insert(cases).values(
                         case_id=case_id,
@@ -60,8 +142,18 @@ async def project_case(
                         family_id=event.family_id,
                         opened_on=event.opened_on,
                         updated_at=recorded_at,
+                        **personal,
                         **_case_row(state),
                     )
+                )
+            case VisitLogged():
+                await conn.execute(
+                    insert_ignoring_duplicates(conn, case_visits),
+                    {
+                        "visit_id": event.visit_id,
+                        "case_id": case_id,
+                        "visited_on": event.visited_on,
+                    },
                 )
             case CourtOpinionRequested():
                 await conn.execute(
@@ -107,5 +199,6 @@ async def project_caseload(
         "active_families": len(state.cases),
         "family_limit": state.limit,
         "active": state.active,
+        "assistant_name": state.name or None,
     }
     await conn.execute(upsert(conn, caseloads, key=["assistant_id"], update=list(row)[1:]), row)
