@@ -30,8 +30,8 @@ from shared.domain.values import (
     VisitMinutes,
 )
 from shared.events import ClosureReason, PlanAction, ReferralSource, VisitPlace, VisitTopic
-from shared.events.family import Pesel
 from shared.events.casework import CaseStatus
+from shared.events.family import Pesel
 from shared.eventstore import EventMetadata
 from shared.web.audit_api import audit_router
 from shared.web.authorization import Grant

@@ -55,7 +55,7 @@ def test_a_label_in_each_language_and_an_unknown_code_as_itself() -> None:
     assert label("visit_topic", "budget", "en") == "household budget"
     assert label("employment_form", "employment_contract") == "umowa o pracę"
     assert label("visit_topic", "new_topic") == "new_topic"
-    assert list(labels("case_status", "en"))[0] == "waiting"
+    assert next(iter(labels("case_status", "en"))) == "waiting"
 
 
 def test_dates_and_times_as_people_read_them() -> None:
@@ -106,7 +106,7 @@ def test_the_city_view_exports_with_polish_headings_and_totals() -> None:
     sheet = load_workbook(io.BytesIO(city_xlsx(CITY, "en"))).active
     assert sheet is not None
     values = [[c.value for c in row] for row in sheet.iter_rows()]
-    assert ["TERC code", "District", "Assistants"] == values[4][:3]
+    assert values[4][:3] == ["TERC code", "District", "Assistants"]
     assert values[-1][:3] == [None, "Total", 2]
 
 

@@ -12,6 +12,8 @@ from services.casework.adapters.tables import case_visits, caseloads, cases, cou
 from services.casework.domain.case import CASE
 from shared.domain.dates import add_months
 from shared.domain.errors import NotFound
+from shared.domain.identifiers import pesel_digest
+from shared.domain.name_search import query_digests
 from shared.events import (
     AssistantAssigned,
     CaseClosed,
@@ -32,8 +34,6 @@ from shared.events import (
     VisitLogged,
     stream_id,
 )
-from shared.domain.identifiers import pesel_digest
-from shared.domain.name_search import query_digests
 from shared.events.casework import CaseStatus
 from shared.events.personal import ERASED
 from shared.eventstore.crypto import open_value
