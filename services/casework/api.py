@@ -182,6 +182,8 @@ class CaseSummary(BaseModel):
 
 class CaseFile(BaseModel):
     case_id: UUID
+    family_name: str = Field(description="nazwisko (nazwiska) rodziny; [usunięto] po usunięciu")
+    display_name: str = Field(description="osoba do kontaktu")
     referral_id: UUID | None
     family_id: UUID | None
     district: str

@@ -30,9 +30,8 @@ NAME = "casework"
 log = get_logger(__name__)
 
 
-def projections(runtime: ServiceRuntime) -> Mapping[str, Sequence[InlineProjection]]:
+def projections(index: CaseIndex) -> Mapping[str, Sequence[InlineProjection]]:
     """The read models kept in each command's transaction, per aggregate type."""
-    index = CaseIndex(runtime.store.keyring, runtime.settings.lookup_key())
     return {CASE.name: [index], CASELOAD.name: [project_caseload]}
 
 
@@ -45,6 +44,13 @@ class CaseworkApp:
     runner: CommandRunner[SqlUnitOfWork]
     clock: Clock
     queries: CaseworkQueries
+    index: CaseIndex
+
+    async def index_families(self) -> int:
+        """Names and search digests for cases opened before the read model kept them."""
+        return await self.index.index_families(
+            self.runtime.engine, self.runtime.store, self.clock.now()
+        )
 
     async def end_monitoring_periods(self) -> int:
         """End the monitoring of cases whose period passed; returns how many ended."""
@@ -73,7 +79,8 @@ def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = No
         clock=clock,
     )
 
-    read_models = projections(runtime)
+    index = CaseIndex(runtime.store.keyring, settings.lookup_key())
+    read_models = projections(index)
 
     def unit_of_work(event_metadata: EventMetadata) -> SqlUnitOfWork:
         # The engine is read at each command: a test may replace the runtime's engine.
@@ -91,10 +98,14 @@ def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = No
         runner=CommandRunner(unit_of_work, clock),
         clock=clock,
         queries=CaseworkQueries(runtime),
+        index=index,
     )
     subscriptions = CaseworkSubscriptions(runtime.store, clock, read_models)
     runtime.subscriptions = {"referrals": subscriptions, "directory": subscriptions}
     runtime.jobs.append(
         PeriodicJob("end-monitoring", settings.monitoring_check_seconds, app.end_monitoring_periods)
+    )
+    runtime.jobs.append(
+        PeriodicJob("index-families", settings.monitoring_check_seconds, app.index_families)
     )
     return app

@@ -297,3 +297,25 @@ async def test_before_erasure_the_name_is_stored_only_encrypted(centre: Centre) 
     for secret in ("Łódź", "lodz", "Grójecka", MOTHER_PESEL):
         assert secret not in dump
     assert "Ewa Zielińska" in dump  # staff names are not a family's data
+
+
+async def test_the_case_file_names_the_family(centre: Centre) -> None:
+    async with centre.client(Role.ASSISTANT, str(centre.assistant_id)) as assistant:
+        file = (await assistant.get(f"/cases/{centre.case_id}")).json()
+    assert (file["family_name"], file["display_name"]) == ("Łódź", "Anna Łódź")
+    assert file["members"][0]["phone"] == "+48 600 100 200"
+
+
+async def test_cases_opened_before_the_names_were_kept_get_them_from_their_events(
+    centre: Centre,
+) -> None:
+    casework = centre.casework
+    async with casework.runtime.engine.begin() as conn:
+        await conn.execute(
+            cases.update().values(family=None, surname_digests=None, pesel_digests=None)
+        )
+    assert await casework.index_families() == 2
+    assert await casework.index_families() == 0  # nothing left to do
+    async with centre.client(Role.HEAD, "head") as head:
+        found = (await head.get("/cases", params={"q": "lodz"})).json()
+    assert [c["display_name"] for c in found] == ["Anna Łódź"]

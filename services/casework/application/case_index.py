@@ -12,11 +12,11 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.casework.adapters.tables import case_visits, caseloads, cases, court_opinions
-from services.casework.domain.case import Case
+from services.casework.domain.case import CASE, Case
 from services.casework.domain.caseload import Caseload
 from shared.domain.identifiers import pesel_digest
 from shared.domain.name_search import surname_digests
@@ -29,10 +29,13 @@ from shared.events import (
     FamilyMember,
     MemberRole,
     VisitLogged,
+    stream_id,
 )
 from shared.events.personal import ERASED
 from shared.eventstore.crypto import Keyring, seal_value
 from shared.eventstore.sql import insert_ignoring_duplicates, upsert
+from shared.eventstore.store import EventStore
+from shared.eventstore.tables import family_keys
 
 
 def _case_row(state: Case) -> dict[str, object]:
@@ -60,9 +63,10 @@ def family_card(members: tuple[FamilyMember, ...]) -> dict[str, Any]:
     adults = [m for m in members if not m.is_child] or list(members)
     surnames = list(dict.fromkeys(m.last_name for m in adults))
     first = adults[0]
+    erased = first.first_name == ERASED
     return {
-        "family_name": " / ".join(surnames),
-        "display_name": f"{first.first_name} {first.last_name}",
+        "family_name": ERASED if erased else " / ".join(surnames),
+        "display_name": ERASED if erased else f"{first.first_name} {first.last_name}",
         "address": next((m.address for m in adults if m.address), None),
         "phone": next((m.phone for m in adults if m.phone), None),
     }
@@ -101,6 +105,37 @@ class CaseIndex:
         self, conn: AsyncConnection, case_id: UUID, state: Case, envelopes: list[Envelope]
     ) -> None:
         await project_case(conn, case_id, state, envelopes, family=self._family_columns)
+
+    async def index_families(
+        self, engine: AsyncEngine, store: EventStore, now: datetime, *, batch: int = 200
+    ) -> int:
+        """Seal the card and digests of cases opened before the read model kept them (their
+        columns are null while the family still has its key); returns how many were done."""
+        async with engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(cases.c.case_id)
+                    .join(family_keys, family_keys.c.family_id == cases.c.family_id)
+                    .where(
+                        cases.c.family.is_(None),
+                        cases.c.surname_digests.is_(None),
+                        family_keys.c.wrapped_key.is_not(None),
+                    )
+                    .limit(batch)
+                )
+            ).all()
+            for row in rows:
+                envelopes = await store.read_stream(conn, stream_id(CASE.name, row.case_id))
+                opened = next(
+                    (e.event() for e in envelopes if e.event_type == CaseOpened.event_type), None
+                )
+                if not isinstance(opened, CaseOpened):
+                    continue
+                columns = await self._family_columns(conn, opened, now)
+                await conn.execute(
+                    update(cases).where(cases.c.case_id == row.case_id).values(**columns)
+                )
+        return len(rows)
 
 
 def _spaced(digests: list[str]) -> str:

@@ -9,6 +9,7 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, func, select
 
 from services.casework.adapters.tables import case_visits, caseloads, cases, court_opinions
+from services.casework.application.case_index import family_card
 from services.casework.domain.case import CASE
 from shared.domain.dates import add_months
 from shared.domain.errors import NotFound
@@ -25,6 +26,7 @@ from shared.events import (
     DomainEvent,
     Envelope,
     FamilyConsentRecorded,
+    FamilyMember,
     FamilySituationAssessed,
     FurtherReferralReceived,
     MonitoringEnded,
@@ -137,8 +139,12 @@ class CaseworkQueries:
             envelopes = [e for e in envelopes if e.district == only_district]
         today = runtime.clock.today()
         file = _history(envelopes, today)
+        members = tuple(FamilyMember.model_validate(m) for m in file["members"])
+        card = family_card(members) if members else {"family_name": "", "display_name": ""}
         return {
             "case_id": case_id,
+            "family_name": card["family_name"],
+            "display_name": card["display_name"],
             "referral_id": state.referral_id,
             "family_id": state.family_id,
             "district": state.district,
