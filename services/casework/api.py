@@ -216,7 +216,10 @@ class CaseFile(BaseModel):
 
 class OverdueAssessment(BaseModel):
     case_id: UUID
+    family_name: str
+    display_name: str
     assistant_id: UUID | None
+    assistant_name: str | None
     next_assessment_due: date
     days_overdue: int
 
@@ -224,6 +227,8 @@ class OverdueAssessment(BaseModel):
 class CourtOpinionDue(BaseModel):
     request_id: UUID
     case_id: UUID
+    family_name: str
+    display_name: str
     district: str
     court_name: str
     case_signature: str

@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -17,10 +17,20 @@ from sqlalchemy import select
 from services.casework.adapters.tables import cases
 from services.casework.adapters.tables import metadata as casework_tables
 from services.casework.api import build_api
-from services.casework.application.handlers import assign_assistant, log_visit, record_consent
+from services.casework.application.handlers import (
+    assign_assistant,
+    log_visit,
+    record_consent,
+    request_court_opinion,
+)
 from services.casework.application.reactions import case_id_for, react
 from services.casework.bootstrap import CaseworkApp, build_app
-from services.casework.domain.case.commands import AssignAssistant, LogVisit, RecordConsent
+from services.casework.domain.case.commands import (
+    AssignAssistant,
+    LogVisit,
+    RecordConsent,
+    RequestCourtOpinion,
+)
 from services.casework.settings import CaseworkSettings
 from shared.events import (
     AssistanceGranted,
@@ -319,3 +329,27 @@ async def test_cases_opened_before_the_names_were_kept_get_them_from_their_event
     async with centre.client(Role.HEAD, "head") as head:
         found = (await head.get("/cases", params={"q": "lodz"})).json()
     assert [c["display_name"] for c in found] == ["Anna Łódź"]
+
+
+async def test_a_court_opinion_past_its_deadline_is_flagged_and_named(centre: Centre) -> None:
+    today = centre.casework.clock.today()
+    await centre.casework.runner.run(
+        request_court_opinion,
+        RequestCourtOpinion(
+            case_id=centre.case_id,
+            request_id=uuid.uuid4(),
+            court_name="Sąd Rejonowy dla Warszawy-Ochoty",
+            case_signature="III Nsm 1/26",
+            requested_on=today - timedelta(days=20),
+            deadline=today - timedelta(days=1),
+        ),
+        SETUP,
+    )
+    async with centre.client(Role.HEAD, "head") as head:
+        [case] = (await head.get("/cases", params={"district": OCHOTA})).json()
+        opinions = (await head.get("/court-opinions", params={"district": OCHOTA})).json()
+    assert (case["court_opinion_due"], case["court_opinion_overdue"]) == (True, True)
+    assert case["next_court_deadline"] == (today - timedelta(days=1)).isoformat()
+    assert [(o["family_name"], o["display_name"], o["overdue"]) for o in opinions] == [
+        ("Łódź", "Anna Łódź", True)
+    ]

@@ -262,12 +262,30 @@ class CaseworkQueries:
             "phone": card.get("phone"),
         }
 
+    async def _named(self, rows: list[Any]) -> list[dict[str, Any]]:
+        """Rows that carry `family_id` and `family` with the family's name decrypted."""
+        keyring = self.runtime.store.keyring
+        if rows and keyring is not None:
+            async with self.runtime.engine.connect() as conn:
+                keys = await keyring.keys(conn, {r.family_id for r in rows})
+        else:
+            keys = {}
+        return [{**row._mapping, **self._card(row, keys.get(row.family_id))} for row in rows]
+
     async def overdue_assessments(self, *, district: str) -> list[dict[str, Any]]:
         runtime = self.runtime
         today = runtime.clock.today()
         async with runtime.engine.connect() as conn:
             rows = await conn.execute(
-                select(cases.c.case_id, cases.c.assistant_id, cases.c.next_assessment_due)
+                select(
+                    cases.c.case_id,
+                    cases.c.family_id,
+                    cases.c.family,
+                    cases.c.assistant_id,
+                    caseloads.c.assistant_name,
+                    cases.c.next_assessment_due,
+                )
+                .outerjoin(caseloads, caseloads.c.assistant_id == cases.c.assistant_id)
                 .where(
                     cases.c.district == district,
                     cases.c.status == CaseStatus.ACTIVE.value,
@@ -275,37 +293,36 @@ class CaseworkQueries:
                 )
                 .order_by(cases.c.next_assessment_due)
             )
-            return [
-                {**row._mapping, "days_overdue": (today - row.next_assessment_due).days}
-                for row in rows
-            ]
+            found = list(rows)
+        return [
+            {**row, "days_overdue": (today - row["next_assessment_due"]).days}
+            for row in await self._named(found)
+        ]
 
     async def court_opinion_list(
         self, *, district: str, overdue_only: bool, assistant_id: UUID | None = None
     ) -> list[dict[str, Any]]:
         runtime = self.runtime
         today = runtime.clock.today()
-        query = select(court_opinions).where(
-            court_opinions.c.district == district, court_opinions.c.submitted_on.is_(None)
+        query = (
+            select(court_opinions, cases.c.family_id, cases.c.family)
+            .join(cases, cases.c.case_id == court_opinions.c.case_id)
+            .where(court_opinions.c.district == district, court_opinions.c.submitted_on.is_(None))
         )
         if assistant_id is not None:
-            query = query.where(
-                court_opinions.c.case_id.in_(
-                    select(cases.c.case_id).where(cases.c.assistant_id == assistant_id)
-                )
-            )
+            query = query.where(cases.c.assistant_id == assistant_id)
         if overdue_only:
             query = query.where(court_opinions.c.deadline < today)
         async with runtime.engine.connect() as conn:
-            rows = await conn.execute(query.order_by(court_opinions.c.deadline))
-            return [
-                {
-                    **row._mapping,
-                    "days_left": (row.deadline - today).days,
-                    "overdue": row.deadline < today,
-                }
-                for row in rows
-            ]
+            found = list(await conn.execute(query.order_by(court_opinions.c.deadline)))
+        return [
+            {
+                **row,
+                "days_left": (row["deadline"] - today).days,
+                "overdue": row["deadline"] < today,
+            }
+            for row in await self._named(found)
+        ]
 
     async def expired_monitoring(self, *, today: date) -> list[UUID]:
         runtime = self.runtime
