@@ -3,7 +3,7 @@
 `make bench` (`.venv/bin/python -m bench.run`) measures, in one run and on this machine:
 
 - event append: `EventStore.append` in `engine.begin()` (one event per transaction, as
-  `shared/commands.py` does) against a bare asyncpg INSERT of one row per transaction into
+  the unit of work does) against a bare asyncpg INSERT of one row per transaction into
   the same `events` table; with 1 and with 8 concurrent writers;
 - relay publish: `OutboxRelay.publish_pending` draining stored events to Redis against
   redis-py XADD pipelined x500 of the very bytes the relay wrote;

@@ -1,6 +1,6 @@
 """Event append: `EventStore.append` against a bare asyncpg INSERT, one event per transaction.
 
-Ours is what a command does after deciding (shared/commands.py): `engine.begin()`, then
+Ours is what a command does after deciding (the unit of work): `engine.begin()`, then
 `append` on a store with a keyring, as `ServiceRuntime` builds it, for a case of a family
 (read the stream's version, take the family's key, encrypt the personal fields, insert the
 event and its outbox row), commit. The

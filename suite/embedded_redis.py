@@ -60,6 +60,12 @@ class EmbeddedRedis:
                 time.sleep(0.05)
         raise RuntimeError(f"embedded redis-server did not start on port {self.port}")
 
+    def kill(self) -> None:
+        """Kill redis-server the hard way (SIGKILL), as a crash would."""
+        if self._process and self._process.poll() is None:
+            self._process.kill()
+            self._process.wait()
+
     def stop(self) -> None:
         if self._process and self._process.poll() is None:
             self._process.terminate()

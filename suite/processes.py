@@ -15,12 +15,12 @@ from typing import IO
 
 import httpx
 
+from shared.messaging.streams import consuming_services
 from suite.embedded_redis import EmbeddedRedis
 from suite.scenario import wait_for
 
 SERVICES = ("directory", "referrals", "casework", "reporting")
 DEFAULT_PORTS = {"referrals": 8001, "casework": 8002, "directory": 8003, "reporting": 8004}
-WORKERS = ("casework", "reporting")  # the services that subscribe to others' streams
 
 
 class SuiteProcesses:
@@ -42,6 +42,10 @@ class SuiteProcesses:
         self.redis_url = redis_url
         self.database_urls = database_urls or {}
         self.separate_workers = separate_workers or {}
+        # Who consumes what is declared once, in shared.messaging.streams.
+        idle = set(self.separate_workers) - set(consuming_services())
+        if idle:
+            raise ValueError(f"these services consume no stream: {', '.join(sorted(idle))}")
         self.extra_env = extra_env or {}
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self._logs: list[IO[bytes]] = []

@@ -11,7 +11,7 @@ T = TypeVar("T")
 
 
 async def eventually(
-    probe: Callable[[], Awaitable[T]], *, timeout: float = 20.0, what: str = "condition"
+    probe: Callable[[], Awaitable[T]], *, timeout: float = 60.0, what: str = "condition"
 ) -> T:
     """Await `probe` until it returns a truthy value, at most `timeout` seconds."""
     deadline = time.monotonic() + timeout

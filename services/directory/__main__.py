@@ -4,7 +4,7 @@ import uuid
 
 from services.directory.api import build_api
 from services.directory.application.seed import load_seed_into
-from services.directory.bootstrap import NAME, build_runtime
+from services.directory.bootstrap import NAME, build_app, build_runtime
 from services.directory.settings import DirectorySettings
 from shared.eventstore import EventMetadata
 from shared.runtime.logging import configure_logging
@@ -22,7 +22,7 @@ def seed(_args: list[str]) -> int:
         await runtime.start(relay=False, worker=False)
         try:
             result = await load_seed_into(
-                runtime,
+                build_app(runtime),
                 metadata=EventMetadata(
                     actor="admin:directory-seed", correlation_id=f"seed-{uuid.uuid4()}"
                 ),

@@ -1,4 +1,4 @@
-"""The directory's HTTP API: parse, call the application, answer. Nothing else."""
+"""The directory's HTTP API: parse, call a handler, answer. Nothing else."""
 
 from __future__ import annotations
 
@@ -10,26 +10,27 @@ from fastapi import APIRouter, FastAPI, Query, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from services.directory.access import POLICY, require_assistant_district
-from services.directory.application.assistants import (
-    change_employment,
-    deactivate_assistant,
-    get_assistant,
-    list_assistants,
-    reactivate_assistant,
-    register_assistant,
+from services.directory.application import handlers
+from services.directory.bootstrap import DirectoryApp, DirectoryAppDep, build_app
+from services.directory.domain.assistant import (
+    ChangeEmployment,
+    DeactivateAssistant,
+    EmploymentTerms,
+    ReactivateAssistant,
+    RegisterAssistant,
 )
-from services.directory.application.institutions import (
-    close_institution,
-    get_institution,
-    register_institution,
-    search_institutions,
-    update_institution,
+from services.directory.domain.institution import (
+    ChangeInstitution,
+    CloseInstitution,
+    RegisterInstitution,
+    UpdateInstitution,
 )
-from services.directory.domain.assistant import EmploymentTerms, RegisterAssistant
 from shared.domain.districts import DistrictCode
 from shared.domain.identifiers import Regon
 from shared.domain.validation import invalid
+from shared.domain.values import CalendarDate, ShortText
 from shared.events.directory import (
+    ClosureReason,
     Competence,
     DeactivationReason,
     Email,
@@ -37,8 +38,10 @@ from shared.events.directory import (
     HoursPerWeek,
     InstitutionCategory,
     InstitutionDetails,
+    OpeningHours,
     Phone,
     PostalAddress,
+    StaffName,
     WorkingTime,
     WorkingTimeSystem,
 )
@@ -46,25 +49,32 @@ from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
-from shared.web.http import RuntimeDep, service_app
+from shared.web.http import service_app
+from shared.web.idempotency import IdempotencyKey
 from shared.web.middleware import CorrelationId
 
+# The deepest page of a search: bounded, so that no offset overflows the database's integer.
+MAX_OFFSET = 100_000
 
 # --- Assistants -------------------------------------------------------------------------------
+
+
 class RegisterAssistantRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
+    first_name: StaffName
+    last_name: StaffName
     district: DistrictCode = Field(description="kod TERC dzielnicy lub gminy, np. 1465068")
     employment_form: EmploymentForm
-    works_since: date | None = Field(None, description="początek pracy; domyślnie dziś")
+    works_since: CalendarDate | None = Field(None, description="początek pracy; domyślnie dziś")
     working_time: WorkingTime | None = Field(None, description="pełny etat lub część etatu")
     hours_per_week: HoursPerWeek | None = Field(None, description="wymagane przy części etatu")
     working_time_system: WorkingTimeSystem | None = Field(
         None, description="system czasu pracy (tylko umowa o pracę)"
     )
-    works_until: date | None = Field(None, description="planowany koniec pracy (umowa na czas)")
+    works_until: CalendarDate | None = Field(
+        None, description="planowany koniec pracy (umowa na czas)"
+    )
 
 
 class EmploymentRequest(BaseModel):
@@ -76,22 +86,26 @@ class EmploymentRequest(BaseModel):
     working_time: WorkingTime | None = None
     hours_per_week: HoursPerWeek | None = None
     working_time_system: WorkingTimeSystem | None = None
-    works_until: date | None = None
-    effective_from: date | None = Field(None, description="od kiedy obowiązują; domyślnie dziś")
+    works_until: CalendarDate | None = None
+    effective_from: CalendarDate | None = Field(
+        None, description="od kiedy obowiązują; domyślnie dziś"
+    )
 
 
 class DeactivationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    ended_on: date | None = Field(None, description="ostatni dzień pracy; domyślnie dziś")
+    ended_on: CalendarDate | None = Field(None, description="ostatni dzień pracy; domyślnie dziś")
     reason: DeactivationReason
 
 
 class ReactivationRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    resumed_on: date | None = Field(None, description="dzień powrotu do pracy; domyślnie dziś")
-    works_until: date | None = Field(None, description="planowany koniec pracy")
+    resumed_on: CalendarDate | None = Field(
+        None, description="dzień powrotu do pracy; domyślnie dziś"
+    )
+    works_until: CalendarDate | None = Field(None, description="planowany koniec pracy")
 
 
 class AssistantOut(BaseModel):
@@ -105,7 +119,7 @@ class AssistantOut(BaseModel):
     working_time: str | None
     hours_per_week: int | None
     working_time_system: str | None
-    works_until: date | None
+    works_until: CalendarDate | None
     active: bool
     ended_on: date | None
     end_reason: str | None
@@ -113,6 +127,10 @@ class AssistantOut(BaseModel):
 
 def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
     return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
+
+
+async def _assistant(app: DirectoryApp, assistant_id: UUID) -> AssistantOut:
+    return AssistantOut.model_validate(await app.queries.assistant(assistant_id))
 
 
 assistants_router = APIRouter(tags=["assistants"])
@@ -126,41 +144,33 @@ assistants_router = APIRouter(tags=["assistants"])
 )
 async def post_assistant(
     body: RegisterAssistantRequest,
-    runtime: RuntimeDep,
+    app: DirectoryAppDep,
     response: Response,
     grant: Annotated[Grant, POLICY.require("assistant.register")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> AssistantOut:
     grant.for_district(body.district)
-    assistant_id = await register_assistant(
-        runtime,
-        command=RegisterAssistant(
-            first_name=body.first_name,
-            last_name=body.last_name,
-            district=body.district,
-            employment_form=body.employment_form,
-            works_since=body.works_since or runtime.clock.today(),
-            working_time=body.working_time,
-            hours_per_week=body.hours_per_week,
-            working_time_system=body.working_time_system,
-            works_until=body.works_until,
-        ),
-        metadata=_metadata(grant, correlation_id),
+    assistant_id = await app.runner.run(
+        handlers.register_assistant,
+        RegisterAssistant(**body.model_dump()),
+        _metadata(grant, correlation_id),
+        idempotency=idem,
     )
     response.headers["Location"] = f"/assistants/{assistant_id}"
-    return AssistantOut.model_validate(await get_assistant(runtime, assistant_id))
+    return await _assistant(app, assistant_id)
 
 
 @assistants_router.get(
     "/assistants", response_model=list[AssistantOut], summary="Asystenci (dzielnicy)"
 )
 async def get_assistants(
-    runtime: RuntimeDep,
+    app: DirectoryAppDep,
     grant: Annotated[Grant, POLICY.require("assistant.list", district_param="district")],
     district: Annotated[DistrictCode | None, Query(description="kod TERC")] = None,
     active: Annotated[bool | None, Query(description="tylko pracujący (true) lub nie")] = None,
 ) -> list[AssistantOut]:
-    rows = await list_assistants(runtime, district=district, active=active)
+    rows = await app.queries.assistants(district=district, active=active)
     # Without a district asked for: the caller's districts only, never the whole city's staff.
     return [
         AssistantOut.model_validate(row) for row in rows if grant.principal.serves(row["district"])
@@ -172,10 +182,10 @@ async def get_assistants(
 )
 async def get_one_assistant(
     assistant_id: UUID,
-    runtime: RuntimeDep,
+    app: DirectoryAppDep,
     grant: Annotated[Grant, POLICY.require("assistant.read")],
 ) -> AssistantOut:
-    assistant = await get_assistant(runtime, assistant_id)
+    assistant = await app.queries.assistant(assistant_id)
     require_assistant_district(grant, assistant)
     return AssistantOut.model_validate(assistant)
 
@@ -188,24 +198,14 @@ async def get_one_assistant(
 async def put_employment(
     assistant_id: UUID,
     body: EmploymentRequest,
-    runtime: RuntimeDep,
+    app: DirectoryAppDep,
     grant: Annotated[Grant, POLICY.require("assistant.change", resource="assistant")],
     correlation_id: CorrelationId,
 ) -> AssistantOut:
-    await change_employment(
-        runtime,
-        assistant_id,
-        terms=EmploymentTerms(
-            employment_form=body.employment_form,
-            working_time=body.working_time,
-            hours_per_week=body.hours_per_week,
-            working_time_system=body.working_time_system,
-            works_until=body.works_until,
-        ),
-        effective_from=body.effective_from,
-        metadata=_metadata(grant, correlation_id),
-    )
-    return AssistantOut.model_validate(await get_assistant(runtime, assistant_id))
+    terms = EmploymentTerms(**body.model_dump(exclude={"effective_from"}))
+    command = ChangeEmployment(assistant_id, terms, effective_from=body.effective_from)
+    await app.runner.run(handlers.change_employment, command, _metadata(grant, correlation_id))
+    return await _assistant(app, assistant_id)
 
 
 @assistants_router.post(
@@ -216,18 +216,13 @@ async def put_employment(
 async def post_deactivation(
     assistant_id: UUID,
     body: DeactivationRequest,
-    runtime: RuntimeDep,
+    app: DirectoryAppDep,
     grant: Annotated[Grant, POLICY.require("assistant.change", resource="assistant")],
     correlation_id: CorrelationId,
 ) -> AssistantOut:
-    await deactivate_assistant(
-        runtime,
-        assistant_id,
-        ended_on=body.ended_on,
-        reason=body.reason,
-        metadata=_metadata(grant, correlation_id),
-    )
-    return AssistantOut.model_validate(await get_assistant(runtime, assistant_id))
+    command = DeactivateAssistant(assistant_id, reason=body.reason, ended_on=body.ended_on)
+    await app.runner.run(handlers.deactivate_assistant, command, _metadata(grant, correlation_id))
+    return await _assistant(app, assistant_id)
 
 
 @assistants_router.post(
@@ -238,18 +233,13 @@ async def post_deactivation(
 async def post_reactivation(
     assistant_id: UUID,
     body: ReactivationRequest,
-    runtime: RuntimeDep,
+    app: DirectoryAppDep,
     grant: Annotated[Grant, POLICY.require("assistant.change", resource="assistant")],
     correlation_id: CorrelationId,
 ) -> AssistantOut:
-    await reactivate_assistant(
-        runtime,
-        assistant_id,
-        resumed_on=body.resumed_on,
-        works_until=body.works_until,
-        metadata=_metadata(grant, correlation_id),
-    )
-    return AssistantOut.model_validate(await get_assistant(runtime, assistant_id))
+    command = ReactivateAssistant(assistant_id, **body.model_dump())
+    await app.runner.run(handlers.reactivate_assistant, command, _metadata(grant, correlation_id))
+    return await _assistant(app, assistant_id)
 
 
 # --- Institutions -----------------------------------------------------------------------------
@@ -260,7 +250,7 @@ class InstitutionPatch(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(None, min_length=1, max_length=300)
+    name: ShortText | None = None
     category: InstitutionCategory | None = None
     regon: Regon | None = None
     address: PostalAddress | None = None
@@ -268,7 +258,7 @@ class InstitutionPatch(BaseModel):
     also_serves: tuple[DistrictCode, ...] | None = Field(None, max_length=30)
     phone: Phone | None = None
     email: Email | None = None
-    opening_hours: str | None = Field(None, max_length=500)
+    opening_hours: OpeningHours | None = None
     competence: tuple[Competence, ...] | None = Field(None, max_length=30)
 
     @model_validator(mode="after")
@@ -294,8 +284,8 @@ class InstitutionPatch(BaseModel):
 class ClosureRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    closed_on: date | None = Field(None, description="dzień zamknięcia; domyślnie dziś")
-    reason: str = Field("", max_length=500, description="np. likwidacja, połączenie z …")
+    closed_on: CalendarDate | None = Field(None, description="dzień zamknięcia; domyślnie dziś")
+    reason: ClosureReason = Field("", description="np. likwidacja, połączenie z …")
 
 
 class AddressOut(BaseModel):
@@ -326,6 +316,10 @@ class InstitutionOut(BaseModel):
 institutions_router = APIRouter(tags=["institutions"])
 
 
+async def _institution(app: DirectoryApp, institution_id: UUID) -> InstitutionOut:
+    return InstitutionOut.model_validate(await app.queries.institution(institution_id))
+
+
 @institutions_router.post(
     "/institutions",
     status_code=201,
@@ -334,27 +328,31 @@ institutions_router = APIRouter(tags=["institutions"])
 )
 async def post_institution(
     body: InstitutionDetails,
-    runtime: RuntimeDep,
+    app: DirectoryAppDep,
     response: Response,
     grant: Annotated[Grant, POLICY.require("institution.register")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> InstitutionOut:
     grant.for_district(body.district)
-    institution_id = await register_institution(
-        runtime, details=body, metadata=_metadata(grant, correlation_id)
+    institution_id = await app.runner.run(
+        handlers.register_institution,
+        RegisterInstitution(body),
+        _metadata(grant, correlation_id),
+        idempotency=idem,
     )
     response.headers["Location"] = f"/institutions/{institution_id}"
-    return InstitutionOut.model_validate(await get_institution(runtime, institution_id))
+    return await _institution(app, institution_id)
 
 
 @institutions_router.get(
     "/institutions",
     response_model=list[InstitutionOut],
     summary="Szukaj instytucji: dzielnica, kategoria, tekst (bez względu na polskie znaki)",
+    dependencies=[POLICY.require("institution.search")],
 )
 async def get_institutions(
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("institution.search")],
+    app: DirectoryAppDep,
     district: Annotated[
         DistrictCode | None, Query(description="kod TERC: siedziba lub obsługiwana dzielnica")
     ] = None,
@@ -365,10 +363,9 @@ async def get_institutions(
     ] = None,
     include_closed: bool = False,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> list[InstitutionOut]:
-    rows = await search_institutions(
-        runtime,
+    rows = await app.queries.search_institutions(
         district=district,
         category=category,
         text=q,
@@ -380,14 +377,16 @@ async def get_institutions(
 
 
 @institutions_router.get(
-    "/institutions/{institution_id}", response_model=InstitutionOut, summary="Instytucja"
+    "/institutions/{institution_id}",
+    response_model=InstitutionOut,
+    summary="Instytucja",
+    dependencies=[POLICY.require("institution.read")],
 )
 async def get_one_institution(
     institution_id: UUID,
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("institution.read")],
+    app: DirectoryAppDep,
 ) -> InstitutionOut:
-    return InstitutionOut.model_validate(await get_institution(runtime, institution_id))
+    return await _institution(app, institution_id)
 
 
 @institutions_router.put(
@@ -398,14 +397,13 @@ async def get_one_institution(
 async def put_institution(
     institution_id: UUID,
     body: InstitutionDetails,
-    runtime: RuntimeDep,
+    app: DirectoryAppDep,
     grant: Annotated[Grant, POLICY.require("institution.change", resource="institution")],
     correlation_id: CorrelationId,
 ) -> InstitutionOut:
-    await update_institution(
-        runtime, institution_id, details=body, metadata=_metadata(grant, correlation_id)
-    )
-    return InstitutionOut.model_validate(await get_institution(runtime, institution_id))
+    command = UpdateInstitution(institution_id, body)
+    await app.runner.run(handlers.update_institution, command, _metadata(grant, correlation_id))
+    return await _institution(app, institution_id)
 
 
 @institutions_router.patch(
@@ -416,17 +414,13 @@ async def put_institution(
 async def patch_institution(
     institution_id: UUID,
     body: InstitutionPatch,
-    runtime: RuntimeDep,
+    app: DirectoryAppDep,
     grant: Annotated[Grant, POLICY.require("institution.change", resource="institution")],
     correlation_id: CorrelationId,
 ) -> InstitutionOut:
-    await update_institution(
-        runtime,
-        institution_id,
-        changes=body.changes(),
-        metadata=_metadata(grant, correlation_id),
-    )
-    return InstitutionOut.model_validate(await get_institution(runtime, institution_id))
+    command = ChangeInstitution(institution_id, body.changes())
+    await app.runner.run(handlers.change_institution, command, _metadata(grant, correlation_id))
+    return await _institution(app, institution_id)
 
 
 @institutions_router.post(
@@ -437,22 +431,17 @@ async def patch_institution(
 async def post_closure(
     institution_id: UUID,
     body: ClosureRequest,
-    runtime: RuntimeDep,
+    app: DirectoryAppDep,
     grant: Annotated[Grant, POLICY.require("institution.change", resource="institution")],
     correlation_id: CorrelationId,
 ) -> InstitutionOut:
-    await close_institution(
-        runtime,
-        institution_id,
-        closed_on=body.closed_on,
-        reason=body.reason,
-        metadata=_metadata(grant, correlation_id),
-    )
-    return InstitutionOut.model_validate(await get_institution(runtime, institution_id))
+    command = CloseInstitution(institution_id, reason=body.reason, closed_on=body.closed_on)
+    await app.runner.run(handlers.close_institution, command, _metadata(grant, correlation_id))
+    return await _institution(app, institution_id)
 
 
 def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool = False) -> FastAPI:
-    return service_app(
+    api = service_app(
         runtime,
         title="Asysta: rejestr asystentów i instytucji",
         description="Asystenci rodziny i instytucje, z którymi współpracują.",
@@ -460,3 +449,5 @@ def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool 
         run_relay=run_relay,
         run_worker=run_worker,
     )
+    api.state.directory = build_app(runtime)
+    return api

@@ -1,12 +1,24 @@
-"""The directory's composition root."""
+"""The directory's composition root: settings -> its store, unit of work and read model -> a
+typed DirectoryApp that the routes receive as a dependency."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from services.directory.adapters.read_model import ensure_read_model, project_inline
 from services.directory.adapters.tables import metadata
-from services.directory.application.projection import ensure_read_model
+from services.directory.application.queries import DirectoryQueries
+from services.directory.domain.assistant import ASSISTANT
+from services.directory.domain.institution import INSTITUTION
 from services.directory.settings import DirectorySettings
-from shared.domain.clock import Clock, SystemClock
+from shared.domain.clock import Clock
+from shared.domain.values import use_today
 from shared.eventstore import kernel_metadata
+from shared.eventstore.runner import CommandRunner
+from shared.eventstore.unit_of_work import SqlUnitOfWork, UnitOfWorkFactory
 from shared.runtime.database import create_schema
 from shared.runtime.service import ServiceRuntime
 
@@ -23,13 +35,52 @@ class DirectoryRuntime(ServiceRuntime):
         await super().start(relay=relay, worker=worker)
 
 
+@dataclass(frozen=True)
+class DirectoryApp:
+    settings: DirectorySettings
+    runtime: ServiceRuntime
+    clock: Clock
+    runner: CommandRunner[SqlUnitOfWork]
+    queries: DirectoryQueries
+
+
 def build_runtime(
     settings: DirectorySettings | None = None, clock: Clock | None = None
 ) -> ServiceRuntime:
+    settings = settings or DirectorySettings()
     return DirectoryRuntime(
         name=NAME,
-        settings=settings or DirectorySettings(),
+        settings=settings,
         metadata=metadata,
         produces_events=True,
-        clock=clock or SystemClock(),
+        clock=clock or settings.clock(),
     )
+
+
+def build_app(runtime: ServiceRuntime) -> DirectoryApp:
+    """The handlers' dependencies, built once per process."""
+    settings = runtime.settings
+    if not isinstance(settings, DirectorySettings):
+        raise TypeError("the directory runs on DirectorySettings")
+    use_today(runtime.clock.today)
+    units = UnitOfWorkFactory(
+        runtime.engine,
+        runtime.store,
+        projections={ASSISTANT.name: [project_inline], INSTITUTION.name: [project_inline]},
+        on_commit=runtime.events_committed,
+    )
+    return DirectoryApp(
+        settings=settings,
+        runtime=runtime,
+        clock=runtime.clock,
+        runner=CommandRunner(units, runtime.clock),
+        queries=DirectoryQueries(runtime.engine),
+    )
+
+
+def directory_app(request: Request) -> DirectoryApp:
+    app: DirectoryApp = request.app.state.directory
+    return app
+
+
+DirectoryAppDep = Annotated[DirectoryApp, Depends(directory_app)]

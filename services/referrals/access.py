@@ -9,8 +9,8 @@ from uuid import UUID
 
 from sqlalchemy import select
 
+from services.referrals.adapters.family_index import family_district
 from services.referrals.adapters.tables import notifications, referrals
-from services.referrals.application.erasure import family_district
 from shared.domain.errors import NotFound
 from shared.runtime.service import ServiceRuntime
 from shared.web.auth import Role

@@ -1,47 +1,52 @@
-"""The referrals service's HTTP API: parse, call the application, answer. Nothing else."""
+"""The referrals service's HTTP API: parse, call a handler, answer. Nothing else."""
 
 from __future__ import annotations
 
 import re
-import uuid
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Response
+from fastapi import APIRouter, FastAPI, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.referrals.access import POLICY
-from services.referrals.application import notifications as inbound
-from services.referrals.application.erasure import erase_family
-from services.referrals.application.family_index import FamilyIndex
-from services.referrals.application.referrals import (
-    decide_on_referral,
-    file_referral,
-    get_referral,
-    list_referrals,
-    record_interview,
+from services.referrals.application import handlers
+from services.referrals.application.handlers import (
+    Notification,
+    NotificationAnswer,
+    ReceiveOpinionRequestNotification,
+    ReceiveReferralNotification,
 )
-from services.referrals.domain.referral import RecordInterview, ReferFamily, ReferralStatus
+from services.referrals.bootstrap import ReferralsApp, ReferralsAppDep, build_app
+from services.referrals.domain.errors import OpinionRequestNeedsDeadline
+from services.referrals.domain.family import EraseFamily
+from services.referrals.domain.referral import (
+    DecideOnReferral,
+    RecordInterview,
+    ReferFamily,
+    ReferralStatus,
+)
 from shared.domain.districts import DistrictCode
 from shared.domain.identifiers import Regon
+from shared.domain.values import CalendarDate, FreeText, Reason, ShortText
 from shared.events import FamilyMember, MemberRole, ReferralSource
+from shared.events.referrals import (
+    MAX_MEMBERS,
+    CaseSignature,
+    InterviewSummary,
+    OptionalReason,
+    SenderReference,
+)
 from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
 from shared.web.audit_api import audit_router
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
-from shared.web.http import RuntimeDep, service_app
+from shared.web.http import service_app
+from shared.web.idempotency import IdempotencyKey
 from shared.web.middleware import CorrelationId
-
-
-def family_index(runtime: RuntimeDep) -> FamilyIndex:
-    return FamilyIndex(runtime.settings.lookup_key())
-
-
-IndexDep = Annotated[FamilyIndex, Depends(family_index)]
 
 
 class Body(BaseModel):
@@ -51,18 +56,18 @@ class Body(BaseModel):
 class ReferralRequest(Body):
     district: DistrictCode = Field(description="kod TERC dzielnicy lub gminy, np. 1465068")
     source: ReferralSource = Field(description="skąd zgłoszenie")
-    sender_reference: str | None = Field(
-        None, max_length=200, description="znak sprawy nadawcy (szkoły, sądu, pracownika)"
+    sender_reference: SenderReference | None = Field(
+        None, description="znak sprawy nadawcy (szkoły, sądu, pracownika)"
     )
-    referred_on: date | None = Field(None, description="data zgłoszenia; domyślnie dziś")
-    members: list[FamilyMember] = Field(min_length=1, max_length=30)
-    reason: str = Field("", max_length=4000, description="opis sytuacji rodziny")
+    referred_on: CalendarDate | None = Field(None, description="data zgłoszenia; domyślnie dziś")
+    members: list[FamilyMember] = Field(min_length=1, max_length=MAX_MEMBERS)
+    reason: FreeText = Field("", description="opis sytuacji rodziny")
 
 
 class InterviewRequest(Body):
-    conducted_on: date
-    social_worker: str = Field(min_length=1, max_length=200)
-    summary: str = Field("", max_length=8000)
+    conducted_on: CalendarDate
+    social_worker: Annotated[ShortText, Field(max_length=200)]
+    summary: InterviewSummary = ""
 
 
 class Decision(StrEnum):
@@ -72,7 +77,9 @@ class Decision(StrEnum):
 
 class DecisionRequest(Body):
     decision: Decision
-    reason: str = Field("", max_length=2000, description="uzasadnienie (wymagane przy odmowie)")
+    reason: OptionalReason = Field(
+        "", description="uzasadnienie (wymagane przy odmowie, zapisywane też przy przyznaniu)"
+    )
 
 
 class ReferralOut(BaseModel):
@@ -81,7 +88,7 @@ class ReferralOut(BaseModel):
     district: str
     source: ReferralSource
     sender_reference: str | None
-    referred_on: date
+    referred_on: CalendarDate
     reason: str
     members: list[dict[str, Any]]
     status: ReferralStatus
@@ -101,9 +108,9 @@ class ReferralSummary(BaseModel):
     source: str
     sender_reference: str | None
     status: str
-    referred_on: date
-    interviewed_on: date | None
-    decided_on: date | None
+    referred_on: CalendarDate
+    interviewed_on: CalendarDate | None
+    decided_on: CalendarDate | None
     linked_to_referral_id: UUID | None
     linked_to_case_id: UUID | None
     linked_referrals: int
@@ -111,7 +118,7 @@ class ReferralSummary(BaseModel):
 
 class School(Body):
     regon: Regon = Field(description="REGON szkoły (9 lub 14 cyfr)")
-    name: str = Field(min_length=1, max_length=300)
+    name: ShortText
 
 
 class SchoolProblem(StrEnum):
@@ -128,16 +135,20 @@ PROBLEM_PL = {
     SchoolProblem.OTHER: "inny problem",
 }
 
+# Short enough that the referral's reason (the sender's name, the problem and this) fits the
+# 4000 characters of a referral's reason.
+NotificationDescription = Annotated[FreeText, Field(max_length=3500)]
+
 
 class SchoolNotification(Body):
     school: School
-    reference: str = Field(min_length=1, max_length=100, description="znak pisma szkoły")
+    reference: CaseSignature = Field(description="znak pisma szkoły")
     district: DistrictCode
     pupil: FamilyMember
     parents: list[FamilyMember] = Field(default_factory=list, max_length=6)
     problem: SchoolProblem
-    description: str = Field("", max_length=4000)
-    sent_on: date | None = None
+    description: NotificationDescription = ""
+    sent_on: CalendarDate | None = None
 
 
 class CourtNotificationKind(StrEnum):
@@ -146,26 +157,39 @@ class CourtNotificationKind(StrEnum):
 
 
 class Court(Body):
-    name: str = Field(min_length=1, max_length=300, description="sąd i wydział")
+    name: ShortText = Field(description="sąd i wydział")
 
 
 class CourtNotification(Body):
     court: Court
-    case_signature: str = Field(min_length=1, max_length=100, description="sygnatura akt")
+    case_signature: CaseSignature = Field(description="sygnatura akt")
     kind: CourtNotificationKind
     district: DistrictCode
-    members: list[FamilyMember] = Field(min_length=1, max_length=30)
-    issued_on: date | None = None
-    deadline: date | None = Field(None, description="termin na opinię (przy opinion_request)")
-    description: str = Field("", max_length=4000)
+    members: list[FamilyMember] = Field(min_length=1, max_length=MAX_MEMBERS)
+    issued_on: CalendarDate | None = None
+    deadline: CalendarDate | None = Field(
+        None, description="termin na opinię (przy opinion_request)"
+    )
+    description: NotificationDescription = ""
+
+
+class ErasureRequest(Body):
+    reason: Annotated[Reason, Field(max_length=500)] = Field(
+        description="podstawa usunięcia, np. upływ okresu przechowywania"
+    )
 
 
 router = APIRouter(tags=["referrals"])
 notifications_router = APIRouter(tags=["notifications"])
+families_router = APIRouter(tags=["families"])
 
 
 def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
     return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
+
+
+async def _referral(app: ReferralsApp, referral_id: UUID) -> ReferralOut:
+    return ReferralOut.model_validate(await app.queries.referral(referral_id))
 
 
 @router.post(
@@ -176,26 +200,26 @@ def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
 )
 async def post_referral(
     body: ReferralRequest,
-    runtime: RuntimeDep,
-    index: IndexDep,
+    app: ReferralsAppDep,
     response: Response,
     grant: Annotated[Grant, POLICY.require("referral.create")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> ReferralOut:
     grant.for_district(body.district)
-    referral_id = await file_referral(
-        runtime,
-        index,
+    command = ReferFamily(
         district=body.district,
         source=body.source,
         sender_reference=body.sender_reference,
-        referred_on=body.referred_on or runtime.clock.today(),
+        referred_on=body.referred_on,
         members=tuple(body.members),
         reason=body.reason,
-        metadata=_metadata(grant, correlation_id),
+    )
+    referral_id = await app.runner.run(
+        handlers.refer_family, command, _metadata(grant, correlation_id), idempotency=idem
     )
     response.headers["Location"] = f"/referrals/{referral_id}"
-    return ReferralOut.model_validate(await get_referral(runtime, referral_id))
+    return await _referral(app, referral_id)
 
 
 @router.post(
@@ -206,19 +230,16 @@ async def post_referral(
 async def post_interview(
     referral_id: UUID,
     body: InterviewRequest,
-    runtime: RuntimeDep,
+    app: ReferralsAppDep,
     grant: Annotated[Grant, POLICY.require("referral.interview", resource="referral")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> ReferralOut:
-    await record_interview(
-        runtime,
-        referral_id,
-        command=RecordInterview(
-            conducted_on=body.conducted_on, social_worker=body.social_worker, summary=body.summary
-        ),
-        metadata=_metadata(grant, correlation_id),
+    command = RecordInterview(referral_id=referral_id, **body.model_dump())
+    await app.runner.run(
+        handlers.record_interview, command, _metadata(grant, correlation_id), idempotency=idem
     )
-    return ReferralOut.model_validate(await get_referral(runtime, referral_id))
+    return await _referral(app, referral_id)
 
 
 @router.post(
@@ -229,43 +250,46 @@ async def post_interview(
 async def post_decision(
     referral_id: UUID,
     body: DecisionRequest,
-    runtime: RuntimeDep,
-    index: IndexDep,
+    app: ReferralsAppDep,
     grant: Annotated[Grant, POLICY.require("referral.decide", resource="referral")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> ReferralOut:
-    await decide_on_referral(
-        runtime,
-        index,
-        referral_id,
-        granted=body.decision is Decision.GRANTED,
-        reason=body.reason,
-        metadata=_metadata(grant, correlation_id),
+    command = DecideOnReferral(
+        referral_id=referral_id, granted=body.decision is Decision.GRANTED, reason=body.reason
     )
-    return ReferralOut.model_validate(await get_referral(runtime, referral_id))
+    await app.runner.run(
+        handlers.decide_on_referral, command, _metadata(grant, correlation_id), idempotency=idem
+    )
+    return await _referral(app, referral_id)
 
 
-@router.get("/referrals/{referral_id}", response_model=ReferralOut, summary="Zgłoszenie")
-async def get_one_referral(
-    referral_id: UUID,
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("referral.read", resource="referral")],
-) -> ReferralOut:
-    return ReferralOut.model_validate(await get_referral(runtime, referral_id))
+@router.get(
+    "/referrals/{referral_id}",
+    response_model=ReferralOut,
+    summary="Zgłoszenie",
+    dependencies=[POLICY.require("referral.read", resource="referral")],
+)
+async def get_one_referral(referral_id: UUID, app: ReferralsAppDep) -> ReferralOut:
+    return await _referral(app, referral_id)
 
 
-@router.get("/referrals", response_model=list[ReferralSummary], summary="Zgłoszenia dzielnicy")
+@router.get(
+    "/referrals",
+    response_model=list[ReferralSummary],
+    summary="Zgłoszenia dzielnicy",
+    dependencies=[POLICY.require("referral.list", district_param="district")],
+)
 async def get_referrals(
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("referral.list", district_param="district")],
+    app: ReferralsAppDep,
     district: Annotated[DistrictCode, Query(description="kod TERC")],
     status: Annotated[ReferralStatus | None, Query()] = None,
 ) -> list[ReferralSummary]:
-    rows = await list_referrals(runtime, district=district, status=status.value if status else None)
+    rows = await app.queries.referrals(district=district, status=status.value if status else None)
     return [ReferralSummary.model_validate(row) for row in rows]
 
 
-def _answer(answer: inbound.Answer) -> JSONResponse:
+def _answer(answer: NotificationAnswer) -> JSONResponse:
     return JSONResponse(answer.body, status_code=answer.status_code)
 
 
@@ -279,31 +303,36 @@ _SPACES = re.compile(r"\s+")
 )
 async def post_school_notification(
     body: SchoolNotification,
-    runtime: RuntimeDep,
-    index: IndexDep,
+    app: ReferralsAppDep,
     grant: Annotated[Grant, POLICY.require("notification.school")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> JSONResponse:
-    members = (*body.parents, body.pupil.model_copy(update={"role": MemberRole.CHILD}))
-    command = ReferFamily(
-        family_id=uuid.uuid4(),
-        district=body.district,
-        source=ReferralSource.SCHOOL,
-        sender_reference=f"{body.school.regon}/{body.reference}",
-        referred_on=body.sent_on or runtime.clock.today(),
-        members=members,
-        reason=f"{body.school.name}: {PROBLEM_PL[body.problem]}. {body.description}".strip(),
+    subject = grant.principal.subject
+    command = ReceiveReferralNotification(
+        notification=Notification(
+            sender_key=f"school:{subject}:{body.school.regon}:{body.reference}",
+            sender=body.school.name,
+            sender_subject=subject,
+            district=body.district,
+            kind="school",
+            reference=body.reference,
+            body_digest=Notification.digest(body.model_dump(mode="json")),
+        ),
+        referral=ReferFamily(
+            district=body.district,
+            source=ReferralSource.SCHOOL,
+            sender_reference=f"{body.school.regon}/{body.reference}",
+            referred_on=body.sent_on,
+            members=(*body.parents, body.pupil.model_copy(update={"role": MemberRole.CHILD})),
+            reason=f"{body.school.name}: {PROBLEM_PL[body.problem]}. {body.description}".strip(),
+        ),
     )
-    answer = await inbound.receive(
-        runtime,
-        sender_key=f"school:{grant.principal.subject}:{body.school.regon}:{body.reference}",
-        sender=body.school.name,
-        sender_subject=grant.principal.subject,
-        district=body.district,
-        kind="school",
-        reference=body.reference,
-        payload=body.model_dump(mode="json"),
-        act=inbound.referral_act(runtime, index, command, _metadata(grant, correlation_id)),
+    answer = await app.runner.run(
+        handlers.receive_referral_notification,
+        command,
+        _metadata(grant, correlation_id),
+        idempotency=idem,
     )
     return _answer(answer)
 
@@ -315,77 +344,65 @@ async def post_school_notification(
 )
 async def post_court_notification(
     body: CourtNotification,
-    runtime: RuntimeDep,
-    index: IndexDep,
+    app: ReferralsAppDep,
     grant: Annotated[Grant, POLICY.require("notification.court")],
     correlation_id: CorrelationId,
+    idem: IdempotencyKey,
 ) -> JSONResponse:
-    today = runtime.clock.today()
-    metadata = _metadata(grant, correlation_id)
+    subject = grant.principal.subject
     court = _SPACES.sub(" ", body.court.name.strip()).lower()
-    if body.kind is CourtNotificationKind.OPINION_REQUEST:
-        if body.deadline is None:
-            raise inbound.OpinionRequestNeedsDeadline()
-        act = inbound.opinion_request_act(
-            runtime,
-            index,
-            district=body.district,
-            members=tuple(body.members),
-            court_name=body.court.name,
-            case_signature=body.case_signature,
-            received_on=body.issued_on or today,
-            deadline=body.deadline,
-            metadata=metadata,
-        )
-    else:
-        act = inbound.referral_act(
-            runtime,
-            index,
-            ReferFamily(
-                family_id=uuid.uuid4(),
-                district=body.district,
-                source=ReferralSource.COURT_ORDER,
-                sender_reference=body.case_signature,
-                referred_on=body.issued_on or today,
-                members=tuple(body.members),
-                reason=f"{body.court.name}, {body.case_signature}. {body.description}".strip(),
-            ),
-            metadata,
-        )
-    answer = await inbound.receive(
-        runtime,
-        sender_key=f"court:{grant.principal.subject}:{court}:{body.case_signature}:{body.kind.value}",
+    notification = Notification(
+        sender_key=f"court:{subject}:{court}:{body.case_signature}:{body.kind.value}",
         sender=body.court.name,
-        sender_subject=grant.principal.subject,
+        sender_subject=subject,
         district=body.district,
         kind=f"court:{body.kind.value}",
         reference=body.case_signature,
-        payload=body.model_dump(mode="json"),
-        act=act,
+        body_digest=Notification.digest(body.model_dump(mode="json")),
+    )
+    metadata = _metadata(grant, correlation_id)
+    if body.kind is CourtNotificationKind.OPINION_REQUEST:
+        if body.deadline is None:
+            raise OpinionRequestNeedsDeadline()
+        request = ReceiveOpinionRequestNotification(
+            notification=notification,
+            members=tuple(body.members),
+            court_name=body.court.name,
+            case_signature=body.case_signature,
+            received_on=body.issued_on,
+            deadline=body.deadline,
+        )
+        answer = await app.runner.run(
+            handlers.receive_opinion_request, request, metadata, idempotency=idem
+        )
+        return _answer(answer)
+    order = ReceiveReferralNotification(
+        notification=notification,
+        referral=ReferFamily(
+            district=body.district,
+            source=ReferralSource.COURT_ORDER,
+            sender_reference=body.case_signature,
+            referred_on=body.issued_on,
+            members=tuple(body.members),
+            reason=f"{body.court.name}, {body.case_signature}. {body.description}".strip(),
+        ),
+    )
+    answer = await app.runner.run(
+        handlers.receive_referral_notification, order, metadata, idempotency=idem
     )
     return _answer(answer)
 
 
 @notifications_router.get(
-    "/notifications/{notification_id}", summary="Stan sprawy, której dotyczy wysłane powiadomienie"
+    "/notifications/{notification_id}",
+    summary="Stan sprawy, której dotyczy wysłane powiadomienie",
+    dependencies=[POLICY.require("notification.read", resource="notification")],
 )
 async def get_notification(
     notification_id: UUID,
-    runtime: RuntimeDep,
-    grant: Annotated[Grant, POLICY.require("notification.read", resource="notification")],
+    app: ReferralsAppDep,
 ) -> dict[str, Any]:
-    return await inbound.notification_status(runtime, notification_id)
-
-
-class ErasureRequest(Body):
-    reason: str = Field(
-        min_length=1,
-        max_length=500,
-        description="podstawa usunięcia, np. upływ okresu przechowywania",
-    )
-
-
-families_router = APIRouter(tags=["families"])
+    return await app.queries.notification(notification_id)
 
 
 @families_router.post(
@@ -396,18 +413,20 @@ families_router = APIRouter(tags=["families"])
 async def post_erasure(
     family_id: UUID,
     body: ErasureRequest,
-    runtime: RuntimeDep,
+    app: ReferralsAppDep,
     grant: Annotated[Grant, POLICY.require("family.erase", resource="family")],
     correlation_id: CorrelationId,
 ) -> dict[str, str]:
-    await erase_family(
-        runtime, family_id, reason=body.reason, metadata=_metadata(grant, correlation_id)
+    await app.runner.run(
+        handlers.erase_family,
+        EraseFamily(family_id=family_id, reason=body.reason),
+        _metadata(grant, correlation_id),
     )
     return {"family_id": str(family_id), "status": "erased"}
 
 
 def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool = False) -> FastAPI:
-    return service_app(
+    api = service_app(
         runtime,
         title="Asysta: zgłoszenia",
         description="Zgłoszenia rodzin ze wszystkich źródeł, powiadomienia szkół i sądów, "
@@ -422,3 +441,5 @@ def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool 
         run_relay=run_relay,
         run_worker=run_worker,
     )
+    api.state.referrals = build_app(runtime)
+    return api

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.adapters.tables import metadata
-from services.reporting.application.projector import project
+from services.reporting.application.projector import APPLY, project
 from services.reporting.settings import ReportingSettings
 from shared.domain.clock import Clock
 from shared.messaging.streams import PRODUCERS
@@ -45,6 +45,7 @@ def build_reporting(
         produces_events=False,
         grows_in_place=True,
         subscriptions=dict.fromkeys(PRODUCERS, project),
+        handled_types=dict.fromkeys(PRODUCERS, frozenset(APPLY)),
         clock=clock,
     )
     return ReportingApp(settings=settings, runtime=runtime, clock=clock)

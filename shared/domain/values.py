@@ -14,8 +14,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, Field, StringConstraints
 
+from shared.domain.personal import PERSONAL
 from shared.domain.validation import invalid
-from shared.events.personal import PERSONAL
 
 # Line breaks and tabs are text; every other control character (NUL included) is not.
 _ALLOWED_CONTROLS = {"\n", "\r", "\t"}

@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from datetime import date
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
 from shared.domain.districts import DistrictCode
 from shared.domain.identifiers import Regon
 from shared.domain.validation import invalid
+from shared.domain.values import Reason, ShortText
 from shared.events.base import DomainEvent
 
 # --- Assistants -------------------------------------------------------------------------------
@@ -48,14 +49,16 @@ class DeactivationReason(StrEnum):
 
 
 HoursPerWeek = Annotated[int, Field(ge=1, le=40, description="godzin tygodniowo")]
+StaffName = Annotated[ShortText, Field(max_length=100)]
+"""An assistant's first or last name: staff, not a family's personal data (kept in clear)."""
 
 
 class AssistantRegistered(DomainEvent):
     """The fields after `works_since` came later: they have defaults, so events stored before
     them still read (as 'not recorded'), and no upcaster is needed."""
 
-    first_name: str = Field(min_length=1, max_length=100)
-    last_name: str = Field(min_length=1, max_length=100)
+    first_name: StaffName
+    last_name: StaffName
     district: DistrictCode
     employment_form: EmploymentForm
     works_since: date
@@ -200,15 +203,17 @@ def check_email(value: str) -> str:
 PostalCode = Annotated[str, AfterValidator(check_postal_code)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(check_phone)]
 Email = Annotated[str, Field(max_length=254), AfterValidator(check_email)]
-Competence = Annotated[str, Field(min_length=1, max_length=200)]
+Competence = Annotated[ShortText, Field(max_length=200)]
+OpeningHours = Annotated[ShortText, Field(max_length=500)] | Literal[""]
+ClosureReason = Annotated[Reason, Field(max_length=500)] | Literal[""]
 
 
 class PostalAddress(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    street: str = Field(min_length=1, max_length=200, description="ulica i numer")
+    street: Annotated[ShortText, Field(max_length=200)] = Field(description="ulica i numer")
     postal_code: PostalCode = Field(description="NN-NNN")
-    city: str = Field("Warszawa", min_length=1, max_length=100)
+    city: Annotated[ShortText, Field(max_length=100)] = "Warszawa"
 
 
 class InstitutionDetails(BaseModel):
@@ -217,7 +222,7 @@ class InstitutionDetails(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(min_length=1, max_length=300)
+    name: ShortText
     category: InstitutionCategory
     regon: Regon = Field(description="9 lub 14 cyfr")
     address: PostalAddress
@@ -227,7 +232,7 @@ class InstitutionDetails(BaseModel):
     )
     phone: Phone | None = None
     email: Email | None = None
-    opening_hours: str = Field("", max_length=500, description="np. pon.-pt. 8:00-16:00")
+    opening_hours: OpeningHours = Field("", description="np. pon.-pt. 8:00-16:00")
     competence: tuple[Competence, ...] = Field(
         (), max_length=30, description="w czym instytucja jest właściwa (zakres kompetencji)"
     )
@@ -262,4 +267,4 @@ class InstitutionUpdated(DomainEvent):
 
 class InstitutionClosed(DomainEvent):
     closed_on: date
-    reason: str = Field("", max_length=500)
+    reason: ClosureReason = ""

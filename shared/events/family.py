@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -11,7 +10,7 @@ from stdnum.exceptions import ValidationError as StdnumValidationError
 from stdnum.pl import pesel as stdnum_pesel
 
 from shared.domain.validation import invalid
-from shared.domain.values import ShortText
+from shared.domain.values import CalendarDate, PersonName, ShortText
 from shared.events.personal import ERASED, PERSONAL
 
 
@@ -45,11 +44,13 @@ class FamilyMember(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     role: MemberRole
-    first_name: Annotated[str, Field(min_length=1, max_length=100), PERSONAL]
-    last_name: Annotated[str, Field(min_length=1, max_length=100), PERSONAL]
+    first_name: PersonName
+    last_name: PersonName
     pesel: Pesel | None = None
-    birth_date: date | None = None
-    document_number: Annotated[str, Field(min_length=3, max_length=40), PERSONAL] | None = None
+    birth_date: CalendarDate | None = None
+    document_number: Annotated[ShortText, Field(min_length=3, max_length=40), PERSONAL] | None = (
+        None
+    )
     # Contact details where the referral gave them (later field: older events read as null).
     address: Annotated[ShortText, PERSONAL] | None = None
     phone: Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{6,20}$"), PERSONAL] | None = None

@@ -3,25 +3,38 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 from uuid import UUID
 
 from pydantic import Field
 
 from shared.domain.districts import DistrictCode
+from shared.domain.values import FreeText, LongText, Reason, ShortText
 from shared.events.base import DomainEvent
 from shared.events.family import FamilyMember, ReferralSource
-from shared.events.personal import PERSONAL
+
+MAX_MEMBERS = 30
+"""A family's members in one referral (a bound on every list)."""
+
+Members = Annotated[tuple[FamilyMember, ...], Field(min_length=1, max_length=MAX_MEMBERS)]
+SenderReference = Annotated[ShortText, Field(max_length=200)]
+"""The sender's own reference (a school's letter, a court's signature, a worker's file)."""
+CaseSignature = Annotated[ShortText, Field(max_length=100)]
+InterviewSummary = LongText | Literal[""]
+"""A social worker's summary of the interview: may be left empty."""
+OptionalReason = Reason | Literal[""]
+"""The head's reason for a decision: required to decline (a rule of the referral), optional to
+grant."""
 
 
 class FamilyReferred(DomainEvent):
     family_id: UUID
     district: DistrictCode
     source: ReferralSource
-    sender_reference: str | None = None
+    sender_reference: SenderReference | None = None
     referred_on: date
-    members: tuple[FamilyMember, ...] = Field(min_length=1)
-    reason: Annotated[str, Field(max_length=4000), PERSONAL] = ""
+    members: Members
+    reason: FreeText = ""
 
 
 class AssistanceGranted(DomainEvent):
@@ -32,15 +45,17 @@ class AssistanceGranted(DomainEvent):
     source: ReferralSource
     obligatory: bool
     decided_on: date
-    members: tuple[FamilyMember, ...] = Field(min_length=1)
+    members: Members
+    # The head's justification of the grant (came later: None in events stored before it).
+    justification: Reason | None = None
 
 
 class FamilyInterviewRecorded(DomainEvent):
     """A social worker interviewed the family (wywiad środowiskowy) before the decision."""
 
     conducted_on: date
-    social_worker: str = Field(min_length=1, max_length=200)
-    summary: Annotated[str, Field(max_length=8000), PERSONAL] = ""
+    social_worker: Annotated[ShortText, Field(max_length=200)]
+    summary: InterviewSummary = ""
 
 
 class ReferralLinked(DomainEvent):
@@ -50,7 +65,7 @@ class ReferralLinked(DomainEvent):
     to_referral_id: UUID | None = None
     to_case_id: UUID | None = None
     source: ReferralSource
-    sender_reference: str | None = None
+    sender_reference: SenderReference | None = None
     referred_on: date
 
 
@@ -59,7 +74,7 @@ class DuplicateReferralReceived(DomainEvent):
 
     referral_id: UUID
     source: ReferralSource
-    sender_reference: str | None = None
+    sender_reference: SenderReference | None = None
     referred_on: date
     district: DistrictCode
 
@@ -70,16 +85,18 @@ class CourtOpinionRequestReceived(DomainEvent):
 
     case_id: UUID
     family_id: UUID
-    court_name: str = Field(min_length=1, max_length=300)
-    case_signature: str = Field(min_length=1, max_length=100)
+    court_name: ShortText
+    case_signature: CaseSignature
     received_on: date
     deadline: date
+    # The district of the family's case (came later: None in events stored before it).
+    district: DistrictCode | None = None
 
 
 class ReferralDeclined(DomainEvent):
     family_id: UUID
     decided_on: date
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    reason: Reason
 
 
 class FamilyDataErased(DomainEvent):
@@ -88,4 +105,6 @@ class FamilyDataErased(DomainEvent):
     key on this event; counts and statistics stay."""
 
     erased_on: date
-    reason: str = Field(min_length=1, max_length=500)
+    reason: Annotated[Reason, Field(max_length=500)]
+    # The district of the family's last referral (came later: None in events stored before it).
+    district: DistrictCode | None = None

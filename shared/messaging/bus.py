@@ -11,11 +11,15 @@ import redis.asyncio as aioredis
 from faststream.redis import RedisBroker
 
 from shared.events import Envelope
+from shared.messaging.sealing import BusKeys
 from shared.messaging.streams import events_stream
+from shared.runtime.settings import DEVELOPMENT_DATA_KEY
 
 
 class Bus:
-    def __init__(self, redis_url: str, *, prefix: str) -> None:
+    def __init__(self, redis_url: str, *, prefix: str, data_key: bytes | None = None) -> None:
+        """`data_key`: the deployment's master key (ASYSTA_DATA_KEY), from which the key that
+        wraps the families' bus keys is derived; the development key when not given."""
         self.redis_url = redis_url
         self.prefix = prefix
         # Per-message "Received"/"Processed" lines only at DEBUG: at INFO they drown the log.
@@ -23,6 +27,7 @@ class Bus:
             redis_url, logger=logging.getLogger("asysta.bus"), log_level=logging.DEBUG
         )
         self.redis: aioredis.Redis = aioredis.from_url(redis_url)
+        self.keys = BusKeys(self.redis, prefix, data_key or DEVELOPMENT_DATA_KEY.encode())
         self._connected = False
 
     def stream(self, service: str) -> str:
@@ -43,8 +48,9 @@ class Bus:
         await self.redis.aclose()
         self._connected = False
 
-    async def publish(self, stream: str, envelopes: Sequence[Envelope]) -> None:
-        """Append envelopes to a stream, in order, in one round trip."""
+    async def publish(self, stream: str, envelopes: Sequence[Envelope]) -> bytes | None:
+        """Append envelopes to a stream, in order, in one round trip; returns the last entry's
+        id."""
         await self.connect()
         async with self.redis.pipeline(transaction=False) as pipe:
             for envelope in envelopes:
@@ -54,4 +60,11 @@ class Bus:
                     correlation_id=envelope.correlation_id,
                     pipeline=pipe,
                 )
-            await pipe.execute()
+            added = await pipe.execute()
+        return _as_bytes(added[-1]) if added else None
+
+
+def _as_bytes(value: object) -> bytes | None:
+    if isinstance(value, bytes):
+        return value
+    return value.encode() if isinstance(value, str) else None

@@ -8,15 +8,23 @@ to us on Redis (see ../shared/docs/faststream-redis.md):
   replica or a dead one) and tries again;
 - after `max_deliveries` tries it moves, with its last error, to the group's dead-letter stream;
 - a supervisor recreates a lost group (Redis restarted empty, FLUSHALL) and restarts the
-  subscribers faststream stopped on NOGROUP.
+  subscribers faststream stopped on NOGROUP;
+- an event of a type or version this code does not know (a producer upgraded first) is
+  dead-lettered at once, with the error, and the aggregate's later events wait behind it;
+- a replayed dead letter (dead_letters.py) names its group: other groups acknowledge it
+  without effect, its group tries it once and says what became of it;
+- a group created on a stream that was already trimmed says so loudly (it missed history and
+  must be rebuilt from the producers' feeds).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 from faststream import AckPolicy
 from faststream.redis import StreamSub
@@ -26,13 +34,26 @@ from redis.exceptions import ResponseError
 
 from shared.events import Envelope
 from shared.messaging.bus import Bus
-from shared.messaging.inbox import Inbox
-from shared.messaging.streams import dead_letter_stream, errors_key
+from shared.messaging.inbox import Inbox, UnknownEvent
+from shared.messaging.sealing import FAMILY_FIELD
+from shared.messaging.streams import dead_letter_stream, errors_key, replay_result_key
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
 
 DATA_KEY = b"__data__"
+REPLAY_ID = b"replay_id"
+REPLAY_GROUP = b"replay_group"
+REPLAY_RESULT_SECONDS = 3600
+
+# Acknowledge and dead-letter in one step, only if the message was still pending: the reader
+# and the claimer may both give up on the same message, and it must be one dead letter.
+MOVE_TO_DEAD_LETTERS = """
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', unpack(ARGV, 3))
+redis.call('HDEL', KEYS[3], ARGV[2])
+return 1
+"""
 
 
 class StreamConsumer:
@@ -56,10 +77,15 @@ class StreamConsumer:
         self.group = group
         self.consumer = consumer
         self.inbox = inbox
+        if inbox.keys is None:
+            inbox.keys = bus.keys
+        # Set when this group was created on a stream already trimmed: it missed history.
+        self.missed_history = 0
         self.max_deliveries = max_deliveries
         self.supervise_interval = supervise_interval
         self.dead_letters = dead_letter_stream(bus.prefix, group)
         self._errors = errors_key(self.stream, group)
+        self._move_to_dead_letters = self.redis.register_script(MOVE_TO_DEAD_LETTERS)
         self.reader = bus.broker.subscriber(
             stream=StreamSub(
                 self.stream,
@@ -94,7 +120,25 @@ class StreamConsumer:
                 return False
             raise
         log.info("consumer.group_created", stream=self.stream, group=self.group)
+        await self._check_history()
         return True
+
+    async def _check_history(self) -> None:
+        """A group created at `0` sees the whole history only if nothing was trimmed yet."""
+        try:
+            info = await self.redis.xinfo_stream(self.stream)
+        except ResponseError:
+            return
+        missed = int(info.get("entries-added", 0)) - int(info["length"])
+        if missed > 0:
+            self.missed_history = missed
+            log.error(
+                "consumer.behind_stream_start",
+                stream=self.stream,
+                group=self.group,
+                missed_entries=missed,
+                action="rebuild this consumer's projection from the producers' feeds",
+            )
 
     async def supervise(self) -> None:
         """Keep the group and the subscribers alive until cancelled."""
@@ -122,7 +166,8 @@ class StreamConsumer:
         (message_id,) = msg.raw_message["message_ids"]
         deliveries = await msg.get_delivery_count()
         if deliveries > self.max_deliveries:
-            await self._dead_letter(message_id, msg.raw_message["data"], deliveries)
+            entry = msg.raw_message["data"]
+            await self._dead_letter(message_id, entry, deliveries, family_id=self._family(entry))
             return
         log.info(
             "consumer.retrying",
@@ -130,44 +175,113 @@ class StreamConsumer:
             message_id=message_id.decode(),
             delivery=deliveries,
         )
-        await self._process([message_id], [msg.raw_message["data"]])
+        await self._process([message_id], [msg.raw_message["data"]], deliveries=deliveries)
 
-    async def _process(self, ids: Sequence[bytes], entries: Sequence[dict[bytes, bytes]]) -> None:
+    async def _process(
+        self,
+        ids: Sequence[bytes],
+        entries: Sequence[dict[bytes, bytes]],
+        *,
+        deliveries: int = 1,
+    ) -> None:
+        by_id = dict(zip(ids, entries, strict=True))
         readable: list[tuple[bytes, Envelope]] = []
-        failed: dict[bytes, str] = {}
-        for message_id, entry in zip(ids, entries, strict=True):
+        # message id -> (error, the family whose data the error may quote)
+        failed: dict[bytes, tuple[str, UUID | None]] = {}
+        # Dead-lettered at once: retrying cannot help (an unknown event), or an operator is
+        # waiting for the answer (a replay).
+        now: set[bytes] = set()
+        for message_id, entry in by_id.items():
+            target = entry.get(REPLAY_GROUP)
+            if target is not None and target.decode() != self.group:
+                continue  # replayed for another group: acknowledged without effect
             try:
                 readable.append((message_id, self._decode(entry)))
             except (ValidationError, ValueError, KeyError) as exc:
-                failed[message_id] = f"unreadable message: {exc}"
+                failed[message_id] = (f"unreadable message: {_describe(exc)}", None)
+                if REPLAY_ID in entry:
+                    now.add(message_id)
         results = await self.inbox.process([envelope for _, envelope in readable])
+        families = {message_id: envelope.family_id for message_id, envelope in readable}
         for (message_id, envelope), error in zip(readable, results, strict=True):
-            if error is not None:
-                failed[message_id] = f"{type(error).__name__}: {error}"
-                log.error(
-                    "consumer.event_failed",
-                    stream=self.stream,
-                    message_id=message_id.decode(),
-                    event_type=envelope.event_type,
-                    error=type(error).__name__,
-                )
+            if error is None:
+                continue
+            failed[message_id] = (f"{type(error).__name__}: {error}", envelope.family_id)
+            if isinstance(error, UnknownEvent) or REPLAY_ID in by_id[message_id]:
+                now.add(message_id)
+            log.error(
+                "consumer.event_failed",
+                stream=self.stream,
+                group=self.group,
+                message_id=message_id.decode(),
+                event_type=envelope.event_type,
+                schema_version=envelope.schema_version,
+                error=type(error).__name__,
+            )
+        # Error texts may quote personal data: sealed with the family's bus key.
+        errors = {
+            message_id: await self.bus.keys.seal_text(family, text[:2000])
+            for message_id, (text, family) in failed.items()
+        }
         done = [message_id for message_id in ids if message_id not in failed]
+        retry: dict[Any, Any] = {k: v for k, v in errors.items() if k not in now}
         async with self.redis.pipeline(transaction=False) as pipe:
             if done:
                 pipe.xack(self.stream, self.group, *done)
                 pipe.hdel(self._errors, *done)
-            if failed:
-                pipe.hset(self._errors, mapping={k: v[:2000] for k, v in failed.items()})
+            if retry:
+                pipe.hset(self._errors, mapping=retry)
             await pipe.execute()
+        for message_id in ids:
+            if message_id in now:
+                await self._dead_letter(
+                    message_id,
+                    by_id[message_id],
+                    deliveries,
+                    error=errors[message_id],
+                    family_id=families.get(message_id),
+                )
+        await self._answer_replays(by_id, errors)
+
+    async def _answer_replays(
+        self, entries: dict[bytes, dict[bytes, bytes]], errors: dict[bytes, str]
+    ) -> None:
+        """Tell the operator's replay what became of each message replayed for this group."""
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for message_id, entry in entries.items():
+                replay_id = entry.get(REPLAY_ID)
+                if replay_id is None or entry.get(REPLAY_GROUP, b"").decode() != self.group:
+                    continue
+                error = errors.get(message_id)
+                answer = {"outcome": "applied" if error is None else "failed", "error": error}
+                pipe.set(
+                    replay_result_key(self.bus.prefix, replay_id.decode()),
+                    json.dumps(answer),
+                    ex=REPLAY_RESULT_SECONDS,
+                )
+            await pipe.execute()
+
+    def _family(self, entry: dict[bytes, bytes]) -> UUID | None:
+        try:
+            return self._decode(entry).family_id
+        except (ValidationError, ValueError, KeyError):
+            return None
 
     def _decode(self, entry: dict[bytes, bytes]) -> Envelope:
         body, _headers = self.bus.broker.message_format.parse(entry[DATA_KEY])
         return Envelope.model_validate_json(body)
 
     async def _dead_letter(
-        self, message_id: bytes, entry: dict[bytes, bytes], deliveries: int
+        self,
+        message_id: bytes,
+        entry: dict[bytes, bytes],
+        deliveries: int,
+        *,
+        error: str | bytes | None = None,
+        family_id: UUID | None = None,
     ) -> None:
-        error = await self.redis.hget(self._errors, message_id)
+        if error is None:
+            error = await self.redis.hget(self._errors, message_id)
         fields: dict[Any, Any] = {
             b"stream": self.stream,
             b"group": self.group,
@@ -178,11 +292,15 @@ class StreamConsumer:
         }
         if DATA_KEY in entry:
             fields[DATA_KEY] = entry[DATA_KEY]
-        async with self.redis.pipeline(transaction=True) as pipe:
-            pipe.xadd(self.dead_letters, fields)
-            pipe.xack(self.stream, self.group, message_id)
-            pipe.hdel(self._errors, message_id)
-            await pipe.execute()
+        if family_id is not None:
+            # An erasure finds and deletes the family's dead letters by it.
+            fields[FAMILY_FIELD] = str(family_id)
+        moved = await self._move_to_dead_letters(
+            keys=[self.stream, self.dead_letters, self._errors],
+            args=[self.group, message_id, *[x for pair in fields.items() for x in pair]],
+        )
+        if not moved:
+            return  # the reader and the claimer both had it: the other one moved it
         log.error(
             "consumer.dead_lettered",
             stream=self.stream,
@@ -190,3 +308,13 @@ class StreamConsumer:
             message_id=message_id.decode(),
             deliveries=deliveries,
         )
+
+
+def _describe(exc: Exception) -> str:
+    """What was wrong with a message, without quoting its values (they may be personal)."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(part) for part in error['loc'])}: {error['msg']}"
+            for error in exc.errors(include_url=False, include_input=False)
+        )
+    return f"{type(exc).__name__}"

@@ -8,26 +8,67 @@ as the effect. So:
   for a retry) is parked, and applied as soon as the gap closes;
 - replicas touching the same aggregate serialise on its tracking row (SELECT ... FOR UPDATE, rows
   locked in sorted order so two batches cannot deadlock).
+
+Two kinds of events are not handled, and they are not the same:
+- a type this consumer is not interested in (`handles` says which it is): skipped on purpose
+  and recorded as applied, so the aggregate's next events follow on;
+- a type this code has never heard of (not in the shared registry, or a schema version newer
+  than the registry's): held. It raises UnknownEvent, is not recorded as applied, so the
+  aggregate's later events wait behind it (parked); the consumer dead-letters it with the
+  error, and a replay after the consumer's upgrade applies it and the ones behind it.
+
+Events arrive with their personal fields sealed (see sealing.py); they are opened just before
+the handler runs and parked still sealed, so a consumer's database holds no personal data in
+clear that a family's erasure would not reach.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from typing import Any
+from uuid import UUID
 
 import structlog
 from sqlalchemy import and_, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.events import Envelope
+from shared.events import EVENT_TYPES, Envelope
 from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.tables import inbox_parked, inbox_tracking
+from shared.messaging.sealing import BusKeys
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
+
+
+class UnknownEvent(Exception):
+    """An event this code cannot read: a type not in the registry, or a schema version newer
+    than the registry's. Retrying will not help until the consumer is upgraded."""
+
+    def __init__(self, envelope: Envelope) -> None:
+        known = EVENT_TYPES.get(envelope.event_type)
+        why = (
+            "is not a type this consumer's code knows"
+            if known is None
+            else f"has schema version {envelope.schema_version}; this consumer's code knows up "
+            f"to {known.schema_version}"
+        )
+        super().__init__(
+            f"event {envelope.event_type} (v{envelope.schema_version}) of "
+            f"{envelope.stream_id} at version {envelope.aggregate_version} {why}: held, "
+            "replay it after upgrading the consumer"
+        )
+        self.event_type = envelope.event_type
+        self.schema_version = envelope.schema_version
+
+
+def is_known(envelope: Envelope) -> bool:
+    """Whether this code can read the envelope's event (type and schema version)."""
+    cls = EVENT_TYPES.get(envelope.event_type)
+    return cls is not None and envelope.schema_version <= cls.schema_version
 
 
 class Inbox:
@@ -40,10 +81,17 @@ class Inbox:
         handler: Handler,
         *,
         on_commit: Callable[[], None] | None = None,
+        handles: Collection[str] | None = None,
+        keys: BusKeys | None = None,
     ) -> None:
+        """`handles`: the event types this consumer is interested in (None: every type the
+        registry knows goes to the handler). `keys`: opens sealed personal fields (a
+        StreamConsumer gives its bus's when none is given)."""
         self.engine = engine
         self.consumer = consumer
         self.handler = handler
+        self.handles = frozenset(handles) if handles is not None else None
+        self.keys = keys
         # Called after a transaction commits: the handler may have stored events to publish.
         self.on_commit = on_commit or (lambda: None)
 
@@ -53,9 +101,10 @@ class Inbox:
         envelope, so one bad event does not hold back the others."""
         if not envelopes:
             return []
+        keys = await self.keys.keys_for(envelopes) if self.keys is not None else {}
         try:
             async with self.engine.begin() as conn:
-                await self.apply(conn, envelopes)
+                await self.apply(conn, envelopes, keys=keys)
             self.on_commit()
             return [None] * len(envelopes)
         except Exception as exc:
@@ -65,15 +114,35 @@ class Inbox:
         for envelope in envelopes:
             try:
                 async with self.engine.begin() as conn:
-                    await self.apply(conn, [envelope])
+                    await self.apply(conn, [envelope], keys=keys)
                 self.on_commit()
                 results.append(None)
             except Exception as exc:
                 results.append(exc)
         return results
 
-    async def apply(self, conn: AsyncConnection, envelopes: Sequence[Envelope]) -> None:
-        """Apply envelopes inside the caller's transaction."""
+    async def apply(
+        self,
+        conn: AsyncConnection,
+        envelopes: Sequence[Envelope],
+        *,
+        keys: dict[UUID, bytes] | None = None,
+    ) -> None:
+        """Apply envelopes inside the caller's transaction. Raises UnknownEvent (and applies
+        nothing) if one of them is of a type or version this code does not know."""
+        for envelope in envelopes:
+            if not is_known(envelope):
+                log.error(
+                    "inbox.unknown_event_held",
+                    consumer=self.consumer,
+                    stream_id=envelope.stream_id,
+                    version=envelope.aggregate_version,
+                    event_type=envelope.event_type,
+                    schema_version=envelope.schema_version,
+                )
+                raise UnknownEvent(envelope)
+        if keys is None and self.keys is not None:
+            keys = await self.keys.keys_for(envelopes)
         by_stream: dict[str, list[Envelope]] = defaultdict(list)
         for envelope in envelopes:
             by_stream[envelope.stream_id].append(envelope)
@@ -88,7 +157,7 @@ class Inbox:
                 if envelope.aggregate_version <= last:
                     continue  # already applied: a redelivery or a republish
                 if envelope.aggregate_version == last + 1:
-                    await self._handle(conn, envelope)
+                    await self._handle(conn, envelope, keys or {})
                     last += 1
                     last_event_id = envelope.event_id
                 else:
@@ -123,7 +192,13 @@ class Inbox:
                 changed,
             )
 
-    async def _handle(self, conn: AsyncConnection, envelope: Envelope) -> None:
+    async def _handle(
+        self, conn: AsyncConnection, envelope: Envelope, keys: dict[UUID, bytes]
+    ) -> None:
+        if self.handles is not None and envelope.event_type not in self.handles:
+            return  # not of interest to this consumer: skipped on purpose, counted as applied
+        if self.keys is not None:
+            envelope = self.keys.open(envelope, keys)
         with structlog.contextvars.bound_contextvars(
             correlation_id=envelope.correlation_id,
             event_id=str(envelope.event_id),
@@ -181,14 +256,19 @@ class Inbox:
         )
         last_event_id = None
         remaining = False
-        for row in rows.all():
-            if row.version <= last:
+        parked = [(row.version, Envelope.model_validate(row.envelope)) for row in rows.all()]
+        keys = (
+            await self.keys.keys_for(e for _, e in parked if e.aggregate_version > last)
+            if self.keys is not None
+            else {}
+        )
+        for version, envelope in parked:
+            if version <= last:
                 continue
-            if row.version != last + 1:
+            if version != last + 1:
                 remaining = True
                 break
-            envelope = Envelope.model_validate(row.envelope)
-            await self._handle(conn, envelope)
+            await self._handle(conn, envelope, keys)
             last = envelope.aggregate_version
             last_event_id = envelope.event_id
         await conn.execute(delete(inbox_parked).where(where, inbox_parked.c.version <= last))

@@ -7,6 +7,12 @@
 - Redis is not the archive. A marker key says "this Redis has everything up to the outbox";
   when it is gone (restart without persistence, FLUSHALL, failover to an empty replica) the
   relay puts every stored event back into the outbox and publishes the whole history again.
+  The same happens when the stream's last id went backwards (Redis restarted from an AOF or a
+  replica that misses the last writes, while its marker survived).
+- Personal fields go out sealed with the family's bus key (see sealing.py); publishing a
+  family's erasure destroys that key first.
+- Trimming waits for the groups the configuration names (streams.expected_groups), not for
+  the groups Redis happens to hold: a group missing from Redis blocks it.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.store import EventStore
 from shared.eventstore.tables import events, outbox, relay_lease
 from shared.messaging.bus import Bus
-from shared.messaging.streams import CONSUMERS, relay_marker_key
+from shared.messaging.streams import expected_groups, relay_marker_key
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -47,6 +53,7 @@ class OutboxRelay:
         marker_check_interval: float = 1.0,
         trim_interval: float = 30.0,
         clock: Clock | None = None,
+        extra_groups: dict[str, tuple[str, ...]] | None = None,
     ) -> None:
         self.engine = engine
         self.store = store or EventStore()
@@ -65,6 +72,10 @@ class OutboxRelay:
         self.trim_interval = trim_interval
         self._last_trim = 0.0
         self._lease_until: datetime | None = None
+        self.groups = expected_groups(service, extra_groups)
+        # The id of the last entry this relay added: a stream whose last id is below it lost
+        # entries (an AOF or replica behind what Redis acknowledged).
+        self._last_added: tuple[int, int] | None = None
 
     def wake(self) -> None:
         """Publish soon: called after a transaction that wrote events commits."""
@@ -98,7 +109,10 @@ class OutboxRelay:
             await conn.rollback()
         if not batch:
             return 0
-        await self.bus.publish(self.stream, [envelope for _, envelope in batch])
+        sealed = await self.bus.keys.seal([envelope for _, envelope in batch])
+        last = await self.bus.publish(self.stream, sealed)
+        if last is not None:
+            self._last_added = _stream_id(last)
         await self._forget([outbox_id for outbox_id, _ in batch])
         log.debug("relay.published", stream=self.stream, count=len(batch))
         return len(batch)
@@ -110,17 +124,20 @@ class OutboxRelay:
             await self.trim_acknowledged()
 
     async def trim_acknowledged(self) -> int:
-        """Drop the stream's entries every consuming service has acknowledged: the bus is
-        not the archive, and a family's erased data should not linger on it. Returns how many
-        entries went. Nothing is trimmed while a consuming service has no group yet."""
+        """Drop the stream's entries every consumer group has acknowledged: the bus is not the
+        archive. Returns how many entries went. Nothing is trimmed while a configured group
+        (a consuming service's, or an extra one from ASYSTA_EXTRA_CONSUMER_GROUPS) is missing
+        from Redis: its workers may be stopped, and must find the history when they start."""
         redis = self.bus.redis
         try:
             groups = await redis.xinfo_groups(self.stream)
         except ResponseError:
             return 0  # no stream yet
         by_name = {_text(g["name"]): g for g in groups}
-        expected = CONSUMERS.get(self.service, ())
-        if not expected or any(name not in by_name for name in expected):
+        missing = [name for name in self.groups if name not in by_name]
+        if not self.groups or missing:
+            if missing:
+                log.info("relay.trim_waits_for_groups", stream=self.stream, groups=missing)
             return 0
         floor: tuple[int, int] | None = None
         # Every group holds trimming back, also one no service is known for (a second
@@ -151,12 +168,33 @@ class OutboxRelay:
         if loop.time() - self._last_marker_check < self.marker_check_interval:
             return
         self._last_marker_check = loop.time()
-        if await self.bus.redis.exists(self._marker_key):
+        if await self.bus.redis.exists(self._marker_key) and not await self._stream_went_back():
             return
         requeued = await self.requeue_all()
         await self.bus.redis.set(self._marker_key, self.holder)
         if requeued:
             log.warning("relay.republishing_history", stream=self.stream, events=requeued)
+
+    async def _stream_last_id(self) -> tuple[int, int] | None:
+        try:
+            info = await self.bus.redis.xinfo_stream(self.stream)
+        except ResponseError:
+            return None  # no stream
+        return _stream_id(info["last-generated-id"])
+
+    async def _stream_went_back(self) -> bool:
+        if self._last_added is None:
+            return False
+        last = await self._stream_last_id()
+        if last is not None and last >= self._last_added:
+            return False
+        log.warning(
+            "relay.stream_lost_entries",
+            stream=self.stream,
+            expected_at_least=f"{self._last_added[0]}-{self._last_added[1]}",
+        )
+        self._last_added = None
+        return True
 
     async def requeue_all(self) -> int:
         """Put every stored event back into the outbox (those not already waiting there)."""

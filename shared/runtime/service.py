@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import MetaData, text
@@ -18,6 +18,7 @@ from shared.messaging.bus import Bus
 from shared.messaging.consumer import StreamConsumer
 from shared.messaging.inbox import Handler, Inbox
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.streams import parse_extra_groups
 from shared.runtime.database import create_engine, create_schema
 from shared.runtime.logging import get_logger
 from shared.runtime.settings import ServiceSettings
@@ -43,6 +44,9 @@ class ServiceRuntime:
     # Read models whose tables get the nullable columns a newer release adds.
     grows_in_place: bool = False
     subscriptions: Mapping[str, Handler] = field(default_factory=dict)
+    # Per source stream, the event types its handler is interested in; the others are skipped
+    # on purpose. A source not named here hands every type the registry knows to its handler.
+    handled_types: Mapping[str, Collection[str]] = field(default_factory=dict)
     jobs: list[PeriodicJob] = field(default_factory=list)
     clock: Clock = field(default_factory=SystemClock)
 
@@ -73,11 +77,21 @@ class ServiceRuntime:
             return
         if not self.settings.redis_url:
             raise RuntimeError("REDIS_URL is not set (the launcher sets it for embedded runs)")
-        self.bus = Bus(self.settings.redis_url, prefix=self.settings.stream_prefix)
+        self.bus = Bus(
+            self.settings.redis_url,
+            prefix=self.settings.stream_prefix,
+            data_key=self.settings.master_key(),
+        )
         await self.bus.connect()
         if relay and self.produces_events:
             self.relay = OutboxRelay(
-                self.engine, self.bus, service=self.name, store=self.store, clock=self.clock
+                self.engine,
+                self.bus,
+                service=self.name,
+                store=self.store,
+                clock=self.clock,
+                extra_groups=parse_extra_groups(self.settings.extra_consumer_groups),
+                trim_interval=self.settings.trim_interval_seconds,
             )
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         if worker and self.subscriptions:
@@ -87,7 +101,13 @@ class ServiceRuntime:
                     source=source,
                     group=self.settings.consumer_group or self.name,
                     consumer=self.consumer_name,
-                    inbox=Inbox(self.engine, self.name, handler, on_commit=self.events_committed),
+                    inbox=Inbox(
+                        self.engine,
+                        self.name,
+                        handler,
+                        on_commit=self.events_committed,
+                        handles=self.handled_types.get(source),
+                    ),
                     batch_size=self.settings.consumer_batch_size,
                     claim_idle_ms=self.settings.claim_idle_ms,
                     max_deliveries=self.settings.max_deliveries,

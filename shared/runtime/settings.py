@@ -35,6 +35,11 @@ class ServiceSettings(BaseSettings):
     # A second deployment of one consuming service (e.g. a reporting kept apart) reads the
     # streams under a group of its own.
     consumer_group: str | None = Field(None, validation_alias="ASYSTA_CONSUMER_GROUP")
+    # Further deployments of a consuming service reading under groups of their own, as
+    # "service:group,service:group": the relays wait for these groups too before trimming.
+    extra_consumer_groups: str = Field("", validation_alias="ASYSTA_EXTRA_CONSUMER_GROUPS")
+    # How often a relay drops the entries every group acknowledged.
+    trim_interval_seconds: float = Field(30.0, validation_alias="ASYSTA_TRIM_INTERVAL_SECONDS")
     consumer_batch_size: int = Field(100, validation_alias="ASYSTA_CONSUMER_BATCH_SIZE")
     claim_idle_ms: int = Field(30_000, validation_alias="ASYSTA_CLAIM_IDLE_MS")
     max_deliveries: int = Field(5, validation_alias="ASYSTA_MAX_DELIVERIES")

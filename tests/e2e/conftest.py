@@ -37,7 +37,8 @@ class RunningSuite:
 
 
 @pytest.fixture(scope="module")
-def running_suite() -> Iterator[RunningSuite]:
+def running_suite(request: pytest.FixtureRequest) -> Iterator[RunningSuite]:
+    """The suite for one test module; a module's SUITE_ENV adds settings of its own."""
     databases = {name: asyncio.run(create_pg_database()) for name in SERVICES}
     prefix = f"e2e{uuid.uuid4().hex[:8]}:"
     data_dir = Path(tempfile.mkdtemp(prefix="asysta-e2e-"))
@@ -54,6 +55,7 @@ def running_suite() -> Iterator[RunningSuite]:
             "ASYSTA_JWT_SECRET": secret,
             "ASYSTA_CLAIM_IDLE_MS": "2000",
             "CASEWORK_MONITORING_CHECK_SECONDS": "0.5",
+            **getattr(request.module, "SUITE_ENV", {}),
         },
     )
     try:

@@ -6,76 +6,21 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.events import Envelope
-from shared.eventstore import Aggregate, EventMetadata, EventStore, kernel_metadata
+from shared.eventstore import Aggregate, EventMetadata, EventStore
 from shared.messaging.bus import Bus
-from shared.messaging.consumer import StreamConsumer
 from shared.messaging.dead_letters import list_dead_letters, replay
-from shared.messaging.inbox import Inbox
 from shared.messaging.relay import OutboxRelay
-from shared.runtime.database import create_engine, create_schema
-from tests.integration.kit import effect_rows, effects_metadata, envelope, record_effect
+from shared.runtime.database import create_engine
+from tests.integration.conftest import StartConsumer, publish
+from tests.integration.kit import effect_rows, envelope
 from tests.integration.test_event_store_contract import registered
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
-
-StartConsumer = Callable[..., Awaitable[StreamConsumer]]
-
-
-@pytest.fixture
-async def engine(pg_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(pg_url)
-    await create_schema(engine, kernel_metadata, effects_metadata)
-    yield engine
-    await engine.dispose()
-
-
-@pytest.fixture
-async def start_consumer(
-    engine: AsyncEngine, redis_url: str, stream_prefix: str
-) -> AsyncIterator[StartConsumer]:
-    started: list[tuple[Bus, asyncio.Task[None]]] = []
-
-    async def start(name: str = "replica-a", **options: object) -> StreamConsumer:
-        bus = Bus(redis_url, prefix=stream_prefix)
-        consumer = StreamConsumer(
-            bus,
-            source="referrals",
-            group="reporting",
-            consumer=name,
-            inbox=Inbox(engine, "reporting", record_effect),
-            supervise_interval=0.2,
-            **options,
-        )  # type: ignore[arg-type]
-        await bus.connect()
-        await consumer.ensure_group()
-        await bus.start()
-        started.append((bus, asyncio.create_task(consumer.supervise())))
-        return consumer
-
-    yield start
-    for bus, task in started:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-        await bus.close()
-
-
-@pytest.fixture
-async def publisher(redis_url: str, stream_prefix: str) -> AsyncIterator[Bus]:
-    bus = Bus(redis_url, prefix=stream_prefix)
-    yield bus
-    await bus.close()
-
-
-async def publish(bus: Bus, *envelopes: Envelope) -> None:
-    await bus.publish(bus.stream("referrals"), envelopes)
 
 
 async def test_the_same_event_delivered_twice_gives_one_effect(
@@ -139,7 +84,8 @@ async def test_a_message_that_always_fails_is_dead_lettered_and_the_rest_flow(
     assert letter.summary()["event_id"] == str(poison.event_id)
     assert letter.summary()["version"] == 1
     monkeypatch.setattr("tests.integration.kit.POISON_NAME", "nothing is poison any more")
-    assert await replay(publisher.redis, [letter]) == 1
+    (outcome,) = await replay(publisher.redis, [letter], prefix=publisher.prefix)
+    assert outcome.outcome == "applied", outcome
     await eventually(lambda: _has_effect_named(engine, "POISON"), what="the replayed message")
     assert await list_dead_letters(publisher.redis, publisher.prefix) == []
 

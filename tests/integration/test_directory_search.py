@@ -17,23 +17,16 @@ import pytest
 from sqlalchemy import Column, Date, DateTime, MetaData, String, Table, Uuid, insert, text
 
 from services.directory.adapters.tables import READ_MODEL_VERSION
-from services.directory.application.assistants import (
-    deactivate_assistant,
-    get_assistant,
-    list_assistants,
-    register_assistant,
-)
-from services.directory.application.institutions import (
-    close_institution,
-    get_institution,
-    register_institution,
-    search_institutions,
-    update_institution,
-)
+from services.directory.application import handlers
 from services.directory.application.seed import load_seed_into
-from services.directory.bootstrap import build_runtime
-from services.directory.domain.assistant import RegisterAssistant
-from services.directory.domain.institution import RegonAlreadyRegistered
+from services.directory.bootstrap import DirectoryApp, build_app, build_runtime
+from services.directory.domain.assistant import DeactivateAssistant, RegisterAssistant
+from services.directory.domain.institution import (
+    ChangeInstitution,
+    CloseInstitution,
+    RegisterInstitution,
+    RegonAlreadyRegistered,
+)
 from services.directory.seed import seed_institutions
 from services.directory.settings import DirectorySettings
 from shared.domain.clock import FixedClock
@@ -76,23 +69,34 @@ async def _runtime(url: str) -> ServiceRuntime:
 
 
 @pytest.fixture
-async def runtime(db_url: str) -> AsyncIterator[ServiceRuntime]:
+async def app(db_url: str) -> AsyncIterator[DirectoryApp]:
     runtime = await _runtime(db_url)
-    yield runtime
+    yield build_app(runtime)
     await runtime.stop()
 
 
-async def names(runtime: ServiceRuntime, **query: Any) -> list[str]:
-    return [row["name"] for row in await search_institutions(runtime, **query)]
+async def register_institution(
+    app: DirectoryApp, details: InstitutionDetails, metadata: EventMetadata = METADATA
+) -> uuid.UUID:
+    command = RegisterInstitution(details)
+    return await app.runner.run(handlers.register_institution, command, metadata)
+
+
+async def search_institutions(app: DirectoryApp, **query: Any) -> list[dict[str, Any]]:
+    return await app.queries.search_institutions(**query)
+
+
+async def names(app: DirectoryApp, **query: Any) -> list[str]:
+    return [row["name"] for row in await search_institutions(app, **query)]
 
 
 async def test_free_text_search_ignores_case_and_polish_diacritics(
-    runtime: ServiceRuntime,
+    app: DirectoryApp,
 ) -> None:
-    await register_institution(runtime, details=institution(), metadata=METADATA)
+    await register_institution(app, institution())
     await register_institution(
-        runtime,
-        details=institution(
+        app,
+        institution(
             name="Ośrodek Interwencji Kryzysowej w Łodzi",
             category="crisis_intervention",
             regon="192598184",
@@ -107,25 +111,25 @@ async def test_free_text_search_ignores_case_and_polish_diacritics(
         "PORADNIA Psychologiczno-Pedagogiczna nr 9",
         ("Ośrodek Interwencji Kryzysowej w Łodzi"),
     )
-    assert await names(runtime, text="poradnia") == [poradnia]
-    assert await names(runtime, text="lodz") == [oik]
-    assert await names(runtime, text="ŁÓDŹ") == [oik]
-    assert await names(runtime, text="osrodek lodzi") == [oik]
-    assert await names(runtime, text="szczesliwicka") == [poradnia]  # the address
-    assert await names(runtime, text="ksztalcenia specjalnego") == [poradnia]  # competence
-    assert await names(runtime, text="wlochy") == [poradnia]  # a district it serves
-    assert await names(runtime, text="interwencja kryzysowa") == [oik]  # the category
-    assert await names(runtime, text="poradnia hostel") == []  # every word must match
-    assert await names(runtime, text="") == [oik, poradnia]  # ordered by folded name
+    assert await names(app, text="poradnia") == [poradnia]
+    assert await names(app, text="lodz") == [oik]
+    assert await names(app, text="ŁÓDŹ") == [oik]
+    assert await names(app, text="osrodek lodzi") == [oik]
+    assert await names(app, text="szczesliwicka") == [poradnia]  # the address
+    assert await names(app, text="ksztalcenia specjalnego") == [poradnia]  # competence
+    assert await names(app, text="wlochy") == [poradnia]  # a district it serves
+    assert await names(app, text="interwencja kryzysowa") == [oik]  # the category
+    assert await names(app, text="poradnia hostel") == []  # every word must match
+    assert await names(app, text="") == [oik, poradnia]  # ordered by folded name
     # LIKE wildcards typed by a user are plain characters.
-    assert await names(runtime, text="%") == [oik, poradnia]
-    assert await names(runtime, text="_oradnia") == []
+    assert await names(app, text="%") == [oik, poradnia]
+    assert await names(app, text="_oradnia") == []
 
 
 async def test_search_by_district_finds_the_institutions_serving_it(
-    runtime: ServiceRuntime,
+    app: DirectoryApp,
 ) -> None:
-    await register_institution(runtime, details=institution(), metadata=METADATA)
+    await register_institution(app, institution())
     court = institution(
         name="Sąd Rejonowy dla Warszawy-Mokotowa, III Wydział Rodzinny i Nieletnich",
         category="family_court",
@@ -134,98 +138,87 @@ async def test_search_by_district_finds_the_institutions_serving_it(
         also_serves=["1465138", "1465168"],
         competence=["sprawy opiekuńcze"],
     )
-    await register_institution(runtime, details=court, metadata=METADATA)
-    assert await names(runtime, district=OCHOTA) == [institution().name]
-    assert await names(runtime, district=WLOCHY) == [institution().name]
-    assert await names(runtime, district="1465138") == [court.name]
-    assert await names(runtime, district="1465188") == []
-    assert await names(runtime, category=InstitutionCategory.FAMILY_COURT) == [court.name]
+    await register_institution(app, court)
+    assert await names(app, district=OCHOTA) == [institution().name]
+    assert await names(app, district=WLOCHY) == [institution().name]
+    assert await names(app, district="1465138") == [court.name]
+    assert await names(app, district="1465188") == []
+    assert await names(app, category=InstitutionCategory.FAMILY_COURT) == [court.name]
     assert await names(
-        runtime, district="1465168", category=InstitutionCategory.FAMILY_COURT, text="sad"
+        app, district="1465168", category=InstitutionCategory.FAMILY_COURT, text="sad"
     ) == [court.name]
-    assert await names(runtime, district=MOKOTOW, category=InstitutionCategory.SCHOOL) == []
+    assert await names(app, district=MOKOTOW, category=InstitutionCategory.SCHOOL) == []
 
 
-async def test_an_update_and_a_closure_show_in_the_search(runtime: ServiceRuntime) -> None:
-    institution_id = await register_institution(runtime, details=institution(), metadata=METADATA)
-    await update_institution(
-        runtime,
-        institution_id,
-        changes={"district": MOKOTOW, "also_serves": (), "name": "Poradnia nr 9 (Mokotów)"},
-        metadata=METADATA,
+async def test_an_update_and_a_closure_show_in_the_search(app: DirectoryApp) -> None:
+    institution_id = await register_institution(app, institution())
+    changes = {"district": MOKOTOW, "also_serves": (), "name": "Poradnia nr 9 (Mokotów)"}
+    await app.runner.run(
+        handlers.change_institution, ChangeInstitution(institution_id, changes), METADATA
     )
-    assert await names(runtime, district=OCHOTA) == []
-    assert await names(runtime, district=MOKOTOW, text="mokotow") == ["Poradnia nr 9 (Mokotów)"]
-    row = await get_institution(runtime, institution_id)
+    assert await names(app, district=OCHOTA) == []
+    assert await names(app, district=MOKOTOW, text="mokotow") == ["Poradnia nr 9 (Mokotów)"]
+    row = await app.queries.institution(institution_id)
     assert row["address"]["street"] == "ul. Szczęśliwicka 56"  # untouched by the change
-    await close_institution(
-        runtime, institution_id, closed_on=date(2026, 11, 1), reason="likwidacja", metadata=METADATA
-    )
-    assert await names(runtime, text="poradnia") == []
-    assert await names(runtime, text="poradnia", include_closed=True) == ["Poradnia nr 9 (Mokotów)"]
-    row = await get_institution(runtime, institution_id)
+    closure = CloseInstitution(institution_id, reason="likwidacja", closed_on=date(2026, 11, 1))
+    await app.runner.run(handlers.close_institution, closure, METADATA)
+    assert await names(app, text="poradnia") == []
+    assert await names(app, text="poradnia", include_closed=True) == ["Poradnia nr 9 (Mokotów)"]
+    row = await app.queries.institution(institution_id)
     assert row["closed"] and row["closed_on"] == date(2026, 11, 1)
 
 
-async def test_one_regon_names_one_institution(runtime: ServiceRuntime) -> None:
-    first = await register_institution(runtime, details=institution(), metadata=METADATA)
+async def test_one_regon_names_one_institution(app: DirectoryApp) -> None:
+    first = await register_institution(app, institution())
     with pytest.raises(RegonAlreadyRegistered) as refused:
-        await register_institution(
-            runtime, details=institution(name="Inna nazwa"), metadata=METADATA
-        )
+        await register_institution(app, institution(name="Inna nazwa"))
     assert refused.value.params["institution_id"] == first
-    other = await register_institution(
-        runtime, details=institution(regon="192598184", name="Druga"), metadata=METADATA
-    )
+    other = await register_institution(app, institution(regon="192598184", name="Druga"))
     with pytest.raises(RegonAlreadyRegistered):
-        await update_institution(runtime, other, changes={"regon": "123456785"}, metadata=METADATA)
+        await app.runner.run(
+            handlers.change_institution,
+            ChangeInstitution(other, {"regon": "123456785"}),
+            METADATA,
+        )
     # Nothing of the refused commands was stored.
-    async with runtime.engine.connect() as conn:
-        stored = await runtime.store.read_all(conn)
+    async with app.runtime.engine.connect() as conn:
+        stored = await app.runtime.store.read_all(conn)
     assert [e.event_type for _, e in stored] == ["InstitutionRegistered", "InstitutionRegistered"]
-    assert await names(runtime) == ["Druga", institution().name]
+    assert await names(app) == ["Druga", institution().name]
 
 
-async def test_the_seed_loads_once_however_often_it_is_run(runtime: ServiceRuntime) -> None:
-    first = await load_seed_into(runtime, metadata=METADATA)
+async def test_the_seed_loads_once_however_often_it_is_run(app: DirectoryApp) -> None:
+    first = await load_seed_into(app, metadata=METADATA)
     assert first.created == len(seed_institutions())
-    second = await load_seed_into(runtime, metadata=METADATA)
+    second = await load_seed_into(app, metadata=METADATA)
     assert (second.created, second.already_present) == (0, first.created)
-    everything = await search_institutions(runtime, limit=500)
+    everything = await search_institutions(app, limit=500)
     assert len(everything) == first.created
-    ochota = await names(runtime, district=OCHOTA)
+    ochota = await names(app, district=OCHOTA)
     assert len(ochota) >= 2
-    assert await names(runtime, text="poradnia psychologiczno-pedagogiczna szczesliwicka") == [
+    assert await names(app, text="poradnia psychologiczno-pedagogiczna szczesliwicka") == [
         "Poradnia Psychologiczno-Pedagogiczna nr 9 w Warszawie"
     ]
-    courts = await names(runtime, district="1465138", category=InstitutionCategory.FAMILY_COURT)
+    courts = await names(app, district="1465138", category=InstitutionCategory.FAMILY_COURT)
     assert courts == [
         "Sąd Rejonowy dla Warszawy-Mokotowa w Warszawie, III Wydział Rodzinny i Nieletnich"
     ]
 
 
-async def test_assistants_by_district_and_activity(runtime: ServiceRuntime) -> None:
+async def test_assistants_by_district_and_activity(app: DirectoryApp) -> None:
     ids = {}
     for last_name, district in (("Nowak", OCHOTA), ("Kowalska", OCHOTA), ("Zieliński", MOKOTOW)):
-        ids[last_name] = await register_assistant(
-            runtime,
-            command=RegisterAssistant(
-                first_name="Anna",
-                last_name=last_name,
-                district=district,
-                employment_form=EmploymentForm.EMPLOYMENT_CONTRACT,
-                works_since=date(2025, 1, 1),
-            ),
-            metadata=METADATA,
+        registration = RegisterAssistant(
+            first_name="Anna",
+            last_name=last_name,
+            district=district,
+            employment_form=EmploymentForm.EMPLOYMENT_CONTRACT,
+            works_since=date(2025, 1, 1),
         )
-    await deactivate_assistant(
-        runtime,
-        ids["Nowak"],
-        ended_on=None,
-        reason=DeactivationReason.RESIGNED,
-        metadata=METADATA,
-    )
-    row = await get_assistant(runtime, ids["Nowak"])
+        ids[last_name] = await app.runner.run(handlers.register_assistant, registration, METADATA)
+    deactivation = DeactivateAssistant(ids["Nowak"], reason=DeactivationReason.RESIGNED)
+    await app.runner.run(handlers.deactivate_assistant, deactivation, METADATA)
+    row = await app.queries.assistant(ids["Nowak"])
     assert (row["active"], row["ended_on"], row["end_reason"]) == (
         False,
         date(2026, 11, 23),
@@ -233,7 +226,7 @@ async def test_assistants_by_district_and_activity(runtime: ServiceRuntime) -> N
     )
 
     async def last_names(**query: Any) -> list[str]:
-        return [r["last_name"] for r in await list_assistants(runtime, **query)]
+        return [r["last_name"] for r in await app.queries.assistants(**query)]
 
     assert await last_names(district=OCHOTA) == ["Kowalska", "Nowak"]
     assert await last_names(district=OCHOTA, active=True) == ["Kowalska"]
@@ -290,10 +283,11 @@ async def test_a_read_model_of_an_older_shape_is_rebuilt_from_the_events(db_url:
 
     runtime = await _runtime(db_url)
     try:
-        row = await get_assistant(runtime, assistant_id)
+        app = build_app(runtime)
+        row = await app.queries.assistant(assistant_id)
         assert row["last_name"] == "Stara"
         assert row["active"] is True and row["working_time"] is None
-        await register_institution(runtime, details=institution(), metadata=METADATA)
+        await register_institution(app, institution())
         async with runtime.engine.connect() as conn:
             version = (await conn.execute(text("SELECT version FROM read_model_version"))).scalar()
         assert version == READ_MODEL_VERSION
@@ -303,8 +297,9 @@ async def test_a_read_model_of_an_older_shape_is_rebuilt_from_the_events(db_url:
     # A second start finds the read model current and leaves it as it is.
     runtime = await _runtime(db_url)
     try:
-        assert len(await search_institutions(runtime)) == 1
-        assert [r["assistant_id"] for r in await list_assistants(runtime)] == [assistant_id]
+        app = build_app(runtime)
+        assert len(await search_institutions(app)) == 1
+        assert [r["assistant_id"] for r in await app.queries.assistants()] == [assistant_id]
     finally:
         await runtime.stop()
 

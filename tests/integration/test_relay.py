@@ -19,6 +19,7 @@ from shared.eventstore import Aggregate, EventMetadata, EventStore, kernel_metad
 from shared.eventstore.tables import outbox
 from shared.messaging.bus import Bus
 from shared.messaging.relay import OutboxRelay
+from shared.messaging.streams import relay_marker_key
 from shared.runtime.database import create_engine, create_schema
 from tests.integration.test_event_store_contract import registered
 from tests.waiting import eventually
@@ -220,3 +221,56 @@ async def test_the_relay_trims_only_what_every_consuming_service_acknowledged(
     assert await bus.redis.xlen(stream) == 6
     remaining = [i for i, _ in await bus.redis.xrange(stream)]
     assert remaining[0] == ids[4]
+
+
+async def test_a_redis_that_came_back_without_its_last_writes_gets_the_history_again(
+    engine: AsyncEngine, bus: Bus
+) -> None:
+    """An AOF fsynced every second (or a replica promoted) can come back without the last
+    entries Redis acknowledged, while the relay's marker, older, survived: the stream's last
+    id went back, and the relay publishes the history again."""
+    stored = await append_history(engine, aggregates=3, rounds=2)
+    relay = OutboxRelay(engine, bus, service="referrals", marker_check_interval=0.0)
+    task = asyncio.create_task(relay.run())
+    stream = bus.stream("referrals")
+    try:
+        await eventually(lambda: _stream_length_is(bus, stream, len(stored)))
+        entries = await bus.redis.xrange(stream)
+        # What a Redis restarted from a late AOF holds: the first entry only, marker intact.
+        await bus.redis.delete(stream)
+        first_id, first_fields = entries[0]
+        await bus.redis.xadd(stream, first_fields, id=first_id)
+        assert await bus.redis.exists(relay_marker_key(bus.prefix, "referrals"))
+        await eventually(
+            lambda: _stream_length_is(bus, stream, 1 + len(stored)),
+            what="the history to be published again",
+        )
+    finally:
+        task.cancel()
+    published = await stream_envelopes(bus, stream)
+    assert {e.event_id for e in published} == {e.event_id for e in stored}
+
+
+async def test_a_configured_group_missing_from_redis_holds_trimming_back(
+    engine: AsyncEngine, bus: Bus
+) -> None:
+    """A second reporting deployment whose workers were stopped when Redis lost its data has
+    no group in Redis: the relay knows it from configuration and keeps the history for it."""
+    stored = await append_history(engine, aggregates=2, rounds=2)
+    relay = OutboxRelay(
+        engine, bus, service="referrals", extra_groups={"reporting": ("reporting-late",)}
+    )
+    while await relay.publish_pending():
+        pass
+    stream = bus.stream("referrals")
+
+    async def read_and_ack_all(group: str) -> None:
+        await bus.redis.xgroup_create(stream, group, id="0")
+        read = await bus.redis.xreadgroup(group, "c", {stream: ">"}, count=100)
+        await bus.redis.xack(stream, group, *[i for i, _ in read[0][1]])
+
+    await read_and_ack_all("reporting")
+    await read_and_ack_all("casework")
+    assert await relay.trim_acknowledged() == 0
+    await read_and_ack_all("reporting-late")
+    assert await relay.trim_acknowledged() == len(stored)

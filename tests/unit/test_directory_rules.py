@@ -1,5 +1,6 @@
 """The directory's aggregates: an assistant's employment and activity; an institution."""
 
+import uuid
 from datetime import date
 
 import pytest
@@ -57,6 +58,8 @@ from tests.unit.given import given
 
 OCHOTA = "1465068"
 TODAY = date(2026, 11, 23)
+AID = uuid.uuid4()
+IID = uuid.uuid4()
 
 REGISTERED = AssistantRegistered(
     first_name="Agnieszka",
@@ -90,12 +93,12 @@ def registration(**changes: object) -> RegisterAssistant:
 
 
 def test_an_assistant_is_registered_once_and_works_from_then() -> None:
-    assert register(given(ASSISTANT), registration()) == [REGISTERED]
+    assert register(given(ASSISTANT), registration(), today=TODAY) == [REGISTERED]
     state = given(ASSISTANT, REGISTERED)
     assert state.active
     assert state.employment_form is EmploymentForm.EMPLOYMENT_CONTRACT
     with pytest.raises(AssistantAlreadyRegistered):
-        register(state, registration())
+        register(state, registration(), today=TODAY)
 
 
 def test_an_assistant_registered_before_the_terms_were_recorded_still_reads() -> None:
@@ -115,13 +118,17 @@ def test_an_assistant_registered_before_the_terms_were_recorded_still_reads() ->
 
 def test_a_part_time_post_says_its_hours() -> None:
     with pytest.raises(HoursRequiredForPartTime):
-        register(given(ASSISTANT), registration(working_time=WorkingTime.PART_TIME))
+        register(given(ASSISTANT), registration(working_time=WorkingTime.PART_TIME), today=TODAY)
     with pytest.raises(HoursRequiredForPartTime):
         register(
-            given(ASSISTANT), registration(working_time=WorkingTime.PART_TIME, hours_per_week=40)
+            given(ASSISTANT),
+            registration(working_time=WorkingTime.PART_TIME, hours_per_week=40),
+            today=TODAY,
         )
     (event,) = register(
-        given(ASSISTANT), registration(working_time=WorkingTime.PART_TIME, hours_per_week=20)
+        given(ASSISTANT),
+        registration(working_time=WorkingTime.PART_TIME, hours_per_week=20),
+        today=TODAY,
     )
     assert isinstance(event, AssistantRegistered)
     assert event.hours_per_week == 20
@@ -129,17 +136,22 @@ def test_a_part_time_post_says_its_hours() -> None:
 
 def test_a_civil_law_contract_has_no_working_time_system() -> None:
     with pytest.raises(WorkingTimeSystemOnCivilLawContract):
-        register(given(ASSISTANT), registration(employment_form=EmploymentForm.CIVIL_LAW_CONTRACT))
+        register(
+            given(ASSISTANT),
+            registration(employment_form=EmploymentForm.CIVIL_LAW_CONTRACT),
+            today=TODAY,
+        )
     assert register(
         given(ASSISTANT),
         registration(employment_form=EmploymentForm.CIVIL_LAW_CONTRACT, working_time_system=None),
+        today=TODAY,
     )
 
 
 def test_a_planned_end_of_work_is_not_before_its_start() -> None:
     with pytest.raises(WorkEndsBeforeStart):
-        register(given(ASSISTANT), registration(works_until=date(2025, 2, 28)))
-    (event,) = register(given(ASSISTANT), registration(works_until=date(2025, 3, 1)))
+        register(given(ASSISTANT), registration(works_until=date(2025, 2, 28)), today=TODAY)
+    (event,) = register(given(ASSISTANT), registration(works_until=date(2025, 3, 1)), today=TODAY)
     assert isinstance(event, AssistantRegistered)
     assert event.works_until == date(2025, 3, 1)
 
@@ -153,7 +165,9 @@ def test_new_terms_of_employment_are_recorded_in_full_and_only_when_they_change(
         working_time_system=WorkingTimeSystem.TASK_BASED,
         works_until=date(2027, 12, 31),
     )
-    events = change_employment(state, ChangeEmployment(part_time, effective_from=TODAY))
+    events = change_employment(
+        state, ChangeEmployment(AID, part_time, effective_from=TODAY), today=TODAY
+    )
     assert events == [
         AssistantEmploymentChanged(
             employment_form=EmploymentForm.EMPLOYMENT_CONTRACT,
@@ -166,7 +180,12 @@ def test_new_terms_of_employment_are_recorded_in_full_and_only_when_they_change(
     ]
     changed = given(ASSISTANT, REGISTERED, *events)
     assert changed.terms == part_time
-    assert change_employment(changed, ChangeEmployment(part_time, effective_from=TODAY)) == []
+    assert (
+        change_employment(
+            changed, ChangeEmployment(AID, part_time, effective_from=TODAY), today=TODAY
+        )
+        == []
+    )
 
 
 def test_new_terms_follow_the_same_rules_and_do_not_apply_before_work_started() -> None:
@@ -176,32 +195,36 @@ def test_new_terms_follow_the_same_rules_and_do_not_apply_before_work_started() 
         working_time_system=WorkingTimeSystem.BASIC,
     )
     with pytest.raises(WorkingTimeSystemOnCivilLawContract):
-        change_employment(state, ChangeEmployment(civil, effective_from=TODAY))
+        change_employment(state, ChangeEmployment(AID, civil, effective_from=TODAY), today=TODAY)
     ends_early = EmploymentTerms(
         employment_form=EmploymentForm.EMPLOYMENT_CONTRACT, works_until=date(2025, 1, 1)
     )
     with pytest.raises(WorkEndsBeforeStart):
-        change_employment(state, ChangeEmployment(ends_early, effective_from=TODAY))
+        change_employment(
+            state, ChangeEmployment(AID, ends_early, effective_from=TODAY), today=TODAY
+        )
     with pytest.raises(ChangeBeforeStartOfWork):
         change_employment(
             state,
             ChangeEmployment(
+                AID,
                 EmploymentTerms(employment_form=EmploymentForm.CIVIL_LAW_CONTRACT),
                 effective_from=date(2025, 2, 1),
             ),
+            today=TODAY,
         )
 
 
 def test_an_assistant_who_stopped_working_is_deactivated_once() -> None:
     command = DeactivateAssistant(
-        ended_on=date(2026, 6, 30), reason=DeactivationReason.LONG_TERM_LEAVE, today=TODAY
+        AID, ended_on=date(2026, 6, 30), reason=DeactivationReason.LONG_TERM_LEAVE
     )
-    assert deactivate(given(ASSISTANT, REGISTERED), command) == [DEACTIVATED]
+    assert deactivate(given(ASSISTANT, REGISTERED), command, today=TODAY) == [DEACTIVATED]
     state = given(ASSISTANT, REGISTERED, DEACTIVATED)
     assert not state.active
     assert state.ended_on == date(2026, 6, 30)
     with pytest.raises(AssistantInactive):
-        deactivate(state, command)
+        deactivate(state, command, today=TODAY)
 
 
 def test_work_does_not_end_before_it_started_nor_in_the_future() -> None:
@@ -210,22 +233,23 @@ def test_work_does_not_end_before_it_started_nor_in_the_future() -> None:
         deactivate(
             state,
             DeactivateAssistant(
-                ended_on=date(2025, 2, 28), reason=DeactivationReason.RESIGNED, today=TODAY
+                AID, ended_on=date(2025, 2, 28), reason=DeactivationReason.RESIGNED
             ),
+            today=TODAY,
         )
     with pytest.raises(EndOfWorkInFuture):
         deactivate(
             state,
             DeactivateAssistant(
-                ended_on=date(2026, 11, 30), reason=DeactivationReason.RESIGNED, today=TODAY
+                AID, ended_on=date(2026, 11, 30), reason=DeactivationReason.RESIGNED
             ),
+            today=TODAY,
         )
     # The last day of work can be the first.
     assert deactivate(
         state,
-        DeactivateAssistant(
-            ended_on=date(2025, 3, 1), reason=DeactivationReason.DISMISSED, today=TODAY
-        ),
+        DeactivateAssistant(AID, ended_on=date(2025, 3, 1), reason=DeactivationReason.DISMISSED),
+        today=TODAY,
     )
 
 
@@ -235,9 +259,11 @@ def test_the_terms_of_an_assistant_who_does_not_work_are_not_changed() -> None:
         change_employment(
             state,
             ChangeEmployment(
+                AID,
                 EmploymentTerms(employment_form=EmploymentForm.CIVIL_LAW_CONTRACT),
                 effective_from=TODAY,
             ),
+            today=TODAY,
         )
 
 
@@ -245,19 +271,17 @@ def test_an_assistant_comes_back_after_the_day_they_stopped_and_not_in_the_futur
     state = given(ASSISTANT, REGISTERED, DEACTIVATED)
     for too_early_or_late in (date(2026, 6, 30), date(2026, 11, 24)):
         with pytest.raises(InvalidResumptionDate):
-            reactivate(state, ReactivateAssistant(resumed_on=too_early_or_late, today=TODAY))
+            reactivate(state, ReactivateAssistant(AID, resumed_on=too_early_or_late), today=TODAY)
     with pytest.raises(WorkEndsBeforeStart):
         reactivate(
             state,
-            ReactivateAssistant(
-                resumed_on=date(2026, 9, 1), today=TODAY, works_until=date(2026, 8, 31)
-            ),
+            ReactivateAssistant(AID, resumed_on=date(2026, 9, 1), works_until=date(2026, 8, 31)),
+            today=TODAY,
         )
     events = reactivate(
         state,
-        ReactivateAssistant(
-            resumed_on=date(2026, 9, 1), today=TODAY, works_until=date(2027, 8, 31)
-        ),
+        ReactivateAssistant(AID, resumed_on=date(2026, 9, 1), works_until=date(2027, 8, 31)),
+        today=TODAY,
     )
     assert events == [
         AssistantReactivated(resumed_on=date(2026, 9, 1), works_until=date(2027, 8, 31))
@@ -267,21 +291,25 @@ def test_an_assistant_comes_back_after_the_day_they_stopped_and_not_in_the_futur
     assert back.working_since == date(2026, 9, 1)
     assert back.terms is not None and back.terms.works_until == date(2027, 8, 31)
     with pytest.raises(AssistantAlreadyActive):
-        reactivate(back, ReactivateAssistant(resumed_on=TODAY, today=TODAY))
+        reactivate(back, ReactivateAssistant(AID, resumed_on=TODAY), today=TODAY)
     # The second period of work has its own start: a change cannot apply before it.
     with pytest.raises(ChangeBeforeStartOfWork):
         change_employment(
             back,
             ChangeEmployment(
+                AID,
                 EmploymentTerms(employment_form=EmploymentForm.CIVIL_LAW_CONTRACT),
                 effective_from=date(2026, 8, 1),
             ),
+            today=TODAY,
         )
 
 
 def test_an_active_assistant_is_not_reactivated() -> None:
     with pytest.raises(AssistantAlreadyActive):
-        reactivate(given(ASSISTANT, REGISTERED), ReactivateAssistant(resumed_on=TODAY, today=TODAY))
+        reactivate(
+            given(ASSISTANT, REGISTERED), ReactivateAssistant(AID, resumed_on=TODAY), today=TODAY
+        )
 
 
 # --- Institutions -----------------------------------------------------------------------------
@@ -301,21 +329,23 @@ REGISTERED_PORADNIA = InstitutionRegistered(details=PORADNIA)
 
 
 def test_an_institution_is_registered_once() -> None:
-    assert register_institution(given(INSTITUTION), RegisterInstitution(PORADNIA)) == [
+    assert register_institution(given(INSTITUTION), RegisterInstitution(PORADNIA), today=TODAY) == [
         REGISTERED_PORADNIA
     ]
     state = given(INSTITUTION, REGISTERED_PORADNIA)
     assert state.exists and not state.closed
     assert state.district == OCHOTA
     with pytest.raises(InstitutionAlreadyRegistered):
-        register_institution(state, RegisterInstitution(PORADNIA))
+        register_institution(state, RegisterInstitution(PORADNIA), today=TODAY)
 
 
 def test_an_update_replaces_the_details_and_records_nothing_when_nothing_changed() -> None:
     state = given(INSTITUTION, REGISTERED_PORADNIA)
-    assert update(state, UpdateInstitution(PORADNIA)) == []
+    assert update(state, UpdateInstitution(IID, PORADNIA), today=TODAY) == []
     moved = PORADNIA.model_copy(update={"phone": "22 822 00 00", "also_serves": ("1465178",)})
-    assert update(state, UpdateInstitution(moved)) == [InstitutionUpdated(details=moved)]
+    assert update(state, UpdateInstitution(IID, moved), today=TODAY) == [
+        InstitutionUpdated(details=moved)
+    ]
     assert given(INSTITUTION, REGISTERED_PORADNIA, InstitutionUpdated(details=moved)).details == (
         moved
     )
@@ -324,14 +354,16 @@ def test_an_update_replaces_the_details_and_records_nothing_when_nothing_changed
 def test_an_institution_is_closed_once_not_in_the_future_and_then_not_updated() -> None:
     state = given(INSTITUTION, REGISTERED_PORADNIA)
     with pytest.raises(ClosureInFuture):
-        close(state, CloseInstitution(closed_on=date(2026, 12, 31), reason="", today=TODAY))
+        close(state, CloseInstitution(IID, closed_on=date(2026, 12, 31), reason=""), today=TODAY)
     events = close(
-        state, CloseInstitution(closed_on=TODAY, reason="połączona z PPP nr 5", today=TODAY)
+        state, CloseInstitution(IID, closed_on=TODAY, reason="połączona z PPP nr 5"), today=TODAY
     )
     assert events == [InstitutionClosed(closed_on=TODAY, reason="połączona z PPP nr 5")]
     closed = given(INSTITUTION, REGISTERED_PORADNIA, *events)
     assert closed.closed
     with pytest.raises(InstitutionIsClosed):
-        close(closed, CloseInstitution(closed_on=TODAY, reason="", today=TODAY))
+        close(closed, CloseInstitution(IID, closed_on=TODAY, reason=""), today=TODAY)
     with pytest.raises(InstitutionIsClosed):
-        update(closed, UpdateInstitution(PORADNIA.model_copy(update={"phone": None})))
+        update(
+            closed, UpdateInstitution(IID, PORADNIA.model_copy(update={"phone": None})), today=TODAY
+        )

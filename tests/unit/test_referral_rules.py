@@ -1,6 +1,7 @@
 """Referrals from every route, the family interview, duplicates and the head's decision."""
 
 import uuid
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -13,6 +14,7 @@ from services.referrals.domain.referral import (
     InterviewNotNeeded,
     InterviewRequired,
     ObligatoryReferralCannotBeDeclined,
+    RecordDuplicate,
     RecordInterview,
     ReferFamily,
     ReferralAlreadyDecided,
@@ -38,11 +40,23 @@ from tests.unit.given import given
 FAMILY = uuid.uuid4()
 MEMBERS = (FamilyMember(role="parent", first_name="Anna", last_name="Nowak", pesel="88061412365"),)
 TODAY = date(2026, 11, 23)
+REFERRAL_ID = uuid.uuid4()
 
 
 def referred(source: ReferralSource) -> FamilyReferred:
     return FamilyReferred(
         family_id=FAMILY, district="1465068", source=source, referred_on=TODAY, members=MEMBERS
+    )
+
+
+def duplicate(new_id: uuid.UUID) -> RecordDuplicate:
+    return RecordDuplicate(
+        referral_id=REFERRAL_ID,
+        duplicate_id=new_id,
+        source=ReferralSource.SCHOOL,
+        sender_reference="REF/1",
+        referred_on=TODAY,
+        district="1465068",
     )
 
 
@@ -80,16 +94,22 @@ def test_a_schools_notification_needs_an_interview_before_the_decision(
     source: ReferralSource,
 ) -> None:
     with pytest.raises(InterviewRequired):
-        decide(given(REFERRAL, referred(source)), DecideOnReferral(granted=True, decided_on=TODAY))
+        decide(
+            given(REFERRAL, referred(source)),
+            DecideOnReferral(REFERRAL_ID, granted=True),
+            today=TODAY,
+        )
     (interview,) = record_interview(
         given(REFERRAL, referred(source)),
-        RecordInterview(conducted_on=TODAY, social_worker="Anna Kaczmarek", summary="…"),
+        RecordInterview(
+            REFERRAL_ID, conducted_on=TODAY, social_worker="Anna Kaczmarek", summary="…"
+        ),
         today=TODAY,
     )
     assert isinstance(interview, FamilyInterviewRecorded)
     state = given(REFERRAL, referred(source), interview)
     assert state.status is ReferralStatus.AWAITING_DECISION
-    (granted,) = decide(state, DecideOnReferral(granted=True, decided_on=TODAY))
+    (granted,) = decide(state, DecideOnReferral(REFERRAL_ID, granted=True), today=TODAY)
     assert isinstance(granted, AssistanceGranted)
 
 
@@ -97,7 +117,7 @@ def test_an_interview_is_not_recorded_where_none_is_awaited() -> None:
     with pytest.raises(InterviewNotNeeded):
         record_interview(
             given(REFERRAL, referred(ReferralSource.FAMILY)),
-            RecordInterview(conducted_on=TODAY, social_worker="A"),
+            RecordInterview(REFERRAL_ID, conducted_on=TODAY, social_worker="A"),
             today=TODAY,
         )
 
@@ -105,7 +125,8 @@ def test_an_interview_is_not_recorded_where_none_is_awaited() -> None:
 def test_granting_carries_the_family_to_casework() -> None:
     (granted,) = decide(
         given(REFERRAL, referred(ReferralSource.SOCIAL_WORKER)),
-        DecideOnReferral(granted=True, decided_on=TODAY),
+        DecideOnReferral(REFERRAL_ID, granted=True),
+        today=TODAY,
     )
     assert granted == AssistanceGranted(
         family_id=FAMILY,
@@ -120,11 +141,13 @@ def test_declining_needs_a_reason() -> None:
     with pytest.raises(DeclineNeedsReason):
         decide(
             given(REFERRAL, referred(ReferralSource.FAMILY)),
-            DecideOnReferral(granted=False, decided_on=TODAY, reason="  "),
+            DecideOnReferral(REFERRAL_ID, granted=False, reason="  "),
+            today=TODAY,
         )
     (declined,) = decide(
         given(REFERRAL, referred(ReferralSource.FAMILY)),
-        DecideOnReferral(granted=False, decided_on=TODAY, reason="Brak zgody"),
+        DecideOnReferral(REFERRAL_ID, granted=False, reason="Brak zgody"),
+        today=TODAY,
     )
     assert isinstance(declined, ReferralDeclined)
 
@@ -134,10 +157,11 @@ def test_an_obligatory_referral_cannot_be_declined(source: ReferralSource) -> No
     with pytest.raises(ObligatoryReferralCannotBeDeclined):
         decide(
             given(REFERRAL, referred(source)),
-            DecideOnReferral(granted=False, decided_on=TODAY, reason="nie"),
+            DecideOnReferral(REFERRAL_ID, granted=False, reason="nie"),
+            today=TODAY,
         )
     (granted,) = decide(
-        given(REFERRAL, referred(source)), DecideOnReferral(granted=True, decided_on=TODAY)
+        given(REFERRAL, referred(source)), DecideOnReferral(REFERRAL_ID, granted=True), today=TODAY
     )
     assert isinstance(granted, AssistanceGranted)
     assert granted.obligatory
@@ -154,7 +178,8 @@ def test_a_referral_is_decided_once() -> None:
     with pytest.raises(ReferralAlreadyDecided):
         decide(
             given(REFERRAL, referred(ReferralSource.FAMILY), granted),
-            DecideOnReferral(granted=True, decided_on=TODAY),
+            DecideOnReferral(REFERRAL_ID, granted=True),
+            today=TODAY,
         )
 
 
@@ -163,25 +188,29 @@ def test_a_referral_of_a_family_with_an_open_referral_is_linked_not_opened_again
     other_family = uuid.uuid4()
     events = refer(
         given(REFERRAL),
-        command(ReferralSource.SCHOOL),
+        replace(
+            command(ReferralSource.SCHOOL),
+            existing=ExistingMatch(referral_id=first, family_id=other_family),
+        ),
         today=TODAY,
-        existing=ExistingMatch(referral_id=first, family_id=other_family),
     )
     assert [type(e) for e in events] == [FamilyReferred, ReferralLinked]
     assert events[0].family_id == other_family  # one family, one identity
     state = given(REFERRAL, *events)
     assert state.status is ReferralStatus.LINKED
     with pytest.raises(ReferralAlreadyDecided):
-        decide(state, DecideOnReferral(granted=True, decided_on=TODAY))
+        decide(state, DecideOnReferral(REFERRAL_ID, granted=True), today=TODAY)
 
 
 def test_a_referral_of_a_family_with_an_active_case_is_linked_to_the_case() -> None:
     case_id = uuid.uuid4()
     events = refer(
         given(REFERRAL),
-        command(ReferralSource.FAMILY),
+        replace(
+            command(ReferralSource.FAMILY),
+            existing=ExistingMatch(case_id=case_id, family_id=FAMILY),
+        ),
         today=TODAY,
-        existing=ExistingMatch(case_id=case_id, family_id=FAMILY),
     )
     linked = events[1]
     assert isinstance(linked, ReferralLinked)
@@ -191,13 +220,13 @@ def test_a_referral_of_a_family_with_an_active_case_is_linked_to_the_case() -> N
 def test_the_open_referral_records_each_linked_referral_once() -> None:
     new_id = uuid.uuid4()
     state = given(REFERRAL, referred(ReferralSource.SOCIAL_WORKER))
-    (event,) = record_duplicate(state, referral_id=new_id, command=command(ReferralSource.SCHOOL))
+    (event,) = record_duplicate(state, duplicate(new_id), today=TODAY)
     assert isinstance(event, DuplicateReferralReceived)
     assert (
         record_duplicate(
             given(REFERRAL, referred(ReferralSource.SOCIAL_WORKER), event),
-            referral_id=new_id,
-            command=command(ReferralSource.SCHOOL),
+            duplicate(new_id),
+            today=TODAY,
         )
         == []
     )

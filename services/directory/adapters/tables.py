@@ -1,7 +1,7 @@
 """The directory's read model, kept in the same transaction as its events.
 
 The read model is derived data: when its shape changes, READ_MODEL_VERSION goes up and the
-service rebuilds these tables from its own event store at start (see application/projection.py).
+service rebuilds these tables from its own event store at start (see adapters/read_model.py).
 """
 
 from sqlalchemy import (

@@ -5,6 +5,7 @@ changed (READ_MODEL_VERSION)."""
 from __future__ import annotations
 
 from typing import Any
+from uuid import UUID
 
 from sqlalchemy import delete, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
@@ -18,7 +19,7 @@ from services.directory.adapters.tables import (
     institutions,
     read_model_version,
 )
-from services.directory.domain.institution import RegonAlreadyRegistered
+from services.directory.domain.institution.errors import RegonAlreadyRegistered
 from services.directory.domain.text_search import fold, search_document
 from shared.domain.districts import district_name
 from shared.events import Envelope
@@ -181,8 +182,10 @@ async def project(conn: AsyncConnection, envelope: Envelope) -> None:
             )
 
 
-async def project_all(conn: AsyncConnection, _state: object, envelopes: list[Envelope]) -> None:
-    """The `after_append` of every directory command."""
+async def project_inline(
+    conn: AsyncConnection, _aggregate_id: UUID, _state: object, envelopes: list[Envelope]
+) -> None:
+    """The inline projection of both aggregates (in the command's transaction)."""
     for envelope in envelopes:
         await project(conn, envelope)
 

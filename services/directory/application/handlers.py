@@ -1,0 +1,106 @@
+"""The directory's command handlers: one named function per command, each
+`(command, unit of work, clock) -> the id of what it created or changed`. The API, the seed
+loader and the tests call these; every write goes through the unit of work (whose inline
+projection keeps the read model, and its REGON key, in the same transaction)."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from services.directory.domain import assistant, institution
+from services.directory.domain.assistant import (
+    ASSISTANT,
+    ChangeEmployment,
+    DeactivateAssistant,
+    ReactivateAssistant,
+    RegisterAssistant,
+)
+from services.directory.domain.institution import (
+    INSTITUTION,
+    ChangeInstitution,
+    CloseInstitution,
+    RegisterInstitution,
+    UpdateInstitution,
+)
+from shared.domain.clock import Clock
+from shared.eventstore.unit_of_work import UnitOfWork
+from shared.runtime.logging import get_logger
+
+log = get_logger(__name__)
+
+
+async def register_assistant(cmd: RegisterAssistant, uow: UnitOfWork, clock: Clock) -> UUID:
+    async with uow:
+        state = await uow.find(ASSISTANT, cmd.assistant_id)
+        uow.add(ASSISTANT, cmd.assistant_id, assistant.register(state, cmd, today=clock.today()))
+    log.info("assistant.registered", assistant_id=str(cmd.assistant_id), district=cmd.district)
+    return cmd.assistant_id
+
+
+async def change_employment(cmd: ChangeEmployment, uow: UnitOfWork, clock: Clock) -> UUID:
+    async with uow:
+        state = await uow.get(ASSISTANT, cmd.assistant_id)
+        events = assistant.change_employment(state, cmd, today=clock.today())
+        uow.add(ASSISTANT, cmd.assistant_id, events)
+    log.info("assistant.employment_changed", assistant_id=str(cmd.assistant_id))
+    return cmd.assistant_id
+
+
+async def deactivate_assistant(cmd: DeactivateAssistant, uow: UnitOfWork, clock: Clock) -> UUID:
+    async with uow:
+        state = await uow.get(ASSISTANT, cmd.assistant_id)
+        uow.add(ASSISTANT, cmd.assistant_id, assistant.deactivate(state, cmd, today=clock.today()))
+    log.info("assistant.deactivated", assistant_id=str(cmd.assistant_id), reason=cmd.reason.value)
+    return cmd.assistant_id
+
+
+async def reactivate_assistant(cmd: ReactivateAssistant, uow: UnitOfWork, clock: Clock) -> UUID:
+    async with uow:
+        state = await uow.get(ASSISTANT, cmd.assistant_id)
+        uow.add(ASSISTANT, cmd.assistant_id, assistant.reactivate(state, cmd, today=clock.today()))
+    log.info("assistant.reactivated", assistant_id=str(cmd.assistant_id))
+    return cmd.assistant_id
+
+
+async def register_institution(cmd: RegisterInstitution, uow: UnitOfWork, clock: Clock) -> UUID:
+    """Register an institution; RegonAlreadyRegistered (from the read model's key) if its
+    REGON is taken."""
+    async with uow:
+        state = await uow.find(INSTITUTION, cmd.institution_id)
+        events = institution.register(state, cmd, today=clock.today())
+        uow.add(INSTITUTION, cmd.institution_id, events)
+    log.info(
+        "institution.registered",
+        institution_id=str(cmd.institution_id),
+        district=cmd.details.district,
+        category=cmd.details.category.value,
+    )
+    return cmd.institution_id
+
+
+async def update_institution(cmd: UpdateInstitution, uow: UnitOfWork, clock: Clock) -> UUID:
+    async with uow:
+        state = await uow.get(INSTITUTION, cmd.institution_id)
+        uow.add(
+            INSTITUTION, cmd.institution_id, institution.update(state, cmd, today=clock.today())
+        )
+    log.info("institution.updated", institution_id=str(cmd.institution_id))
+    return cmd.institution_id
+
+
+async def change_institution(cmd: ChangeInstitution, uow: UnitOfWork, clock: Clock) -> UUID:
+    async with uow:
+        state = await uow.get(INSTITUTION, cmd.institution_id)
+        uow.add(
+            INSTITUTION, cmd.institution_id, institution.change(state, cmd, today=clock.today())
+        )
+    log.info("institution.updated", institution_id=str(cmd.institution_id))
+    return cmd.institution_id
+
+
+async def close_institution(cmd: CloseInstitution, uow: UnitOfWork, clock: Clock) -> UUID:
+    async with uow:
+        state = await uow.get(INSTITUTION, cmd.institution_id)
+        uow.add(INSTITUTION, cmd.institution_id, institution.close(state, cmd, today=clock.today()))
+    log.info("institution.closed", institution_id=str(cmd.institution_id))
+    return cmd.institution_id

@@ -1,0 +1,138 @@
+"""An assistant's rules: registered once in one district centre, on terms of employment that
+change over time, working or not.
+
+- an assistant is registered once;
+- the terms hang together: a part-time post says its hours (fewer than 40 a week), and only an
+  employment contract has a working-time system (the Labour Code's; a civil-law contract has
+  none);
+- work never ends before it started: a planned end (`works_until`) is not before the start,
+  and the actual end (deactivation) neither; a deactivation is a fact, so not in the future;
+- an assistant who stopped working is deactivated once and can be reactivated later (back from
+  a long leave, a new contract), after the day they stopped and not in the future;
+- the terms of an assistant who does not work are not changed: reactivate first.
+
+Every decision has one signature: `(state, command, *, today) -> new events`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services.directory.domain.assistant.commands import (
+    ChangeEmployment,
+    DeactivateAssistant,
+    ReactivateAssistant,
+    RegisterAssistant,
+)
+from services.directory.domain.assistant.errors import (
+    AssistantAlreadyActive,
+    AssistantAlreadyRegistered,
+    AssistantInactive,
+    ChangeBeforeStartOfWork,
+    EndOfWorkInFuture,
+    HoursRequiredForPartTime,
+    InvalidResumptionDate,
+    WorkEndsBeforeStart,
+    WorkingTimeSystemOnCivilLawContract,
+)
+from services.directory.domain.assistant.state import FULL_TIME_HOURS, Assistant, EmploymentTerms
+from shared.domain.errors import NotFound
+from shared.events import DomainEvent
+from shared.events.directory import (
+    AssistantDeactivated,
+    AssistantEmploymentChanged,
+    AssistantReactivated,
+    AssistantRegistered,
+    EmploymentForm,
+    WorkingTime,
+)
+
+
+def _check_terms(terms: EmploymentTerms, *, starts: date) -> None:
+    if terms.working_time is WorkingTime.PART_TIME and (
+        terms.hours_per_week is None or terms.hours_per_week >= FULL_TIME_HOURS
+    ):
+        raise HoursRequiredForPartTime()
+    if (
+        terms.employment_form is EmploymentForm.CIVIL_LAW_CONTRACT
+        and terms.working_time_system is not None
+    ):
+        raise WorkingTimeSystemOnCivilLawContract()
+    if terms.works_until is not None and terms.works_until < starts:
+        raise WorkEndsBeforeStart(ends=terms.works_until, starts=starts)
+
+
+def _working(state: Assistant, assistant_id: object) -> date:
+    """The start of the current period of work of a registered, working assistant."""
+    if not state.registered or state.working_since is None:
+        raise NotFound(entity="assistant", id=assistant_id)
+    if not state.active:
+        raise AssistantInactive(ended_on=state.ended_on)
+    return state.working_since
+
+
+def register(state: Assistant, command: RegisterAssistant, *, today: date) -> list[DomainEvent]:
+    if state.registered:
+        raise AssistantAlreadyRegistered()
+    works_since = command.works_since or today
+    _check_terms(command.terms, starts=works_since)
+    return [
+        AssistantRegistered(
+            first_name=command.first_name,
+            last_name=command.last_name,
+            district=command.district,
+            employment_form=command.employment_form,
+            works_since=works_since,
+            working_time=command.working_time,
+            hours_per_week=command.hours_per_week,
+            working_time_system=command.working_time_system,
+            works_until=command.works_until,
+        )
+    ]
+
+
+def change_employment(
+    state: Assistant, command: ChangeEmployment, *, today: date
+) -> list[DomainEvent]:
+    """New terms of employment; nothing happens if they are the current ones."""
+    working_since = _working(state, command.assistant_id)
+    effective_from = command.effective_from or today
+    if effective_from < working_since:
+        raise ChangeBeforeStartOfWork(starts=working_since)
+    _check_terms(command.terms, starts=working_since)
+    if command.terms == state.terms:
+        return []
+    terms = command.terms
+    return [
+        AssistantEmploymentChanged(
+            employment_form=terms.employment_form,
+            working_time=terms.working_time,
+            hours_per_week=terms.hours_per_week,
+            working_time_system=terms.working_time_system,
+            works_until=terms.works_until,
+            effective_from=effective_from,
+        )
+    ]
+
+
+def deactivate(state: Assistant, command: DeactivateAssistant, *, today: date) -> list[DomainEvent]:
+    working_since = _working(state, command.assistant_id)
+    ended_on = command.ended_on or today
+    if ended_on < working_since:
+        raise WorkEndsBeforeStart(ends=ended_on, starts=working_since)
+    if ended_on > today:
+        raise EndOfWorkInFuture(ended_on=ended_on)
+    return [AssistantDeactivated(ended_on=ended_on, reason=command.reason)]
+
+
+def reactivate(state: Assistant, command: ReactivateAssistant, *, today: date) -> list[DomainEvent]:
+    if not state.registered:
+        raise NotFound(entity="assistant", id=command.assistant_id)
+    if state.active or state.ended_on is None:
+        raise AssistantAlreadyActive()
+    resumed_on = command.resumed_on or today
+    if not state.ended_on < resumed_on <= today:
+        raise InvalidResumptionDate(resumed_on=resumed_on, ended_on=state.ended_on)
+    if command.works_until is not None and command.works_until < resumed_on:
+        raise WorkEndsBeforeStart(ends=command.works_until, starts=resumed_on)
+    return [AssistantReactivated(resumed_on=resumed_on, works_until=command.works_until)]
