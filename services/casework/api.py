@@ -9,15 +9,14 @@ from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.casework.access import POLICY
 from services.casework.application import handlers
 from services.casework.bootstrap import CaseworkApp
 from services.casework.domain.case import commands
 from shared.domain.districts import DistrictCode
-from shared.domain.name_search import MIN_PREFIX, query_digests
-from shared.domain.validation import invalid
+from shared.domain.name_search import SurnameQuery
 from shared.domain.values import (
     CalendarDate,
     FreeText,
@@ -129,19 +128,6 @@ class TransferDecision(StrEnum):
 class TransferDecisionRequest(Body):
     decision: TransferDecision
     reason: Reason | Literal[""] = ""
-
-
-def _searchable(value: str) -> str:
-    if not query_digests(b"-", value):
-        raise invalid(
-            "surname_too_short",
-            f"wpisz co najmniej {MIN_PREFIX} litery nazwiska",
-            f"type at least {MIN_PREFIX} letters of the surname",
-        )
-    return value
-
-
-SurnameQuery = Annotated[str, StringConstraints(max_length=100), AfterValidator(_searchable)]
 
 
 class CaseSummary(BaseModel):

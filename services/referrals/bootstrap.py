@@ -48,6 +48,8 @@ def build_runtime(
         settings=settings,
         metadata=metadata,
         produces_events=True,
+        # The referrals list gained the family's sealed card and digests: add the columns.
+        grows_in_place=True,
         subscriptions={"casework": on_casework_event},
         clock=clock or settings.clock(),
     )
@@ -70,7 +72,9 @@ def build_app(runtime: ServiceRuntime) -> ReferralsApp:
         runtime=runtime,
         clock=runtime.clock,
         runner=CommandRunner(units, runtime.clock),
-        queries=ReferralsQueries(runtime.engine, runtime.store),
+        queries=ReferralsQueries(
+            runtime.engine, runtime.store, settings.lookup_key(), runtime.clock
+        ),
     )
 
 

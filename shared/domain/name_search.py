@@ -21,6 +21,11 @@ import hmac
 import re
 import unicodedata
 from collections.abc import Iterable
+from typing import Annotated
+
+from pydantic import AfterValidator, StringConstraints
+
+from shared.domain.validation import invalid
 
 MIN_PREFIX = 2
 MAX_PREFIX = 40
@@ -63,3 +68,17 @@ def query_digests(key: bytes, query: str) -> list[str]:
     empty if the query has no word of `MIN_PREFIX` letters."""
     terms = [w[:MAX_PREFIX] for w in dict.fromkeys(words(query)) if len(w) >= MIN_PREFIX]
     return [name_digest(key, term) for term in terms[:5]]
+
+
+def _searchable(value: str) -> str:
+    if not query_digests(b"-", value):
+        raise invalid(
+            "surname_too_short",
+            f"wpisz co najmniej {MIN_PREFIX} litery nazwiska",
+            f"type at least {MIN_PREFIX} letters of the surname",
+        )
+    return value
+
+
+SurnameQuery = Annotated[str, StringConstraints(max_length=100), AfterValidator(_searchable)]
+"""A surname (or its beginning) to search for: at least one word of MIN_PREFIX letters."""

@@ -18,21 +18,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.casework.adapters.tables import case_visits, caseloads, cases, court_opinions
 from services.casework.domain.case import CASE, Case
 from services.casework.domain.caseload import Caseload
-from shared.domain.identifiers import pesel_digest
-from shared.domain.name_search import surname_digests
 from shared.events import (
     CaseOpened,
     CaseTransferred,
     CourtOpinionRequested,
     CourtOpinionSubmitted,
     Envelope,
-    FamilyMember,
     MemberRole,
     VisitLogged,
     stream_id,
 )
 from shared.events.personal import ERASED
-from shared.eventstore.crypto import Keyring, seal_value
+from shared.eventstore.crypto import Keyring
+from shared.eventstore.family_columns import ERASED_COLUMNS, family_columns
 from shared.eventstore.sql import insert_ignoring_duplicates, upsert
 from shared.eventstore.store import EventStore
 from shared.eventstore.tables import family_keys
@@ -58,20 +56,6 @@ def _case_row(state: Case) -> dict[str, object]:
     }
 
 
-def family_card(members: tuple[FamilyMember, ...]) -> dict[str, Any]:
-    """What lists show of a family: its surname(s), who to ask for, how to reach them."""
-    adults = [m for m in members if not m.is_child] or list(members)
-    surnames = list(dict.fromkeys(m.last_name for m in adults))
-    first = adults[0]
-    erased = first.first_name == ERASED
-    return {
-        "family_name": ERASED if erased else " / ".join(surnames),
-        "display_name": ERASED if erased else f"{first.first_name} {first.last_name}",
-        "address": next((m.address for m in adults if m.address), None),
-        "phone": next((m.phone for m in adults if m.phone), None),
-    }
-
-
 class CaseIndex:
     """The inline projection of the case aggregate (registered in the bootstrap): it needs the
     store's keyring (to seal the family's card) and the lookup key (for the digests)."""
@@ -91,14 +75,8 @@ class CaseIndex:
             # An erased family: nothing personal is written for it again.
             return {"children": sum(m.is_child for m in members)}
         return {
-            "family": seal_value(key, event.family_id, family_card(members)),
+            **family_columns(key, event.family_id, members, self._lookup_key),
             "children": sum(m.role is MemberRole.CHILD for m in members),
-            "surname_digests": _spaced(
-                surname_digests(self._lookup_key, [m.last_name for m in members])
-            ),
-            "pesel_digests": _spaced(
-                sorted({pesel_digest(self._lookup_key, m.pesel) for m in members if m.pesel})
-            ),
         }
 
     async def __call__(
@@ -138,19 +116,10 @@ class CaseIndex:
         return len(rows)
 
 
-def _spaced(digests: list[str]) -> str:
-    # Each preceded by a space: `LIKE '% digest%'` finds one, on PostgreSQL and SQLite alike.
-    return "".join(" " + d for d in digests)
-
-
 async def erase_family(conn: AsyncConnection, family_id: UUID) -> None:
     """Remove the family's personal data from every read model of casework (its key is
     destroyed as well, so even a copy of an old row could not be read)."""
-    await conn.execute(
-        update(cases)
-        .where(cases.c.family_id == family_id)
-        .values(family=None, surname_digests=None, pesel_digests=None)
-    )
+    await conn.execute(update(cases).where(cases.c.family_id == family_id).values(**ERASED_COLUMNS))
 
 
 async def project_case(

@@ -9,12 +9,9 @@ from uuid import UUID
 from sqlalchemy import ColumnElement, func, select
 
 from services.casework.adapters.tables import case_visits, caseloads, cases, court_opinions
-from services.casework.application.case_index import family_card
 from services.casework.domain.case import CASE
 from shared.domain.dates import add_months
 from shared.domain.errors import NotFound
-from shared.domain.identifiers import pesel_digest
-from shared.domain.name_search import query_digests
 from shared.events import (
     AssistantAssigned,
     CaseClosed,
@@ -37,8 +34,8 @@ from shared.events import (
     stream_id,
 )
 from shared.events.casework import CaseStatus
-from shared.events.personal import ERASED
-from shared.eventstore.crypto import open_value
+from shared.events.family import family_card
+from shared.eventstore.family_columns import open_card, search_patterns
 from shared.eventstore.tables import family_keys
 from shared.runtime.service import ServiceRuntime
 
@@ -235,32 +232,17 @@ class CaseworkQueries:
     def _search(self, surname: str | None, pesel: str | None) -> list[ColumnElement[bool]]:
         """Conditions on the digest columns: every word of `surname` begins a surname of the
         family; `pesel` is one of its members'."""
-        key = self.runtime.settings.lookup_key()
-        found: list[ColumnElement[bool]] = []
-        if surname is not None:
-            found += [cases.c.surname_digests.like(f"% {d}%") for d in query_digests(key, surname)]
-        if pesel is not None:
-            found.append(cases.c.pesel_digests.like(f"% {pesel_digest(key, pesel)}%"))
+        names, pesels = search_patterns(
+            self.runtime.settings.lookup_key(), surname=surname, pesel=pesel
+        )
+        found: list[ColumnElement[bool]] = [cases.c.surname_digests.like(p) for p in names]
+        found += [cases.c.pesel_digests.like(p) for p in pesels]
         return found
 
     @staticmethod
     def _card(row: Any, key: bytes | None) -> dict[str, Any]:
-        """The family's name and contact details, decrypted; an erased family reads as
-        ERASED (its key is gone and its columns were cleared)."""
-        card = open_value(key, row.family_id, row.family) if row.family is not None else None
-        if card is None:
-            return {
-                "family_name": ERASED,
-                "display_name": ERASED,
-                "address": None,
-                "phone": None,
-            }
-        return {
-            "family_name": card["family_name"],
-            "display_name": card["display_name"],
-            "address": card.get("address"),
-            "phone": card.get("phone"),
-        }
+        """The family's name and contact details, decrypted; "[usunięto]" once erased."""
+        return open_card(key, row.family_id, row.family)
 
     async def _named(self, rows: list[Any]) -> list[dict[str, Any]]:
         """Rows that carry `family_id` and `family` with the family's name decrypted."""
