@@ -156,6 +156,14 @@ MATRIX = [
     # referrals: a school or a court sends notifications and reads only what it sent.
     route("referrals", "POST", "/referrals", social_worker=OK_OK, head=OK_OK),
     route("referrals", "GET", "/referrals", DISTRICT, social_worker=OK_403, head=OK_403),
+    route(
+        "referrals",
+        "GET",
+        "/referrals",
+        {**DISTRICT, "q": "kowal", "pesel": pesel(date(1990, 1, 1), 7, female=True)},
+        social_worker=OK_403,
+        head=OK_403,
+    ),
     route("referrals", "GET", "/referrals/{referral_id}", social_worker=OK_404, head=OK_404),
     route("referrals", "POST", "/referrals/{referral_id}/interview", social_worker=OK_404),
     route("referrals", "POST", "/referrals/{referral_id}/decision", head=OK_404),
