@@ -16,6 +16,7 @@ from services.casework.application import handlers
 from services.casework.bootstrap import CaseworkApp
 from services.casework.domain.case import commands
 from shared.domain.districts import DistrictCode
+from shared.domain.name_search import SurnameQuery
 from shared.domain.values import (
     CalendarDate,
     FreeText,
@@ -29,6 +30,7 @@ from shared.domain.values import (
 )
 from shared.events import ClosureReason, PlanAction, ReferralSource, VisitPlace, VisitTopic
 from shared.events.casework import CaseStatus
+from shared.events.family import Pesel
 from shared.eventstore import EventMetadata
 from shared.web.audit_api import audit_router
 from shared.web.authorization import Grant
@@ -129,13 +131,23 @@ class TransferDecisionRequest(Body):
 
 
 class CaseSummary(BaseModel):
+    """A case as lists show it. `family_name`, `display_name`, `address` and `phone` are the
+    family's personal data (decrypted for those allowed to list the case; "[usunięto]" once
+    erased); dates are calendar days, times UTC."""
+
     case_id: UUID
     referral_id: UUID
     family_id: UUID
+    family_name: str = Field(description="nazwisko (nazwiska) rodziny, np. Kowalska / Nowak")
+    display_name: str = Field(description="osoba do kontaktu, np. Anna Kowalska")
+    children: int | None = Field(description="liczba dzieci")
+    address: str | None
+    phone: str | None
     district: str
     obligatory: bool
     status: str
     assistant_id: UUID | None
+    assistant_name: str | None = Field(description="imię i nazwisko asystenta")
     opened_on: date
     consent_on: date | None
     work_started_on: date | None
@@ -146,10 +158,18 @@ class CaseSummary(BaseModel):
     closure_reason: str | None
     monitoring_until: date | None
     days_waiting: int | None
+    visits_this_week: int
+    next_court_deadline: date | None
+    assessment_overdue: bool
+    court_opinion_due: bool
+    court_opinion_overdue: bool
+    not_seen_for_7_days: bool
 
 
 class CaseFile(BaseModel):
     case_id: UUID
+    family_name: str = Field(description="nazwisko (nazwiska) rodziny; [usunięto] po usunięciu")
+    display_name: str = Field(description="osoba do kontaktu")
     referral_id: UUID | None
     family_id: UUID | None
     district: str
@@ -182,7 +202,10 @@ class CaseFile(BaseModel):
 
 class OverdueAssessment(BaseModel):
     case_id: UUID
+    family_name: str
+    display_name: str
     assistant_id: UUID | None
+    assistant_name: str | None
     next_assessment_due: date
     days_overdue: int
 
@@ -190,6 +213,8 @@ class OverdueAssessment(BaseModel):
 class CourtOpinionDue(BaseModel):
     request_id: UUID
     case_id: UUID
+    family_name: str
+    display_name: str
     district: str
     court_name: str
     case_signature: str
@@ -201,6 +226,7 @@ class CourtOpinionDue(BaseModel):
 
 class AssistantCapacity(BaseModel):
     assistant_id: UUID
+    assistant_name: str | None
     active_families: int
     limit: int
     free_places: int
@@ -231,6 +257,11 @@ async def get_cases(
     referral_id: UUID | None = None,
     assistant_id: UUID | None = None,
     status: CaseStatus | None = None,
+    q: Annotated[
+        SurnameQuery | None,
+        Query(description="nazwisko lub jego początek; polskie litery dowolnie (lodz = Łódź)"),
+    ] = None,
+    pesel: Annotated[Pesel | None, Query(description="PESEL członka rodziny")] = None,
 ) -> list[CaseSummary]:
     rows = await app.queries.list_cases(
         district=district,
@@ -239,6 +270,8 @@ async def get_cases(
         # An assistant lists only the families they work with.
         assistant_id=grant.assistant_id or assistant_id,
         status=status.value if status else None,
+        surname=q,
+        pesel=pesel,
     )
     return [CaseSummary.model_validate(row) for row in rows]
 
@@ -252,8 +285,12 @@ async def get_waiting_list(
     app: CaseworkAppDep,
     _grant: Annotated[Grant, POLICY.require("waiting_list.read", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
+    q: Annotated[SurnameQuery | None, Query(description="nazwisko lub jego początek")] = None,
+    pesel: Annotated[Pesel | None, Query(description="PESEL członka rodziny")] = None,
 ) -> list[CaseSummary]:
-    rows = await app.queries.list_cases(district=district, status=CaseStatus.WAITING.value)
+    rows = await app.queries.list_cases(
+        district=district, status=CaseStatus.WAITING.value, surname=q, pesel=pesel
+    )
     return [CaseSummary.model_validate(row) for row in rows]
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from services.casework.adapters.inbox import CaseworkSubscriptions
 from services.casework.adapters.tables import metadata
 from services.casework.application import handlers
-from services.casework.application.case_index import project_case, project_caseload
+from services.casework.application.case_index import CaseIndex, project_caseload
 from services.casework.application.queries import CaseworkQueries
 from services.casework.domain.case import CASE
 from services.casework.domain.case.commands import EndMonitoring
@@ -30,11 +30,10 @@ NAME = "casework"
 
 log = get_logger(__name__)
 
-PROJECTIONS: Mapping[str, Sequence[InlineProjection]] = {
-    CASE.name: [project_case],
-    CASELOAD.name: [project_caseload],
-}
-"""The read models kept in each command's transaction, per aggregate type."""
+
+def projections(index: CaseIndex) -> Mapping[str, Sequence[InlineProjection]]:
+    """The read models kept in each command's transaction, per aggregate type."""
+    return {CASE.name: [index], CASELOAD.name: [project_caseload]}
 
 
 @dataclass(frozen=True)
@@ -46,6 +45,13 @@ class CaseworkApp:
     runner: CommandRunner[SqlUnitOfWork]
     clock: Clock
     queries: CaseworkQueries
+    index: CaseIndex
+
+    async def index_families(self) -> int:
+        """Names and search digests for cases opened before the read model kept them."""
+        return await self.index.index_families(
+            self.runtime.engine, self.runtime.store, self.clock.now()
+        )
 
     async def end_monitoring_periods(self) -> int:
         """End the monitoring of cases whose period passed; returns how many ended."""
@@ -74,13 +80,16 @@ def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = No
         clock=clock,
     )
 
+    index = CaseIndex(runtime.store.keyring, settings.lookup_key())
+    read_models = projections(index)
+
     def unit_of_work(event_metadata: EventMetadata) -> SqlUnitOfWork:
         # The engine is read at each command: a test may replace the runtime's engine.
         return SqlUnitOfWork(
             runtime.engine,
             runtime.store,
             event_metadata,
-            projections=PROJECTIONS,
+            projections=read_models,
             on_commit=runtime.events_committed,
         )
 
@@ -90,10 +99,14 @@ def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = No
         runner=CommandRunner(unit_of_work, clock),
         clock=clock,
         queries=CaseworkQueries(runtime),
+        index=index,
     )
-    subscriptions = CaseworkSubscriptions(runtime.store, clock, PROJECTIONS)
+    subscriptions = CaseworkSubscriptions(runtime.store, clock, read_models)
     runtime.subscriptions = dict.fromkeys(consumed_streams(NAME), subscriptions)
     runtime.jobs.append(
         PeriodicJob("end-monitoring", settings.monitoring_check_seconds, app.end_monitoring_periods)
+    )
+    runtime.jobs.append(
+        PeriodicJob("index-families", settings.monitoring_check_seconds, app.index_families)
     )
     return app

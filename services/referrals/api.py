@@ -30,8 +30,10 @@ from services.referrals.domain.referral import (
 )
 from shared.domain.districts import DistrictCode
 from shared.domain.identifiers import Regon
+from shared.domain.name_search import SurnameQuery
 from shared.domain.values import CalendarDate, FreeText, Reason, ShortText
 from shared.events import FamilyMember, MemberRole, ReferralSource
+from shared.events.family import Pesel
 from shared.events.referrals import (
     MAX_MEMBERS,
     CaseSignature,
@@ -104,6 +106,12 @@ class ReferralOut(BaseModel):
 class ReferralSummary(BaseModel):
     referral_id: UUID
     family_id: UUID
+    family_name: str = Field(description="nazwisko (nazwiska) rodziny; [usunięto] po usunięciu")
+    display_name: str = Field(description="osoba do kontaktu")
+    children: int | None
+    address: str | None
+    phone: str | None
+    days_waited: int | None = Field(description="dni od zgłoszenia, póki czeka na decyzję")
     district: str
     source: str
     sender_reference: str | None
@@ -284,8 +292,15 @@ async def get_referrals(
     app: ReferralsAppDep,
     district: Annotated[DistrictCode, Query(description="kod TERC")],
     status: Annotated[ReferralStatus | None, Query()] = None,
+    q: Annotated[
+        SurnameQuery | None,
+        Query(description="nazwisko lub jego początek; polskie litery dowolnie (lodz = Łódź)"),
+    ] = None,
+    pesel: Annotated[Pesel | None, Query(description="PESEL członka rodziny")] = None,
 ) -> list[ReferralSummary]:
-    rows = await app.queries.referrals(district=district, status=status.value if status else None)
+    rows = await app.queries.referrals(
+        district=district, status=status.value if status else None, surname=q, pesel=pesel
+    )
     return [ReferralSummary.model_validate(row) for row in rows]
 
 

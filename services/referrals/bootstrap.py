@@ -49,6 +49,8 @@ def build_runtime(
         settings=settings,
         metadata=metadata,
         produces_events=True,
+        # The referrals list gained the family's sealed card and digests: add the columns.
+        grows_in_place=True,
         subscriptions=dict.fromkeys(consumed_streams(NAME), on_casework_event),
         clock=clock or settings.clock(),
     )
@@ -71,7 +73,9 @@ def build_app(runtime: ServiceRuntime) -> ReferralsApp:
         runtime=runtime,
         clock=runtime.clock,
         runner=CommandRunner(units, runtime.clock),
-        queries=ReferralsQueries(runtime.engine, runtime.store),
+        queries=ReferralsQueries(
+            runtime.engine, runtime.store, settings.lookup_key(), runtime.clock
+        ),
     )
 
 

@@ -245,6 +245,9 @@ class CaseloadOpened(DomainEvent):
 
     district: DistrictCode
     limit: int = CASELOAD_LIMIT
+    # The assistant's name as the directory registered it (staff data, in clear), so lists
+    # show names; events stored before the field read as "" (the list then shows the id).
+    assistant_name: str = Field("", max_length=201)
 
 
 class CaseloadSuspended(DomainEvent):

@@ -52,6 +52,9 @@ class FamilyMember(BaseModel):
     document_number: Annotated[ShortText, Field(min_length=3, max_length=40), PERSONAL] | None = (
         None
     )
+    # Contact details where the referral gave them (later field: older events read as null).
+    address: Annotated[ShortText, PERSONAL] | None = None
+    phone: Annotated[str, Field(pattern=r"^\+?[0-9 ()-]{6,20}$"), PERSONAL] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -102,3 +105,17 @@ class ReferralSource(StrEnum):
     def is_obligatory(self) -> bool:
         """A court order and a minor parent leaving a facility are granted by law."""
         return self in (ReferralSource.COURT_ORDER, ReferralSource.MINOR_PARENT)
+
+
+def family_card(members: tuple[FamilyMember, ...]) -> dict[str, Any]:
+    """What lists show of a family: its surname(s), who to ask for, how to reach them."""
+    adults = [m for m in members if not m.is_child] or list(members)
+    surnames = list(dict.fromkeys(m.last_name for m in adults))
+    first = adults[0]
+    erased = first.first_name == ERASED
+    return {
+        "family_name": ERASED if erased else " / ".join(surnames),
+        "display_name": ERASED if erased else f"{first.first_name} {first.last_name}",
+        "address": next((m.address for m in adults if m.address), None),
+        "phone": next((m.phone for m in adults if m.phone), None),
+    }

@@ -204,3 +204,26 @@ class Keyring:
             .where(family_keys.c.family_id == family_id)
             .values(wrapped_key=None, erased_at=now)
         )
+
+
+# Personal values in read models --------------------------------------------------------------
+
+
+def seal_value(key: bytes | None, family_id: UUID, value: Any) -> str | None:
+    """A JSON value encrypted under the family's key, as text for a read model's column; None
+    when the family was erased (`key` None): nothing personal is written for it again."""
+    if key is None or value is None:
+        return None
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(
+        nonce, json.dumps(value, ensure_ascii=False).encode(), family_id.bytes
+    )
+    return base64.b64encode(nonce + sealed).decode()
+
+
+def open_value(key: bytes | None, family_id: UUID, sealed: str | None) -> Any:
+    """The value `seal_value` stored, or None once the family's key is destroyed."""
+    if key is None or sealed is None:
+        return None
+    raw = base64.b64decode(sealed)
+    return json.loads(AESGCM(key).decrypt(raw[:12], raw[12:], family_id.bytes))

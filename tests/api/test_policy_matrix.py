@@ -74,7 +74,11 @@ class Expected:
 
     @property
     def id(self) -> str:
-        return f"{self.service}:{self.method}:{self.path}"
+        # A route listed again with a search parameter gets its own id.
+        searched = sorted(set(self.query) - {"district"})
+        return f"{self.service}:{self.method}:{self.path}" + (
+            "?" + "&".join(searched) if searched else ""
+        )
 
 
 def route(
@@ -96,7 +100,34 @@ MATRIX = [
     route(
         "casework", "GET", "/cases", DISTRICT, head=OK_403, assistant=OK_403, social_worker=OK_403
     ),
+    # Search by surname and by PESEL: scoped exactly like the list; no one else gets names.
+    route(
+        "casework",
+        "GET",
+        "/cases",
+        {**DISTRICT, "q": "kowal"},
+        head=OK_403,
+        assistant=OK_403,
+        social_worker=OK_403,
+    ),
+    route(
+        "casework",
+        "GET",
+        "/cases",
+        {**DISTRICT, "pesel": pesel(date(1990, 1, 1), 7, female=True)},
+        head=OK_403,
+        assistant=OK_403,
+        social_worker=OK_403,
+    ),
     route("casework", "GET", "/waiting-list", DISTRICT, head=OK_403, social_worker=OK_403),
+    route(
+        "casework",
+        "GET",
+        "/waiting-list",
+        {**DISTRICT, "q": "kowal"},
+        head=OK_403,
+        social_worker=OK_403,
+    ),
     route(
         "casework", "GET", "/cases/{case_id}", head=OK_404, assistant=OK_404, social_worker=OK_404
     ),
@@ -125,6 +156,14 @@ MATRIX = [
     # referrals: a school or a court sends notifications and reads only what it sent.
     route("referrals", "POST", "/referrals", social_worker=OK_OK, head=OK_OK),
     route("referrals", "GET", "/referrals", DISTRICT, social_worker=OK_403, head=OK_403),
+    route(
+        "referrals",
+        "GET",
+        "/referrals",
+        {**DISTRICT, "q": "kowal", "pesel": pesel(date(1990, 1, 1), 7, female=True)},
+        social_worker=OK_403,
+        head=OK_403,
+    ),
     route("referrals", "GET", "/referrals/{referral_id}", social_worker=OK_404, head=OK_404),
     route("referrals", "POST", "/referrals/{referral_id}/interview", social_worker=OK_404),
     route("referrals", "POST", "/referrals/{referral_id}/decision", head=OK_404),

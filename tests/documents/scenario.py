@@ -190,6 +190,8 @@ def case() -> dict[str, Any]:
     visits = [_visit(i, day) for i, day in enumerate(VISIT_DAYS)]
     return {
         "case_id": CASE_ID,
+        "family_name": "Żółkiewska",
+        "display_name": "Łucja Żółkiewska",
         "referral_id": REFERRAL_ID,
         "family_id": FAMILY_ID,
         "district": DISTRICT,

@@ -352,7 +352,7 @@ async def test_the_statutory_files_have_polish_headings(runtime: ServiceRuntime)
     assert sheet is not None
     values = [[c.value for c in row] for row in sheet.iter_rows()]
     assert ["children", "Liczba dzieci w tych rodzinach", 7] in values
-    assert any(v[0] == "Okres: 2026-01-01 – 2026-06-30" for v in values)
+    assert any(v[0] == "Okres: 1 stycznia 2026 – 30 czerwca 2026" for v in values)
 
 
 async def test_outcomes_of_the_work_that_ended(runtime: ServiceRuntime) -> None:

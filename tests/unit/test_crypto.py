@@ -8,7 +8,13 @@ import pytest
 from cryptography.exceptions import InvalidTag
 
 from shared.events import ERASED_MARK, CaseOpened, FamilyMember, VisitLogged
-from shared.eventstore.crypto import decrypt_payload, encrypt_payload, personal_paths
+from shared.eventstore.crypto import (
+    decrypt_payload,
+    encrypt_payload,
+    open_value,
+    personal_paths,
+    seal_value,
+)
 from suite.demo_data import pesel
 
 FAMILY = uuid.uuid4()
@@ -39,6 +45,8 @@ def test_the_personal_fields_are_found_by_their_marker() -> None:
         ("members", "*", "pesel"),
         ("members", "*", "birth_date"),
         ("members", "*", "document_number"),
+        ("members", "*", "address"),
+        ("members", "*", "phone"),
     }
     assert {p for p, _ in personal_paths("VisitLogged")} == {("present", "*"), ("note",)}
     assert personal_paths("AssistantRegistered") == ()
@@ -78,3 +86,12 @@ def test_nothing_personal_is_stored_for_an_erased_family() -> None:
     )
     sealed = encrypt_payload("VisitLogged", visit.model_dump(mode="json"), None, FAMILY)
     assert sealed["note"] == ERASED_MARK and sealed["present"] == [ERASED_MARK]
+
+
+def test_a_read_model_value_is_sealed_for_its_family_and_unreadable_without_the_key() -> None:
+    key = os.urandom(32)
+    sealed = seal_value(key, FAMILY, {"family_name": "Łódź"})
+    assert sealed is not None and "Łódź" not in sealed
+    assert open_value(key, FAMILY, sealed) == {"family_name": "Łódź"}
+    assert open_value(None, FAMILY, sealed) is None
+    assert seal_value(None, FAMILY, {"family_name": "Łódź"}) is None

@@ -9,6 +9,7 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.casework.application.case_index import erase_family
 from services.casework.application.reactions import react
 from shared.domain.clock import Clock
 from shared.events import Envelope, FamilyDataErased
@@ -104,4 +105,6 @@ class CaseworkSubscriptions:
         if self._store.keyring is None:
             raise RuntimeError("casework stores personal data: its event store needs a keyring")
         await self._store.keyring.erase(conn, envelope.aggregate_id, envelope.recorded_at)
+        # And the names, contact details and search digests kept in the read models.
+        await erase_family(conn, envelope.aggregate_id)
         log.info("family.erased", family_id=str(envelope.aggregate_id))

@@ -39,6 +39,23 @@ cases = Table(
     # rows written before the column existed: the access check then folds the stream).
     Column("districts", Text, nullable=True),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    # The family as lists show it (names, address, phone): JSON encrypted under the family's
+    # key (shared.eventstore.crypto.seal_value), null once the family is erased.
+    Column("family", Text, nullable=True),
+    Column("children", Integer, nullable=True),
+    # Space-separated keyed digests for search (shared.domain.name_search and
+    # shared.domain.identifiers.pesel_digest), each preceded by a space so that
+    # `LIKE '% digest%'` finds one; null once the family is erased.
+    Column("surname_digests", Text, nullable=True),
+    Column("pesel_digests", Text, nullable=True),
+)
+
+case_visits = Table(
+    "case_visits",
+    metadata,
+    Column("visit_id", Uuid, primary_key=True),
+    Column("case_id", Uuid, nullable=False, index=True),
+    Column("visited_on", Date, nullable=False),
 )
 
 court_opinions = Table(
@@ -62,4 +79,5 @@ caseloads = Table(
     Column("active_families", Integer, nullable=False),
     Column("family_limit", Integer, nullable=False),
     Column("active", Boolean, nullable=True, default=True),
+    Column("assistant_name", String(201), nullable=True),
 )

@@ -1,16 +1,22 @@
 """Keeps casework's read models in step with the events just appended, in the same
-transaction: `cases` from a case's state, `court_opinions` from its requests, `caseloads` from
-an assistant's caseload."""
+transaction: `cases` from a case's state, `court_opinions` from its requests, `case_visits`
+from its visits, `caseloads` from an assistant's caseload.
+
+The family's names and contact details in `cases.family` are encrypted under the family's key
+(the event store's keyring), and searched through keyed digests only; erasing the family
+clears them (`erase_family`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, update
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from services.casework.adapters.tables import caseloads, cases, court_opinions
-from services.casework.domain.case import Case
+from services.casework.adapters.tables import case_visits, caseloads, cases, court_opinions
+from services.casework.domain.case import CASE, Case
 from services.casework.domain.caseload import Caseload
 from shared.events import (
     CaseOpened,
@@ -18,8 +24,16 @@ from shared.events import (
     CourtOpinionRequested,
     CourtOpinionSubmitted,
     Envelope,
+    MemberRole,
+    VisitLogged,
+    stream_id,
 )
-from shared.eventstore.sql import upsert
+from shared.events.personal import ERASED
+from shared.eventstore.crypto import Keyring
+from shared.eventstore.family_columns import ERASED_COLUMNS, family_columns
+from shared.eventstore.sql import insert_ignoring_duplicates, upsert
+from shared.eventstore.store import EventStore
+from shared.eventstore.tables import family_keys
 
 
 def _case_row(state: Case) -> dict[str, object]:
@@ -42,10 +56,81 @@ def _case_row(state: Case) -> dict[str, object]:
     }
 
 
+class CaseIndex:
+    """The inline projection of the case aggregate (registered in the bootstrap): it needs the
+    store's keyring (to seal the family's card) and the lookup key (for the digests)."""
+
+    def __init__(self, keyring: Keyring | None, lookup_key: bytes) -> None:
+        self._keyring = keyring
+        self._lookup_key = lookup_key
+
+    async def _family_columns(
+        self, conn: AsyncConnection, event: CaseOpened, now: datetime
+    ) -> dict[str, Any]:
+        members = event.members
+        if self._keyring is None:
+            raise RuntimeError("casework stores personal data: its event store needs a keyring")
+        key = await self._keyring.key_for_writing(conn, event.family_id, now)
+        if key is None or any(m.first_name == ERASED for m in members):
+            # An erased family: nothing personal is written for it again.
+            return {"children": sum(m.is_child for m in members)}
+        return {
+            **family_columns(key, event.family_id, members, self._lookup_key),
+            "children": sum(m.role is MemberRole.CHILD for m in members),
+        }
+
+    async def __call__(
+        self, conn: AsyncConnection, case_id: UUID, state: Case, envelopes: list[Envelope]
+    ) -> None:
+        await project_case(conn, case_id, state, envelopes, family=self._family_columns)
+
+    async def index_families(
+        self, engine: AsyncEngine, store: EventStore, now: datetime, *, batch: int = 200
+    ) -> int:
+        """Seal the card and digests of cases opened before the read model kept them (their
+        columns are null while the family still has its key); returns how many were done."""
+        async with engine.begin() as conn:
+            rows = (
+                await conn.execute(
+                    select(cases.c.case_id)
+                    .join(family_keys, family_keys.c.family_id == cases.c.family_id)
+                    .where(
+                        cases.c.family.is_(None),
+                        cases.c.surname_digests.is_(None),
+                        family_keys.c.wrapped_key.is_not(None),
+                    )
+                    .limit(batch)
+                )
+            ).all()
+            for row in rows:
+                envelopes = await store.read_stream(conn, stream_id(CASE.name, row.case_id))
+                opened = next(
+                    (e.event() for e in envelopes if e.event_type == CaseOpened.event_type), None
+                )
+                if not isinstance(opened, CaseOpened):
+                    continue
+                columns = await self._family_columns(conn, opened, now)
+                await conn.execute(
+                    update(cases).where(cases.c.case_id == row.case_id).values(**columns)
+                )
+        return len(rows)
+
+
+async def erase_family(conn: AsyncConnection, family_id: UUID) -> None:
+    """Remove the family's personal data from every read model of casework (its key is
+    destroyed as well, so even a copy of an old row could not be read)."""
+    await conn.execute(update(cases).where(cases.c.family_id == family_id).values(**ERASED_COLUMNS))
+
+
 async def project_case(
-    conn: AsyncConnection, case_id: UUID, state: Case, envelopes: list[Envelope]
+    conn: AsyncConnection,
+    case_id: UUID,
+    state: Case,
+    envelopes: list[Envelope],
+    *,
+    family: Any = None,
 ) -> None:
-    """The inline projection of the case aggregate (registered in the bootstrap)."""
+    """The case's rows; `family` (a CaseIndex's) adds the family's sealed card and digests."""
     if not envelopes:
         return
     recorded_at = envelopes[-1].recorded_at
@@ -53,6 +138,7 @@ async def project_case(
         event = envelope.event()
         match event:
             case CaseOpened():
+                personal = await family(conn, event, recorded_at) if family is not None else {}
                 await conn.execute(
                     insert(cases).values(
                         case_id=case_id,
@@ -60,8 +146,18 @@ async def project_case(
                         family_id=event.family_id,
                         opened_on=event.opened_on,
                         updated_at=recorded_at,
+                        **personal,
                         **_case_row(state),
                     )
+                )
+            case VisitLogged():
+                await conn.execute(
+                    insert_ignoring_duplicates(conn, case_visits),
+                    {
+                        "visit_id": event.visit_id,
+                        "case_id": case_id,
+                        "visited_on": event.visited_on,
+                    },
                 )
             case CourtOpinionRequested():
                 await conn.execute(
@@ -107,5 +203,6 @@ async def project_caseload(
         "active_families": len(state.cases),
         "family_limit": state.limit,
         "active": state.active,
+        "assistant_name": state.name or None,
     }
     await conn.execute(upsert(conn, caseloads, key=["assistant_id"], update=list(row)[1:]), row)

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
-from services.casework.adapters.tables import caseloads, cases, court_opinions
+from services.casework.adapters.tables import case_visits, caseloads, cases, court_opinions
 from services.casework.domain.case import CASE
 from shared.domain.dates import add_months
 from shared.domain.errors import NotFound
@@ -23,6 +23,7 @@ from shared.events import (
     DomainEvent,
     Envelope,
     FamilyConsentRecorded,
+    FamilyMember,
     FamilySituationAssessed,
     FurtherReferralReceived,
     MonitoringEnded,
@@ -33,6 +34,8 @@ from shared.events import (
     stream_id,
 )
 from shared.events.casework import CaseStatus
+from shared.events.family import family_card
+from shared.eventstore.family_columns import open_card, search_patterns
 from shared.eventstore.tables import family_keys
 from shared.runtime.service import ServiceRuntime
 
@@ -56,6 +59,29 @@ _LISTED: dict[type[DomainEvent], tuple[str, bool]] = {
     TransferAccepted: ("transfers", True),
     TransferDeclined: ("transfers", True),
 }
+
+
+NOT_SEEN_DAYS = 7
+"""An active family not visited for this many days is flagged (seen less than once a week)."""
+
+
+def _week_start(today: date) -> date:
+    return today - timedelta(days=today.weekday())
+
+
+def _flags(row: Any, today: date) -> dict[str, Any]:
+    """What a list flags about a case, from its row; the dates stay dates (UTC days)."""
+    active = row.status == CaseStatus.ACTIVE.value
+    seen = row.last_visit_on or row.work_started_on or row.opened_on
+    deadline = row.next_court_deadline
+    return {
+        "assessment_overdue": active
+        and row.next_assessment_due is not None
+        and row.next_assessment_due < today,
+        "court_opinion_due": deadline is not None,
+        "court_opinion_overdue": deadline is not None and deadline < today,
+        "not_seen_for_7_days": active and (today - seen).days >= NOT_SEEN_DAYS,
+    }
 
 
 def _history(envelopes: list[Envelope], today: date) -> dict[str, Any]:
@@ -110,8 +136,12 @@ class CaseworkQueries:
             envelopes = [e for e in envelopes if e.district == only_district]
         today = runtime.clock.today()
         file = _history(envelopes, today)
+        members = tuple(FamilyMember.model_validate(m) for m in file["members"])
+        card = family_card(members) if members else {"family_name": "", "display_name": ""}
         return {
             "case_id": case_id,
+            "family_name": card["family_name"],
+            "display_name": card["display_name"],
             "referral_id": state.referral_id,
             "family_id": state.family_id,
             "district": state.district,
@@ -141,9 +171,38 @@ class CaseworkQueries:
         referral_id: UUID | None = None,
         assistant_id: UUID | None = None,
         status: str | None = None,
+        surname: str | None = None,
+        pesel: str | None = None,
     ) -> list[dict[str, Any]]:
+        """Cases with the family's name, children, contact details, the assistant's name,
+        visits and flags. `surname` (folded prefixes) and `pesel` match through keyed digests:
+        the names themselves are encrypted per family and decrypted only here."""
         runtime = self.runtime
-        query = select(cases)
+        today = runtime.clock.today()
+        visits_this_week = (
+            select(func.count())
+            .where(
+                case_visits.c.case_id == cases.c.case_id,
+                case_visits.c.visited_on >= _week_start(today),
+            )
+            .scalar_subquery()
+        )
+        next_court_deadline = (
+            select(func.min(court_opinions.c.deadline))
+            .where(
+                court_opinions.c.case_id == cases.c.case_id,
+                court_opinions.c.submitted_on.is_(None),
+            )
+            .scalar_subquery()
+        )
+        query = select(
+            cases,
+            caseloads.c.assistant_name,
+            visits_this_week.label("visits_this_week"),
+            next_court_deadline.label("next_court_deadline"),
+        ).outerjoin(caseloads, caseloads.c.assistant_id == cases.c.assistant_id)
+        for condition in self._search(surname, pesel):
+            query = query.where(condition)
         if district:
             query = query.where(cases.c.district == district)
         if districts is not None:
@@ -154,25 +213,61 @@ class CaseworkQueries:
             query = query.where(cases.c.assistant_id == assistant_id)
         if status:
             query = query.where(cases.c.status == status)
-        today = runtime.clock.today()
         async with runtime.engine.connect() as conn:
-            rows = await conn.execute(query.order_by(cases.c.opened_on, cases.c.case_id))
-            return [
-                {
-                    **row._mapping,
-                    "days_waiting": (today - row.opened_on).days
-                    if row.status == CaseStatus.WAITING.value
-                    else None,
-                }
-                for row in rows
-            ]
+            rows = list(await conn.execute(query.order_by(cases.c.opened_on, cases.c.case_id)))
+            keyring = runtime.store.keyring
+            keys = await keyring.keys(conn, {r.family_id for r in rows}) if keyring else {}
+        return [
+            {
+                **row._mapping,
+                **self._card(row, keys.get(row.family_id)),
+                **_flags(row, today),
+                "days_waiting": (today - row.opened_on).days
+                if row.status == CaseStatus.WAITING.value
+                else None,
+            }
+            for row in rows
+        ]
+
+    def _search(self, surname: str | None, pesel: str | None) -> list[ColumnElement[bool]]:
+        """Conditions on the digest columns: every word of `surname` begins a surname of the
+        family; `pesel` is one of its members'."""
+        names, pesels = search_patterns(
+            self.runtime.settings.lookup_key(), surname=surname, pesel=pesel
+        )
+        found: list[ColumnElement[bool]] = [cases.c.surname_digests.like(p) for p in names]
+        found += [cases.c.pesel_digests.like(p) for p in pesels]
+        return found
+
+    @staticmethod
+    def _card(row: Any, key: bytes | None) -> dict[str, Any]:
+        """The family's name and contact details, decrypted; "[usunięto]" once erased."""
+        return open_card(key, row.family_id, row.family)
+
+    async def _named(self, rows: list[Any]) -> list[dict[str, Any]]:
+        """Rows that carry `family_id` and `family` with the family's name decrypted."""
+        keyring = self.runtime.store.keyring
+        if rows and keyring is not None:
+            async with self.runtime.engine.connect() as conn:
+                keys = await keyring.keys(conn, {r.family_id for r in rows})
+        else:
+            keys = {}
+        return [{**row._mapping, **self._card(row, keys.get(row.family_id))} for row in rows]
 
     async def overdue_assessments(self, *, district: str) -> list[dict[str, Any]]:
         runtime = self.runtime
         today = runtime.clock.today()
         async with runtime.engine.connect() as conn:
             rows = await conn.execute(
-                select(cases.c.case_id, cases.c.assistant_id, cases.c.next_assessment_due)
+                select(
+                    cases.c.case_id,
+                    cases.c.family_id,
+                    cases.c.family,
+                    cases.c.assistant_id,
+                    caseloads.c.assistant_name,
+                    cases.c.next_assessment_due,
+                )
+                .outerjoin(caseloads, caseloads.c.assistant_id == cases.c.assistant_id)
                 .where(
                     cases.c.district == district,
                     cases.c.status == CaseStatus.ACTIVE.value,
@@ -180,37 +275,36 @@ class CaseworkQueries:
                 )
                 .order_by(cases.c.next_assessment_due)
             )
-            return [
-                {**row._mapping, "days_overdue": (today - row.next_assessment_due).days}
-                for row in rows
-            ]
+            found = list(rows)
+        return [
+            {**row, "days_overdue": (today - row["next_assessment_due"]).days}
+            for row in await self._named(found)
+        ]
 
     async def court_opinion_list(
         self, *, district: str, overdue_only: bool, assistant_id: UUID | None = None
     ) -> list[dict[str, Any]]:
         runtime = self.runtime
         today = runtime.clock.today()
-        query = select(court_opinions).where(
-            court_opinions.c.district == district, court_opinions.c.submitted_on.is_(None)
+        query = (
+            select(court_opinions, cases.c.family_id, cases.c.family)
+            .join(cases, cases.c.case_id == court_opinions.c.case_id)
+            .where(court_opinions.c.district == district, court_opinions.c.submitted_on.is_(None))
         )
         if assistant_id is not None:
-            query = query.where(
-                court_opinions.c.case_id.in_(
-                    select(cases.c.case_id).where(cases.c.assistant_id == assistant_id)
-                )
-            )
+            query = query.where(cases.c.assistant_id == assistant_id)
         if overdue_only:
             query = query.where(court_opinions.c.deadline < today)
         async with runtime.engine.connect() as conn:
-            rows = await conn.execute(query.order_by(court_opinions.c.deadline))
-            return [
-                {
-                    **row._mapping,
-                    "days_left": (row.deadline - today).days,
-                    "overdue": row.deadline < today,
-                }
-                for row in rows
-            ]
+            found = list(await conn.execute(query.order_by(court_opinions.c.deadline)))
+        return [
+            {
+                **row,
+                "days_left": (row["deadline"] - today).days,
+                "overdue": row["deadline"] < today,
+            }
+            for row in await self._named(found)
+        ]
 
     async def expired_monitoring(self, *, today: date) -> list[UUID]:
         runtime = self.runtime
@@ -234,6 +328,7 @@ class CaseworkQueries:
             return [
                 {
                     "assistant_id": row.assistant_id,
+                    "assistant_name": row.assistant_name,
                     "active_families": row.active_families,
                     "limit": row.family_limit,
                     "free_places": max(row.family_limit - row.active_families, 0)

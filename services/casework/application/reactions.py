@@ -103,7 +103,11 @@ def _link_referral(envelope: Envelope, event: ReferralLinked) -> Order | None:
 def _open_caseload(envelope: Envelope, event: AssistantRegistered) -> Order:
     return Order(
         handlers.open_caseload,
-        OpenCaseload(assistant_id=envelope.aggregate_id, district=event.district),
+        OpenCaseload(
+            assistant_id=envelope.aggregate_id,
+            district=event.district,
+            name=f"{event.first_name} {event.last_name}",
+        ),
     )
 
 

@@ -23,6 +23,7 @@ from shared.domain.identifiers import pesel_digest
 from shared.events import FamilyMember
 from shared.eventstore import ConcurrencyConflict
 from shared.eventstore.crypto import Keyring
+from shared.eventstore.family_columns import ERASED_COLUMNS
 from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.unit_of_work import forget_family_answers
 
@@ -33,6 +34,10 @@ class PeselDigests:
 
     def __init__(self, key: bytes) -> None:
         self._key = key
+
+    @property
+    def key(self) -> bytes:
+        return self._key
 
     def __call__(self, members: Iterable[FamilyMember]) -> list[str]:
         return sorted({pesel_digest(self._key, m.pesel) for m in members if m.pesel})
@@ -183,4 +188,8 @@ class SqlFamilyData:
             delete(open_referral_members).where(open_referral_members.c.family_id == family_id)
         )
         await self._conn.execute(delete(case_members).where(case_members.c.family_id == family_id))
+        # The names, contact details and search digests in the referrals list.
+        await self._conn.execute(
+            update(referrals).where(referrals.c.family_id == family_id).values(**ERASED_COLUMNS)
+        )
         await forget_family_answers(self._conn, family_id)

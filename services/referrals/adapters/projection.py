@@ -18,6 +18,8 @@ from shared.events import (
     ReferralDeclined,
     ReferralLinked,
 )
+from shared.eventstore.crypto import Keyring
+from shared.eventstore.family_columns import family_columns
 
 
 def _changes(event: Any) -> dict[str, Any]:
@@ -34,13 +36,43 @@ def _changes(event: Any) -> dict[str, Any]:
     return {}
 
 
+class ReferralIndex:
+    """The referral's row, with the family's sealed card and search digests (it needs the
+    keyring and the lookup key, hence a class)."""
+
+    def __init__(self, keyring: Keyring, lookup_key: bytes) -> None:
+        self._keyring = keyring
+        self._lookup_key = lookup_key
+
+    async def __call__(
+        self, conn: AsyncConnection, referral_id: UUID, state: Referral, envelopes: list[Envelope]
+    ) -> None:
+        await project_referral(conn, referral_id, state, envelopes, index=self)
+
+    async def columns(self, conn: AsyncConnection, envelope: Envelope) -> dict[str, Any]:
+        event = envelope.event()
+        if not isinstance(event, FamilyReferred):
+            return {}
+        key = await self._keyring.key_for_writing(conn, event.family_id, envelope.recorded_at)
+        return {
+            **family_columns(key, event.family_id, event.members, self._lookup_key),
+            "children": sum(m.is_child for m in event.members),
+        }
+
+
 async def project_referral(
-    conn: AsyncConnection, referral_id: UUID, state: Referral, envelopes: list[Envelope]
+    conn: AsyncConnection,
+    referral_id: UUID,
+    state: Referral,
+    envelopes: list[Envelope],
+    *,
+    index: ReferralIndex | None = None,
 ) -> None:
     changes: dict[str, Any] = {}
     for envelope in envelopes:
         event = envelope.event()
         if isinstance(event, FamilyReferred):
+            personal = await index.columns(conn, envelope) if index is not None else {}
             await conn.execute(
                 insert(referrals).values(
                     referral_id=referral_id,
@@ -52,6 +84,7 @@ async def project_referral(
                     referred_on=event.referred_on,
                     linked_referrals=0,
                     recorded_at=envelope.recorded_at,
+                    **personal,
                 )
             )
         changes.update(_changes(event))

@@ -10,6 +10,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
     Uuid,
 )
 
@@ -31,6 +32,12 @@ referrals = Table(
     Column("linked_to_case_id", Uuid, nullable=True),
     Column("linked_referrals", Integer, nullable=False, default=0),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # The family as lists show it, sealed under the family's key, and keyed digests for
+    # search (shared.eventstore.family_columns); null once the family is erased.
+    Column("family", Text, nullable=True),
+    Column("children", Integer, nullable=True),
+    Column("surname_digests", Text, nullable=True),
+    Column("pesel_digests", Text, nullable=True),
 )
 
 # Open referrals by a keyed digest of each member's PESEL. The primary key makes two

@@ -14,7 +14,7 @@ from services.referrals.adapters.family_index import (
     SqlFamilyIndex,
     SqlNotificationLog,
 )
-from services.referrals.adapters.projection import project_referral
+from services.referrals.adapters.projection import ReferralIndex
 from services.referrals.domain.referral import REFERRAL
 from shared.eventstore import EventMetadata, EventStore
 from shared.eventstore.crypto import Keyring
@@ -36,7 +36,7 @@ class SqlReferralsUnitOfWork(SqlUnitOfWork):
             engine,
             store,
             metadata,
-            projections={REFERRAL.name: [project_referral]},
+            projections={REFERRAL.name: [ReferralIndex(keyring, digests.key)]},
             on_commit=on_commit,
         )
         self._digests = digests

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.referrals.adapters.tables import notifications, referrals
 from services.referrals.domain.referral import REFERRAL
+from shared.domain.clock import Clock
 from shared.domain.errors import NotFound
 from shared.events import (
     AssistanceGranted,
@@ -22,12 +23,18 @@ from shared.events import (
     stream_id,
 )
 from shared.eventstore import EventStore
+from shared.eventstore.family_columns import open_card, search_patterns
+
+WAITING = ("awaiting_interview", "awaiting_decision")
+"""Statuses of a referral still waiting for the head's decision (days waited counted)."""
 
 
 @dataclass(frozen=True)
 class ReferralsQueries:
     engine: AsyncEngine
     store: EventStore
+    lookup_key: bytes
+    clock: Clock
 
     async def referral(self, referral_id: UUID) -> dict[str, Any]:
         async with self.engine.connect() as conn:
@@ -79,13 +86,37 @@ class ReferralsQueries:
             "version": envelopes[-1].aggregate_version,
         }
 
-    async def referrals(self, *, district: str, status: str | None) -> list[dict[str, Any]]:
+    async def referrals(
+        self,
+        *,
+        district: str,
+        status: str | None,
+        surname: str | None = None,
+        pesel: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """A district's referrals with the family's name (decrypted here), children, source
+        and days waited; `surname` and `pesel` match through keyed digests."""
         query = select(referrals).where(referrals.c.district == district)
         if status:
             query = query.where(referrals.c.status == status)
+        names, pesels = search_patterns(self.lookup_key, surname=surname, pesel=pesel)
+        for pattern in names:
+            query = query.where(referrals.c.surname_digests.like(pattern))
+        for pattern in pesels:
+            query = query.where(referrals.c.pesel_digests.like(pattern))
         async with self.engine.connect() as conn:
-            rows = await conn.execute(query.order_by(referrals.c.referred_on.desc()))
-            return [dict(row._mapping) for row in rows]
+            rows = list(await conn.execute(query.order_by(referrals.c.referred_on.desc())))
+            keyring = self.store.keyring
+            keys = await keyring.keys(conn, {r.family_id for r in rows}) if keyring else {}
+        today = self.clock.today()
+        return [
+            {
+                **row._mapping,
+                **open_card(keys.get(row.family_id), row.family_id, row.family),
+                "days_waited": (today - row.referred_on).days if row.status in WAITING else None,
+            }
+            for row in rows
+        ]
 
     async def notification(self, notification_id: UUID) -> dict[str, Any]:
         async with self.engine.connect() as conn:

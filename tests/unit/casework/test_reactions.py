@@ -187,7 +187,7 @@ async def test_the_directorys_assistant_events_open_suspend_and_resume_a_caseloa
     )
     await when(world, AssistantReactivated(resumed_on=TODAY), "assistant", assistant_id)
     assert world.events(CASELOAD, assistant_id) == [
-        CaseloadOpened(district=OCHOTA),
+        CaseloadOpened(district=OCHOTA, assistant_name="Ewa Test"),
         CaseloadSuspended(since=date(2026, 2, 28)),
         CaseloadResumed(since=TODAY),
     ]

@@ -11,6 +11,7 @@ from uuid import UUID
 class OpenCaseload:
     assistant_id: UUID
     district: str
+    name: str = ""
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -37,7 +37,7 @@ def open_caseload(state: Caseload, cmd: OpenCaseload, *, today: date) -> list[Do
     del today  # the directory's registration dates it
     if state.exists:
         return []
-    return [CaseloadOpened(district=cmd.district)]
+    return [CaseloadOpened(district=cmd.district, assistant_name=cmd.name)]
 
 
 def take(state: Caseload, cmd: TakeCase, *, today: date) -> list[DomainEvent]:

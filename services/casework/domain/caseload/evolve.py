@@ -31,7 +31,13 @@ def _apply(event: DomainEvent, _state: Caseload) -> Caseload:
 
 @_apply.register
 def _(event: CaseloadOpened, state: Caseload) -> Caseload:
-    return replace(state, exists=True, district=event.district, limit=event.limit)
+    return replace(
+        state,
+        exists=True,
+        district=event.district,
+        limit=event.limit,
+        name=event.assistant_name,
+    )
 
 
 @_apply.register

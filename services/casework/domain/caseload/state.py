@@ -12,6 +12,7 @@ from shared.events import CASELOAD_LIMIT
 class Caseload:
     exists: bool = False
     district: str = ""
+    name: str = ""
     limit: int = CASELOAD_LIMIT
     cases: frozenset[UUID] = frozenset()
     active: bool = True

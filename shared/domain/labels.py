@@ -1,0 +1,208 @@
+"""The one catalogue of what codes read as, in Polish and English, and the formatting of dates
+and times for people.
+
+Answers of the APIs keep codes (`awaiting_decision`, `budget`, `employment_contract`) and UTC
+ISO times; what a person reads (the web app's pages, the exports) takes its words from here:
+`label("visit_topic", "budget")` is "budżet domowy", or "household budget" in English. A code
+the catalogue does not know reads as itself, so a new code shows up rather than breaking a
+page; a unit test checks that every code of the events' enumerations has both labels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from typing import Literal
+
+from shared.domain.clock import WARSAW
+
+Language = Literal["pl", "en"]
+
+LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
+    "case_status": {
+        "waiting": ("oczekuje na asystenta", "waiting for an assistant"),
+        "active": ("w pracy z asystentem", "working with an assistant"),
+        "monitoring": ("monitorowanie", "monitoring"),
+        "closed": ("zakończona", "closed"),
+        "transfer_pending": ("przekazanie do innego ośrodka", "transfer pending"),
+    },
+    "referral_status": {
+        "awaiting_interview": ("czeka na wywiad środowiskowy", "awaiting the family interview"),
+        "awaiting_decision": ("czeka na decyzję kierownika", "awaiting the head's decision"),
+        "granted": ("przyznano asystenta", "assistant granted"),
+        "declined": ("odmowa", "declined"),
+        "linked": ("dołączone do sprawy rodziny", "linked to the family's case"),
+    },
+    "referral_source": {
+        "social_worker": ("pracownik socjalny", "social worker"),
+        "school": ("szkoła", "school"),
+        "institution": ("inna instytucja", "another institution"),
+        "court_order": ("postanowienie sądu", "court order"),
+        "family": ("wniosek rodziny", "the family's own request"),
+        "za_zyciem": ("ustawa „Za życiem”", "the “Za życiem” act"),
+        "minor_parent": ("małoletni rodzic", "minor parent"),
+    },
+    "member_role": {
+        "parent": ("rodzic", "parent"),
+        "guardian": ("opiekun prawny", "legal guardian"),
+        "child": ("dziecko", "child"),
+        "pregnant_woman": ("kobieta w ciąży", "pregnant woman"),
+        "other": ("inna osoba", "other person"),
+    },
+    "visit_topic": {
+        "budget": ("budżet domowy", "household budget"),
+        "household": ("prowadzenie domu", "running the household"),
+        "parenting": ("wychowanie dzieci", "parenting"),
+        "health_hygiene": ("zdrowie i higiena", "health and hygiene"),
+        "school": ("szkoła i nauka dzieci", "school and learning"),
+        "job_search": ("poszukiwanie pracy", "job search"),
+        "official_matters": ("sprawy urzędowe", "official matters"),
+        "leisure": ("czas wolny", "leisure"),
+    },
+    "visit_place": {
+        "home": ("dom rodziny", "the family's home"),
+        "centre": ("ośrodek", "the centre"),
+        "school": ("szkoła", "school"),
+        "other": ("inne miejsce", "elsewhere"),
+    },
+    "closure_reason": {
+        "goals_achieved": ("osiągnięcie celów", "goals achieved"),
+        "no_cooperation_or_no_effects": (
+            "zaprzestanie współpracy lub brak efektów",
+            "no cooperation or no effects",
+        ),
+        "change_of_method": ("zmiana metody pracy", "change of method"),
+        "moved_away": ("zmiana miejsca zamieszkania", "moved away"),
+        "child_placed_in_foster_care": (
+            "umieszczenie dziecka w pieczy zastępczej",
+            "child placed in foster care",
+        ),
+        "other": ("inne", "other"),
+    },
+    "employment_form": {
+        "employment_contract": ("umowa o pracę", "employment contract"),
+        "civil_law_contract": ("umowa cywilnoprawna", "civil-law contract"),
+    },
+    "working_time": {
+        "full_time": ("pełny etat", "full time"),
+        "part_time": ("niepełny etat", "part time"),
+    },
+    "working_time_system": {
+        "basic": ("podstawowy", "basic"),
+        "equivalent": ("równoważny", "equivalent"),
+        "task_based": ("zadaniowy", "task-based"),
+    },
+    "deactivation_reason": {
+        "contract_ended": ("koniec umowy", "contract ended"),
+        "resigned": ("rezygnacja", "resigned"),
+        "dismissed": ("zwolnienie", "dismissed"),
+        "long_term_leave": ("długotrwała nieobecność", "long-term leave"),
+        "other": ("inny powód", "other reason"),
+    },
+    "institution_category": {
+        "family_counselling": ("poradnia rodzinna", "family counselling"),
+        "specialist_counselling": ("poradnictwo specjalistyczne", "specialist counselling"),
+        "diagnostic_centre": ("poradnia psychologiczno-pedagogiczna", "diagnostic centre"),
+        "day_support_centre": ("placówka wsparcia dziennego", "day support centre"),
+        "crisis_intervention": ("interwencja kryzysowa", "crisis intervention"),
+        "school": ("szkoła", "school"),
+        "family_court": ("sąd rodzinny", "family court"),
+        "health_care": ("ochrona zdrowia", "health care"),
+        "police": ("policja", "police"),
+        "ngo": ("organizacja pozarządowa", "NGO"),
+    },
+    "work_duration": {
+        "up_to_3_months": ("do 3 miesięcy", "up to 3 months"),
+        "3_to_12_months": ("od 3 do 12 miesięcy", "3 to 12 months"),
+        "1_to_2_years": ("od roku do 2 lat", "1 to 2 years"),
+        "over_2_years": ("powyżej 2 lat", "over 2 years"),
+    },
+    "case_flag": {
+        "assessment_overdue": ("zaległa ocena sytuacji", "assessment overdue"),
+        "court_opinion_due": ("opinia dla sądu do złożenia", "court opinion due"),
+        "court_opinion_overdue": ("opinia dla sądu po terminie", "court opinion overdue"),
+        "not_seen_for_7_days": ("bez wizyty od tygodnia", "not seen for a week"),
+    },
+    # Headings of the statutory report's table in the exports.
+    "report_column": {
+        "code": ("Kod", "Code"),
+        "label": ("Wyszczególnienie", "Item"),
+        "value": ("Wartość", "Value"),
+    },
+    # Headings of the city view (its columns), for the web app's table and the exports.
+    "city_column": {
+        "district": ("TERC", "TERC code"),
+        "district_name": ("Dzielnica", "District"),
+        "assistants": ("Asystenci", "Assistants"),
+        "active_families": ("Rodziny objęte wsparciem", "Families supported"),
+        "waiting_families": ("Rodziny oczekujące", "Families waiting"),
+        "longest_wait_days": ("Najdłuższe oczekiwanie (dni)", "Longest wait (days)"),
+        "families_in_monitoring": ("Rodziny w monitorowaniu", "Families in monitoring"),
+        "overdue_assessments": ("Zaległe oceny", "Overdue assessments"),
+        "closures_in_period": ("Zakończenia w okresie", "Closures in the period"),
+    },
+}
+
+
+def label(kind: str, code: str, language: Language = "pl") -> str:
+    """What `code` of `kind` reads as; the code itself if the catalogue does not know it."""
+    found = LABELS.get(kind, {}).get(code)
+    if found is None:
+        return code
+    return found[0] if language == "pl" else found[1]
+
+
+def labels(kind: str, language: Language = "pl") -> dict[str, str]:
+    """Every code of `kind` with its label, in the catalogue's order (for a form's choices)."""
+    return {code: label(kind, code, language) for code in LABELS.get(kind, {})}
+
+
+MONTHS_GENITIVE = (
+    "stycznia",
+    "lutego",
+    "marca",
+    "kwietnia",
+    "maja",
+    "czerwca",
+    "lipca",
+    "sierpnia",
+    "września",
+    "października",
+    "listopada",
+    "grudnia",
+)
+MONTHS_EN = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+
+
+def format_date(value: date | datetime, language: Language = "pl") -> str:
+    """ "1 grudnia 2026" (or "1 December 2026"); a datetime is first taken to Warsaw's day."""
+    if isinstance(value, datetime):
+        value = local_time(value).date()
+    months = MONTHS_GENITIVE if language == "pl" else MONTHS_EN
+    return f"{value.day} {months[value.month - 1]} {value.year}"
+
+
+def local_time(value: datetime) -> datetime:
+    """A moment (UTC in every answer) on Warsaw's clock; a naive datetime is taken as UTC."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(WARSAW)
+
+
+def format_datetime(value: datetime, language: Language = "pl") -> str:
+    """ "1 grudnia 2026, 14:05" in Warsaw's time (CET/CEST as the day has it)."""
+    local = local_time(value)
+    return f"{format_date(local.date(), language)}, {local:%H:%M}"

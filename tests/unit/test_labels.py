@@ -1,0 +1,123 @@
+"""The one catalogue of labels: every code users can meet has a Polish and an English label;
+dates read as Poles write them and times on Warsaw's clock; the exports take their headings
+from it."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime
+from enum import StrEnum
+
+import pytest
+from openpyxl import load_workbook
+
+from services.referrals.domain.referral import ReferralStatus
+from services.reporting.adapters.exports import city_csv, city_xlsx, statutory_csv
+from shared.domain.labels import LABELS, format_date, format_datetime, label, labels
+from shared.events import ClosureReason, MemberRole, ReferralSource, VisitPlace, VisitTopic
+from shared.events.casework import CaseStatus
+from shared.events.directory import (
+    DeactivationReason,
+    EmploymentForm,
+    InstitutionCategory,
+    WorkingTime,
+    WorkingTimeSystem,
+)
+
+CATALOGUED: dict[str, type[StrEnum]] = {
+    "case_status": CaseStatus,
+    "referral_status": ReferralStatus,
+    "referral_source": ReferralSource,
+    "member_role": MemberRole,
+    "visit_topic": VisitTopic,
+    "visit_place": VisitPlace,
+    "closure_reason": ClosureReason,
+    "employment_form": EmploymentForm,
+    "working_time": WorkingTime,
+    "working_time_system": WorkingTimeSystem,
+    "deactivation_reason": DeactivationReason,
+    "institution_category": InstitutionCategory,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(CATALOGUED))
+def test_every_code_has_a_polish_and_an_english_label(kind: str) -> None:
+    codes = {member.value for member in CATALOGUED[kind]}
+    assert set(LABELS[kind]) == codes
+    for code in codes:
+        polish, english = LABELS[kind][code]
+        assert polish.strip() and english.strip()
+
+
+def test_a_label_in_each_language_and_an_unknown_code_as_itself() -> None:
+    assert label("referral_status", "awaiting_decision") == "czeka na decyzję kierownika"
+    assert label("visit_topic", "budget", "en") == "household budget"
+    assert label("employment_form", "employment_contract") == "umowa o pracę"
+    assert label("visit_topic", "new_topic") == "new_topic"
+    assert next(iter(labels("case_status", "en"))) == "waiting"
+
+
+def test_dates_and_times_as_people_read_them() -> None:
+    assert format_date(date(2026, 12, 1)) == "1 grudnia 2026"
+    assert format_date(date(2026, 5, 3), "en") == "3 May 2026"
+    # 23:30 UTC on 31 December is already New Year's Day in Warsaw (CET, UTC+1).
+    assert format_date(datetime(2026, 12, 31, 23, 30, tzinfo=UTC)) == "1 stycznia 2027"
+    assert format_datetime(datetime(2026, 12, 1, 13, 5, tzinfo=UTC)) == "1 grudnia 2026, 14:05"
+    # Summer time: UTC+2.
+    assert format_datetime(datetime(2026, 7, 1, 13, 5, tzinfo=UTC)) == "1 lipca 2026, 15:05"
+
+
+CITY = {
+    "period": {"from": date(2026, 1, 1), "to": date(2026, 6, 30)},
+    "as_of": date(2026, 7, 1),
+    "districts": [
+        {
+            "district": "1465068",
+            "district_name": "Ochota",
+            "assistants": 2,
+            "active_families": 20,
+            "waiting_families": 3,
+            "longest_wait_days": 12,
+            "families_in_monitoring": 1,
+            "overdue_assessments": 0,
+            "closures_in_period": 4,
+        }
+    ],
+    "totals": {
+        "assistants": 2,
+        "active_families": 20,
+        "waiting_families": 3,
+        "longest_wait_days": 12,
+        "families_in_monitoring": 1,
+        "overdue_assessments": 0,
+        "closures_in_period": 4,
+    },
+}
+
+
+def test_the_city_view_exports_with_polish_headings_and_totals() -> None:
+    rows = list(csv.reader(io.StringIO(city_csv(CITY).decode("utf-8-sig")), delimiter=";"))
+    assert ["Okres: 1 stycznia 2026 – 30 czerwca 2026"] in rows
+    heading = rows.index([label("city_column", c) for c in LABELS["city_column"]])
+    assert rows[heading][1:3] == ["Dzielnica", "Asystenci"]
+    assert rows[heading + 1][:4] == ["1465068", "Ochota", "2", "20"]
+    assert rows[-1][:4] == ["", "Razem", "2", "20"]
+    sheet = load_workbook(io.BytesIO(city_xlsx(CITY, "en"))).active
+    assert sheet is not None
+    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert values[4][:3] == ["TERC code", "District", "Assistants"]
+    assert values[-1][:3] == [None, "Total", 2]
+
+
+def test_the_statutory_export_has_its_headings_in_english_when_asked() -> None:
+    report = {
+        "title": "Report",
+        "district": "1465068",
+        "district_name": "Ochota",
+        "period": {"from": "2026-01-01", "to": "2026-06-30"},
+        "rows": [{"code": "families", "label": "Families", "value": 4}],
+    }
+    text = statutory_csv(report, "en").decode("utf-8-sig")
+    assert "Code;Item;Value" in text
+    assert "Period: 1 January 2026 – 30 June 2026" in text
