@@ -189,7 +189,7 @@ async def _case_opened(conn: AsyncConnection, envelope: Envelope, event: CaseOpe
             "source": event.source.value,
             "obligatory": event.obligatory,
             "children": sum(1 for m in event.members if m.is_child),
-            "status": "waiting",
+            "status": event.status.value,
             "assistant_id": None,
             "opened_on": event.opened_on,
             "assigned_on": None,
@@ -260,7 +260,7 @@ async def _case_transferred(
     await _case(
         conn,
         envelope,
-        status="transfer_pending",
+        status=event.status.value,
         assistant_id=None,
         district=event.to_district,
         next_assessment_due=None,
