@@ -21,6 +21,7 @@ import httpx
 import pytest
 import redis as sync_redis
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from shared.runtime.database import create_engine
 from shared.web.auth import Role
@@ -105,12 +106,16 @@ def break_projections(database_url: str) -> None:
     """Every read model of the deployment goes missing: each projection fails."""
     from services.reporting.adapters.tables import metadata
 
-    asyncio.run(
-        _sql(
-            database_url,
-            *(f'ALTER TABLE "{t}" RENAME TO "{t}_gone"' for t in metadata.tables),
-        )
-    )
+    renames = [f'ALTER TABLE "{t}" RENAME TO "{t}_gone"' for t in metadata.tables]
+    # The running worker (and its metrics sampler) hold locks on these tables: PostgreSQL may
+    # break a deadlock by aborting the renames, which then run again, a bounded number of times.
+    for attempt in range(10):
+        try:
+            asyncio.run(_sql(database_url, *renames))
+            return
+        except DBAPIError as failed:
+            if "deadlock detected" not in str(failed) or attempt == 9:
+                raise
 
 
 def database_text(database_url: str) -> str:
