@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import random
 import re
-import time
 from collections.abc import Callable
 from datetime import date, timedelta
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
 from suite.demo_data import OCHOTA, pesel
+from suite.scenario import wait_for
 from tests.browser.conftest import WebSuite, screenshot, sign_in, sign_in_as_assistant
 
 pytest_plugins: list[str] = []
@@ -20,17 +20,15 @@ pytest_plugins: list[str] = []
 
 def reload_until(page: Page, found: Callable[[], Locator], *, timeout: float = 30.0) -> Locator:
     """Reload the page until `found()` is visible (an event still on its way), bounded."""
-    deadline = time.monotonic() + timeout
-    delay = 0.2
-    while True:
+
+    def shown() -> Locator | None:
         locator = found()
         if locator.count() and locator.first.is_visible():
             return locator.first
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not on the page after {timeout} s: {locator}")
-        time.sleep(delay)
-        delay = min(delay * 1.5, 1.0)
         page.reload()
+        return None
+
+    return wait_for("the item on the page", shown, timeout=timeout)
 
 
 def test_a_school_referral_becomes_a_family_in_work_as_each_role_in_turn(

