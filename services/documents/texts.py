@@ -7,49 +7,19 @@ from __future__ import annotations
 from datetime import date
 from enum import StrEnum
 
+from shared.domain.labels import format_date
+
 
 class Language(StrEnum):
     PL = "pl"
     EN = "en"
 
 
-_MONTHS_GENITIVE_PL = (
-    "stycznia",
-    "lutego",
-    "marca",
-    "kwietnia",
-    "maja",
-    "czerwca",
-    "lipca",
-    "sierpnia",
-    "września",
-    "października",
-    "listopada",
-    "grudnia",
-)
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
-
-
 def long_date(day: date | None, language: Language = Language.PL) -> str:
     """`1 grudnia 2026` (or `1 December 2026`); a dash where there is no date."""
     if day is None:
         return "—"
-    if language is Language.EN:
-        return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-    return f"{day.day} {_MONTHS_GENITIVE_PL[day.month - 1]} {day.year}"
+    return format_date(day, "en" if language is Language.EN else "pl")
 
 
 # One entry per text: (Polish, English). Placeholders use str.format names.

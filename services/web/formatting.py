@@ -8,38 +8,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from services.web.catalogue import text
+from shared.domain.labels import format_date
 
 WARSAW = ZoneInfo("Europe/Warsaw")
-
-# Month names in the genitive, as in "1 grudnia 2026".
-_MONTHS_PL = (
-    "stycznia",
-    "lutego",
-    "marca",
-    "kwietnia",
-    "maja",
-    "czerwca",
-    "lipca",
-    "sierpnia",
-    "września",
-    "października",
-    "listopada",
-    "grudnia",
-)
-_MONTHS_EN = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-)
 
 
 def as_date(value: date | str | None) -> date | None:
@@ -64,8 +35,7 @@ def long_date(value: date | str | None, lang: str = "pl") -> str:
     day = as_date(value)
     if day is None:
         return ""
-    months = _MONTHS_EN if lang == "en" else _MONTHS_PL
-    return f"{day.day} {months[day.month - 1]} {day.year}"
+    return format_date(day, "en" if lang == "en" else "pl")
 
 
 def local_time(value: datetime | str | None, lang: str = "pl") -> str:
