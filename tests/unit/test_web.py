@@ -3,16 +3,19 @@ session cookie, the OIDC claims mapping; and the services' /docs served from the
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
 import pytest
+from cryptography.fernet import InvalidToken
 from fastapi.testclient import TestClient
 
 from services.web.app import create_app
 from services.web.catalogue import LABELS, label, text
 from services.web.families import family_name
 from services.web.formatting import deadline, local_time, long_date, plural_pl
+from services.web.session import fernet_for
 from services.web.settings import WebSettings
 from services.web.signin import user_from_claims
 from shared.web.auth import TokenVerifier
@@ -100,7 +103,14 @@ def test_demo_sign_in_works_in_development_and_sets_a_protected_encrypted_cookie
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
         assert "Secure" not in cookie  # plain http in development
         value = cookie.split(";")[0].split("=", 1)[1]
-        assert "head" not in value and "eyJ" not in value  # encrypted, not a readable JWT
+        # Encrypted: only the app's key opens it, and what it holds is not in the cookie as
+        # written (a Fernet token is random base64, so no fixed substring test would be sound).
+        inside = json.loads(fernet_for(SECRET).decrypt(value.encode()))
+        assert inside["user"]["role"] == "head"
+        token = inside["user"]["token"]
+        assert token.startswith("eyJ") and token not in value
+        with pytest.raises(InvalidToken):
+            fernet_for("another-secret-of-at-least-32-characters").decrypt(value.encode())
 
 
 def test_demo_sign_in_is_refused_outside_development() -> None:
