@@ -1,13 +1,14 @@
-"""Every text the documents print, in Polish and English, with the labels of the codes the
-services return. The PDF and the printable HTML read the same catalogue, so a document says the
-same thing on paper and on screen."""
+"""Every text the documents print, in Polish and English; the labels of the codes the services
+return come from shared/domain/labels.py, as on the web app's pages and in the exports. The PDF
+and the printable HTML read the same catalogue, so a document says the same thing on paper and
+on screen."""
 
 from __future__ import annotations
 
 from datetime import date
 from enum import StrEnum
 
-from shared.domain.labels import format_date
+from shared.domain.labels import format_date, label
 
 
 class Language(StrEnum):
@@ -319,77 +320,12 @@ _TEXTS: dict[str, tuple[str, str]] = {
     "event.further_referral": ("Kolejne zgłoszenie ({source})", "Further referral ({source})"),
 }
 
-_LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "source": {
-        "social_worker": ("wniosek pracownika socjalnego", "social worker's request"),
-        "school": ("zawiadomienie szkoły", "school's notification"),
-        "institution": ("zawiadomienie instytucji", "institution's notification"),
-        "court_order": ("postanowienie sądu", "court order"),
-        "family": ("wniosek rodziny", "the family's own request"),
-        "za_zyciem": ("ustawa „Za życiem”", "the “Za życiem” Act"),
-        "minor_parent": ("małoletni rodzic opuszczający placówkę", "minor parent leaving care"),
-    },
-    "member_role": {
-        "parent": ("rodzic", "parent"),
-        "guardian": ("opiekun", "guardian"),
-        "child": ("dziecko", "child"),
-        "pregnant_woman": ("kobieta w ciąży", "pregnant woman"),
-        "other": ("inna osoba", "other"),
-    },
-    "topic": {
-        "budget": ("budżet domowy", "household budget"),
-        "household": ("prowadzenie domu", "running the household"),
-        "parenting": ("wychowanie dzieci", "parenting"),
-        "health_hygiene": ("zdrowie i higiena", "health and hygiene"),
-        "school": ("szkoła", "school"),
-        "job_search": ("szukanie pracy", "job search"),
-        "official_matters": ("sprawy urzędowe", "official matters"),
-        "leisure": ("czas wolny", "leisure"),
-    },
-    "place": {
-        "home": ("dom rodziny", "the family's home"),
-        "centre": ("ośrodek", "the centre"),
-        "school": ("szkoła", "school"),
-        "other": ("inne miejsce", "elsewhere"),
-    },
-    "closure_reason": {
-        "goals_achieved": ("osiągnięcie celów", "goals achieved"),
-        "no_cooperation_or_no_effects": (
-            "brak współpracy lub brak efektów",
-            "no cooperation or no effects",
-        ),
-        "change_of_method": ("zmiana metody pracy", "change of the method of work"),
-        "moved_away": ("przeprowadzka rodziny", "the family moved away"),
-        "child_placed_in_foster_care": (
-            "umieszczenie dziecka w pieczy zastępczej",
-            "child placed in foster care",
-        ),
-        "other": ("inny powód", "other reason"),
-    },
-    "case_status": {
-        "waiting": ("oczekuje na asystenta", "waiting for an assistant"),
-        "active": ("praca z rodziną", "active"),
-        "monitoring": ("monitorowanie po zakończeniu", "monitoring after closure"),
-        "closed": ("zamknięta", "closed"),
-        "transfer_pending": ("przekazana, czeka na decyzję", "transferred, awaiting decision"),
-    },
-    "referral_status": {
-        "awaiting_interview": ("czeka na wywiad", "awaiting interview"),
-        "awaiting_decision": ("czeka na decyzję", "awaiting decision"),
-        "granted": ("przydzielono asystenta", "granted"),
-        "declined": ("odmowa", "declined"),
-        "linked": ("połączone z inną sprawą", "linked"),
-    },
-    "role": {
-        "head": ("kierownik", "head"),
-        "assistant": ("asystent rodziny", "family assistant"),
-        "social_worker": ("pracownik socjalny", "social worker"),
-        "court": ("sąd", "court"),
-        "school": ("szkoła", "school"),
-        "admin": ("administrator", "administrator"),
-        "service": ("system", "system"),
-        "city_analyst": ("analityk miasta", "city analyst"),
-    },
+# The labels of codes come from the one catalogue, shared/domain/labels.py; the documents
+# name a few kinds by shorter names.
+KIND_ALIASES: dict[str, str] = {
+    "source": "referral_source",
+    "topic": "visit_topic",
+    "place": "visit_place",
 }
 
 
@@ -407,8 +343,7 @@ class Catalogue:
     def label(self, kind: str, code: str | None) -> str:
         if code is None:
             return "—"
-        entry = _LABELS[kind].get(str(code))
-        return entry[self._index] if entry else str(code)
+        return label(KIND_ALIASES.get(kind, kind), str(code), self.language.value)
 
     def date(self, day: date | None) -> str:
         return long_date(day, self.language)

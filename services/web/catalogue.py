@@ -1,141 +1,37 @@
-"""Every text a person reads in the web app, in Polish and English, and the labels of the
-codes the services answer with (statuses, sources, closure reasons, visit topics, roles, ...).
+"""Every text a person reads in the web app, in Polish and English; the labels of the codes
+the services answer with (statuses, sources, closure reasons, visit topics, roles, ...) are
+read from shared/domain/labels.py, the catalogue the exports and the documents use too.
 
-One catalogue for the templates and the exports: `text(key, lang)` and `label(kind, code,
-lang)`. An unknown code is shown as itself rather than breaking a page, so a new code in a
-service shows up (untranslated) instead of a 500.
+`text(key, lang)` and `label(kind, code, lang)`. An unknown code is shown as itself rather
+than breaking a page, so a new code in a service shows up (untranslated) instead of a 500.
 """
 
 from __future__ import annotations
 
 from typing import Literal
 
+from shared.domain import labels as shared_labels
+
 Language = Literal["pl", "en"]
 LANGUAGES: tuple[Language, ...] = ("pl", "en")
 
-# kind -> code -> (Polish, English)
+# The labels of codes come from the one catalogue, shared/domain/labels.py (the exports and
+# the documents read it too). The web app's templates name a few kinds by shorter names.
+KIND_ALIASES: dict[str, str] = {
+    "source": "referral_source",
+    "topic": "visit_topic",
+    "place": "visit_place",
+}
+
+
+def _kind(kind: str) -> str:
+    return KIND_ALIASES.get(kind, kind)
+
+
+# kind -> code -> (Polish, English): a read-only view of the shared catalogue, aliases included.
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
-    "role": {
-        "social_worker": ("pracownik socjalny", "social worker"),
-        "assistant": ("asystent rodziny", "family assistant"),
-        "head": ("kierownik ośrodka", "head of the centre"),
-        "city_analyst": ("analityk miasta", "city analyst"),
-        "school": ("szkoła", "school"),
-        "court": ("sąd", "court"),
-        "admin": ("administrator", "administrator"),
-    },
-    "referral_status": {
-        "awaiting_interview": ("czeka na wywiad", "awaiting interview"),
-        "awaiting_decision": ("czeka na decyzję", "awaiting decision"),
-        "granted": ("przyznano asystenta", "assistant granted"),
-        "declined": ("odmowa", "declined"),
-        "linked": ("dołączono do innej sprawy", "linked to another case"),
-        "being_handled": ("w toku", "being handled"),
-        "opinion_issued": ("opinia wydana", "opinion issued"),
-        "received": ("przyjęto", "received"),
-    },
-    "source": {
-        "social_worker": ("wniosek pracownika socjalnego", "social worker's request"),
-        "school": ("powiadomienie szkoły", "school's notification"),
-        "institution": ("powiadomienie instytucji", "institution's notification"),
-        "court_order": ("postanowienie sądu", "court order"),
-        "family": ("wniosek rodziny", "family's own request"),
-        "za_zyciem": ("„Za życiem”", "“Za życiem” (For Life)"),
-        "minor_parent": ("małoletni rodzic", "minor parent"),
-    },
-    "case_status": {
-        "waiting": ("czeka na asystenta", "waiting for an assistant"),
-        "active": ("w pracy z asystentem", "active"),
-        "monitoring": ("monitorowanie", "monitoring"),
-        "closed": ("zakończona", "closed"),
-        "transfer_pending": ("przekazanie do innego ośrodka", "transfer pending"),
-    },
-    "closure_reason": {
-        "goals_achieved": ("osiągnięcie celów", "goals achieved"),
-        "no_cooperation_or_no_effects": (
-            "brak współpracy lub brak efektów",
-            "no cooperation or no effects",
-        ),
-        "change_of_method": ("zmiana metody pracy", "change of method"),
-        "moved_away": ("przeprowadzka", "moved away"),
-        "child_placed_in_foster_care": (
-            "umieszczenie dziecka w pieczy zastępczej",
-            "child placed in foster care",
-        ),
-        "other": ("inny powód", "other"),
-    },
-    "visit_topic": {
-        "budget": ("trening budżetowy", "budget training"),
-        "household": ("prowadzenie domu", "household"),
-        "parenting": ("wychowanie dzieci", "parenting"),
-        "health_hygiene": ("zdrowie i higiena", "health and hygiene"),
-        "school": ("sprawy szkolne", "school"),
-        "job_search": ("szukanie pracy", "job search"),
-        "official_matters": ("sprawy urzędowe", "official matters"),
-        "leisure": ("czas wolny", "leisure"),
-    },
-    "visit_place": {
-        "home": ("dom rodziny", "family's home"),
-        "centre": ("ośrodek", "centre"),
-        "school": ("szkoła", "school"),
-        "other": ("inne miejsce", "elsewhere"),
-    },
-    "member_role": {
-        "parent": ("rodzic", "parent"),
-        "guardian": ("opiekun prawny", "guardian"),
-        "child": ("dziecko", "child"),
-        "pregnant_woman": ("kobieta w ciąży", "pregnant woman"),
-        "other": ("inna osoba", "other"),
-    },
-    "employment_form": {
-        "employment_contract": ("umowa o pracę", "employment contract"),
-        "civil_law_contract": ("umowa cywilnoprawna", "civil-law contract"),
-    },
-    "working_time": {
-        "full_time": ("pełny etat", "full time"),
-        "part_time": ("część etatu", "part time"),
-    },
-    "institution_category": {
-        "family_counselling": ("poradnictwo rodzinne", "family counselling"),
-        "specialist_counselling": ("poradnictwo specjalistyczne", "specialist counselling"),
-        "diagnostic_centre": ("placówka diagnostyczna", "diagnostic centre"),
-        "day_support_centre": ("placówka wsparcia dziennego", "day support centre"),
-        "crisis_intervention": ("interwencja kryzysowa", "crisis intervention"),
-        "school": ("szkoła", "school"),
-        "family_court": ("sąd rodzinny", "family court"),
-        "health_care": ("ochrona zdrowia", "health care"),
-        "police": ("policja", "police"),
-        "ngo": ("organizacja pozarządowa", "NGO"),
-    },
-    "school_problem": {
-        "school_duty_absence": ("niespełnianie obowiązku szkolnego", "school duty not met"),
-        "neglect_suspected": ("podejrzenie zaniedbania", "suspected neglect"),
-        "behaviour": ("trudności wychowawcze", "behaviour"),
-        "other": ("inny problem", "other"),
-    },
-    "court_kind": {
-        "obligation_to_cooperate": (
-            "zobowiązanie do współpracy z asystentem",
-            "order to cooperate with an assistant",
-        ),
-        "opinion_request": ("wezwanie o opinię asystenta", "request for the assistant's opinion"),
-    },
-    "sent_status": {
-        "awaiting_interview": ("przyjęte, w toku (wywiad środowiskowy)", "received, being handled"),
-        "awaiting_decision": (
-            "przyjęte, czeka na decyzję kierownika",
-            "received, awaiting decision",
-        ),
-        "granted": ("przyznano rodzinie asystenta", "an assistant was granted"),
-        "declined": ("ośrodek odmówił przydziału asystenta", "declined"),
-        "linked": ("dołączone do sprawy prowadzonej już przez ośrodek", "joined to an open case"),
-        "forwarded_to_case": ("przekazane asystentowi rodziny", "passed to the family's assistant"),
-        "opinion_issued": ("opinia wydana", "opinion issued"),
-    },
-    "decision": {
-        "granted": ("przyznać asystenta", "grant an assistant"),
-        "declined": ("odmówić", "decline"),
-    },
+    **{kind: dict(codes) for kind, codes in shared_labels.LABELS.items()},
+    **{alias: dict(shared_labels.LABELS[kind]) for alias, kind in KIND_ALIASES.items()},
 }
 
 # key -> (Polish, English)
@@ -265,12 +161,9 @@ def label(kind: str, code: str | None, lang: str = "pl") -> str:
     """The human label of a service's code, e.g. label("referral_status", "awaiting_decision")."""
     if code is None:
         return ""
-    pair = LABELS.get(kind, {}).get(str(code))
-    if pair is None:
-        return str(code)
-    return pair[1] if lang == "en" else pair[0]
+    return shared_labels.label(_kind(kind), str(code), "en" if lang == "en" else "pl")
 
 
 def choices(kind: str, lang: str = "pl") -> list[tuple[str, str]]:
     """(code, label) pairs of a kind, in the catalogue's order, for a select or checkboxes."""
-    return [(code, pair[1] if lang == "en" else pair[0]) for code, pair in LABELS[kind].items()]
+    return list(shared_labels.labels(_kind(kind), "en" if lang == "en" else "pl").items())

@@ -18,13 +18,40 @@ from shared.domain.clock import WARSAW
 
 Language = Literal["pl", "en"]
 
+_DOCUMENT_KINDS: Mapping[str, tuple[str, str]] = {
+    "decision": ("decyzja kierownika", "the head's decision"),
+    "assignment_letter": ("pismo o wyznaczeniu asystenta", "letter assigning an assistant"),
+    "consent_form": ("zgoda rodziny na współpracę", "the family's consent form"),
+    "work_plan": ("plan pracy z rodziną", "work plan"),
+    "visit_diary": ("dziennik wizyt", "visit diary"),
+    "assessment": ("okresowa ocena sytuacji rodziny", "periodic assessment"),
+    "court_opinion": ("opinia dla sądu", "opinion for the court"),
+    "closure_note": ("notatka o zakończeniu pracy", "closure note"),
+    "case_file": ("akta sprawy do kontroli", "case file for an inspection"),
+}
+
+# Where the three catalogues of the past (the web app's, the documents', this one) worded a
+# code differently, the wording kept is the one a centre's staff writes in its own papers.
 LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
+    "role": {
+        "social_worker": ("pracownik socjalny", "social worker"),
+        "assistant": ("asystent rodziny", "family assistant"),
+        "head": ("kierownik ośrodka", "head of the centre"),
+        "city_analyst": ("analityk miasta", "city analyst"),
+        "school": ("szkoła", "school"),
+        "court": ("sąd", "court"),
+        "admin": ("administrator", "administrator"),
+        "service": ("system", "system"),
+    },
     "case_status": {
         "waiting": ("oczekuje na asystenta", "waiting for an assistant"),
         "active": ("w pracy z asystentem", "working with an assistant"),
-        "monitoring": ("monitorowanie", "monitoring"),
+        "monitoring": ("monitorowanie po zakończeniu pracy", "monitoring after closure"),
         "closed": ("zakończona", "closed"),
-        "transfer_pending": ("przekazanie do innego ośrodka", "transfer pending"),
+        "transfer_pending": (
+            "przekazana do innego ośrodka, czeka na przyjęcie",
+            "transferred, awaiting acceptance",
+        ),
     },
     "referral_status": {
         "awaiting_interview": ("czeka na wywiad środowiskowy", "awaiting the family interview"),
@@ -34,13 +61,13 @@ LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "linked": ("dołączone do sprawy rodziny", "linked to the family's case"),
     },
     "referral_source": {
-        "social_worker": ("pracownik socjalny", "social worker"),
-        "school": ("szkoła", "school"),
-        "institution": ("inna instytucja", "another institution"),
+        "social_worker": ("wniosek pracownika socjalnego", "social worker's request"),
+        "school": ("zawiadomienie szkoły", "school's notification"),
+        "institution": ("zawiadomienie instytucji", "institution's notification"),
         "court_order": ("postanowienie sądu", "court order"),
         "family": ("wniosek rodziny", "the family's own request"),
-        "za_zyciem": ("ustawa „Za życiem”", "the “Za życiem” act"),
-        "minor_parent": ("małoletni rodzic", "minor parent"),
+        "za_zyciem": ("ustawa „Za życiem”", "the “Za życiem” Act"),
+        "minor_parent": ("małoletni rodzic opuszczający placówkę", "minor parent leaving care"),
     },
     "member_role": {
         "parent": ("rodzic", "parent"),
@@ -71,13 +98,13 @@ LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
             "zaprzestanie współpracy lub brak efektów",
             "no cooperation or no effects",
         ),
-        "change_of_method": ("zmiana metody pracy", "change of method"),
-        "moved_away": ("zmiana miejsca zamieszkania", "moved away"),
+        "change_of_method": ("zmiana metody pracy", "change of the method of work"),
+        "moved_away": ("zmiana miejsca zamieszkania", "the family moved away"),
         "child_placed_in_foster_care": (
             "umieszczenie dziecka w pieczy zastępczej",
             "child placed in foster care",
         ),
-        "other": ("inne", "other"),
+        "other": ("inny powód", "other reason"),
     },
     "employment_form": {
         "employment_contract": ("umowa o pracę", "employment contract"),
@@ -140,6 +167,59 @@ LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "families_in_monitoring": ("Rodziny w monitorowaniu", "Families in monitoring"),
         "overdue_assessments": ("Zaległe oceny", "Overdue assessments"),
         "closures_in_period": ("Zakończenia w okresie", "Closures in the period"),
+    },
+    # What a school or a court reports, and what became of what they sent.
+    "school_problem": {
+        "school_duty_absence": ("niespełnianie obowiązku szkolnego", "school duty not met"),
+        "neglect_suspected": ("podejrzenie zaniedbania", "suspected neglect"),
+        "behaviour": ("trudności wychowawcze", "behaviour"),
+        "other": ("inny problem", "other"),
+    },
+    "court_kind": {
+        "obligation_to_cooperate": (
+            "zobowiązanie do współpracy z asystentem",
+            "order to cooperate with an assistant",
+        ),
+        "opinion_request": ("wezwanie o opinię asystenta", "request for the assistant's opinion"),
+    },
+    "sent_status": {
+        "awaiting_interview": ("przyjęte, w toku (wywiad środowiskowy)", "received, being handled"),
+        "awaiting_decision": (
+            "przyjęte, czeka na decyzję kierownika",
+            "received, awaiting decision",
+        ),
+        "granted": ("przyznano rodzinie asystenta", "an assistant was granted"),
+        "declined": ("ośrodek odmówił przydziału asystenta", "declined"),
+        "linked": ("dołączone do sprawy prowadzonej już przez ośrodek", "joined to an open case"),
+        "forwarded_to_case": ("przekazane asystentowi rodziny", "passed to the family's assistant"),
+        "opinion_issued": ("opinia wydana", "opinion issued"),
+    },
+    # The head's choice on a referral (the form's options).
+    "decision": {
+        "granted": ("przyznać asystenta", "grant an assistant"),
+        "declined": ("odmówić", "decline"),
+    },
+    # The documents a centre files (services/documents), as named in lists and the audit trail.
+    "document_kind": _DOCUMENT_KINDS,
+    # Reporting's reminders (GET /tasks): what is due.
+    "task_kind": {
+        "assessment": ("okresowa ocena sytuacji rodziny", "periodic assessment"),
+        "court_opinion": ("opinia dla sądu", "opinion for the court"),
+        "not_seen": ("rodzina bez wizyty od 7 dni", "family not seen for 7 days"),
+        "consent": (
+            "brak zgody rodziny 14 dni po przydziale",
+            "no consent 14 days after assignment",
+        ),
+        "referral_decision": (
+            "zgłoszenie czeka na decyzję ponad 7 dni",
+            "referral waiting for a decision over 7 days",
+        ),
+        "waiting_for_assistant": ("rodzina czeka na asystenta", "family waiting for an assistant"),
+    },
+    # What an audit record says was done, where it is more than the policy's action code.
+    "audit_action": {
+        f"document.{kind}": (f"wydano dokument: {pl}", f"document issued: {en}")
+        for kind, (pl, en) in _DOCUMENT_KINDS.items()
     },
 }
 

@@ -364,7 +364,7 @@ def test_names_of_assistants_from_the_directory_and_file_names() -> None:
     # Unknown people are named by their role and account, never left blank.
     letter = build_document(DocumentKind.ASSIGNMENT_LETTER, {"case": scenario.case()})
     assert letter.assistant == "asystent rodziny c0ffee00"  # type: ignore[union-attr]
-    assert letter.assigned_by == "anna.nowak (kierownik)"  # type: ignore[union-attr]
+    assert letter.assigned_by == "anna.nowak (kierownik ośrodka)"  # type: ignore[union-attr]
     assert (
         file_name(DocumentKind.WORK_PLAN, "AR/2026/3F2A9C1B", ISSUED_ON, "pdf")
         == "plan-pracy-AR-2026-3F2A9C1B-2026-12-01.pdf"

@@ -121,3 +121,70 @@ def test_the_statutory_export_has_its_headings_in_english_when_asked() -> None:
     text = statutory_csv(report, "en").decode("utf-8-sig")
     assert "Code;Item;Value" in text
     assert "Period: 1 January 2026 – 30 June 2026" in text
+
+
+# The kinds of code the web app's pages and the documents name (by the short names some of
+# their templates use), each read from this one catalogue.
+USED_KINDS = {
+    "case_status",
+    "referral_status",
+    "source",
+    "referral_source",
+    "member_role",
+    "topic",
+    "visit_topic",
+    "place",
+    "visit_place",
+    "closure_reason",
+    "employment_form",
+    "working_time",
+    "institution_category",
+    "school_problem",
+    "court_kind",
+    "sent_status",
+    "decision",
+    "role",
+    "document_kind",
+    "task_kind",
+    "audit_action",
+}
+
+
+def test_every_code_label_of_the_web_app_and_the_documents_comes_from_the_one_catalogue() -> None:
+    from services.documents import DocumentKind
+    from services.documents.texts import KIND_ALIASES as DOCUMENT_ALIASES
+    from services.documents.texts import Language as DocumentLanguage
+    from services.documents.texts import catalogue as document_texts
+    from services.reporting.application.tasks import Kind as TaskKind
+    from services.web import catalogue as web
+    from shared.web.auth import Role
+
+    assert web.KIND_ALIASES == DOCUMENT_ALIASES
+    for kind in USED_KINDS:
+        shared_kind = web.KIND_ALIASES.get(kind, kind)
+        codes = LABELS[shared_kind]
+        assert codes, kind
+        for code, (polish, english) in codes.items():
+            assert polish.strip() and english.strip() and polish != code, (kind, code)
+            # The web app, the documents and the exports say the same, in both languages.
+            assert web.label(kind, code) == polish == label(shared_kind, code)
+            assert web.label(kind, code, "en") == english == label(shared_kind, code, "en")
+            assert document_texts(DocumentLanguage.PL).label(kind, code) == polish
+            assert document_texts(DocumentLanguage.EN).label(kind, code) == english
+        assert web.choices(kind) == list(labels(shared_kind).items())
+    assert set(LABELS["role"]) == {role.value for role in Role}
+    assert set(LABELS["document_kind"]) == {kind.value for kind in DocumentKind}
+    assert set(LABELS["task_kind"]) == {kind.value for kind in TaskKind}
+    assert label("audit_action", "document.work_plan") == "wydano dokument: plan pracy z rodziną"
+    assert label("audit_action", "case.read") == "case.read"  # an action with no words yet
+
+
+def test_the_web_app_and_the_documents_hold_no_code_labels_of_their_own() -> None:
+    from services.documents import texts
+    from services.web import catalogue
+
+    assert not hasattr(texts, "_LABELS")
+    assert all(
+        catalogue.LABELS[kind] == LABELS[catalogue.KIND_ALIASES.get(kind, kind)]
+        for kind in catalogue.LABELS
+    )

@@ -44,9 +44,10 @@ def csrf_of(html: str) -> str:
 
 
 def test_codes_have_polish_and_english_labels_and_unknown_codes_show_as_themselves() -> None:
-    assert label("referral_status", "awaiting_decision") == "czeka na decyzję"
-    assert label("referral_status", "awaiting_decision", "en") == "awaiting decision"
-    assert label("visit_topic", "budget") == "trening budżetowy"
+    assert label("referral_status", "awaiting_decision") == "czeka na decyzję kierownika"
+    assert label("referral_status", "awaiting_decision", "en") == "awaiting the head's decision"
+    assert label("visit_topic", "budget") == "budżet domowy"
+    assert label("source", "school") == "zawiadomienie szkoły"  # a short name of a kind
     assert label("employment_form", "employment_contract") == "umowa o pracę"
     assert label("closure_reason", "a_new_code") == "a_new_code"
     assert text("nav.my_families") == "Moje rodziny"
