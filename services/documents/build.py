@@ -136,7 +136,8 @@ class _Names:
         return self._people.get(key) or f"{self._texts.label('role', 'assistant')} {key[:8]}"
 
     def actor(self, actor: Any) -> str:
-        """`head:anna.nowak` -> the person's name where known, else `anna.nowak (kierownik ośrodka)`."""
+        """`head:anna.nowak` -> the person's name where known, else
+        `anna.nowak (kierownik ośrodka)`."""
         if not actor:
             return "—"
         text = str(actor)
