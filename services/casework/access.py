@@ -21,6 +21,9 @@ HEAD, ASSISTANT, SOCIAL_WORKER = Role.HEAD, Role.ASSISTANT, Role.SOCIAL_WORKER
 TABLE = {
     "case.list": rule(HEAD, ASSISTANT, SOCIAL_WORKER),
     "case.read": rule(HEAD, ASSISTANT, SOCIAL_WORKER, personal=True),
+    # A document printed from the case file: whoever may read it; the route writes the
+    # audit record itself (`document.<kind>`), so the rule does not add a second one.
+    "case.document": rule(HEAD, ASSISTANT, SOCIAL_WORKER),
     "waiting_list.read": rule(HEAD, SOCIAL_WORKER),
     "case.assign": rule(HEAD, personal=True, writes=True),
     "case.consent": rule(ASSISTANT, HEAD, personal=True, writes=True),

@@ -32,7 +32,7 @@ from shared.events import ClosureReason, PlanAction, ReferralSource, VisitPlace,
 from shared.events.casework import CaseStatus
 from shared.events.family import Pesel
 from shared.eventstore import EventMetadata
-from shared.web.audit_api import audit_router
+from shared.web.audit_api import audit_router, issued_documents_router
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
 from shared.web.http import service_app
@@ -665,7 +665,14 @@ def build_api(app: CaseworkApp, run_relay: bool = True, run_worker: bool = False
         title="Asysta: praca z rodziną",
         description="Sprawy rodzin: przydział asystenta, zgoda, plan, wizyty, oceny, opinie "
         "dla sądu, zakończenie, monitorowanie i przekazanie.",
-        routers=[router, feed_router(POLICY), audit_router(POLICY)],
+        routers=[
+            router,
+            feed_router(POLICY),
+            audit_router(POLICY),
+            issued_documents_router(
+                POLICY, path="/cases/{case_id}/documents", action="case.document", resource="case"
+            ),
+        ],
         run_relay=run_relay,
         run_worker=run_worker,
     )

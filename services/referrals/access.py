@@ -22,6 +22,8 @@ TABLE = {
     "referral.create": rule(SOCIAL_WORKER, HEAD, personal=True, writes=True),
     "referral.list": rule(SOCIAL_WORKER, HEAD),
     "referral.read": rule(SOCIAL_WORKER, HEAD, personal=True),
+    # A document printed from the referral (the head's decision): audited by its route.
+    "referral.document": rule(SOCIAL_WORKER, HEAD),
     "referral.interview": rule(SOCIAL_WORKER, personal=True, writes=True),
     "referral.decide": rule(HEAD, personal=True, writes=True),
     "notification.school": rule(Role.SCHOOL, personal=True, writes=True),

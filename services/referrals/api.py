@@ -43,7 +43,7 @@ from shared.events.referrals import (
 )
 from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
-from shared.web.audit_api import audit_router
+from shared.web.audit_api import audit_router, issued_documents_router
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
 from shared.web.http import service_app
@@ -452,6 +452,12 @@ def build_api(runtime: ServiceRuntime, run_relay: bool = True, run_worker: bool 
             families_router,
             feed_router(POLICY),
             audit_router(POLICY),
+            issued_documents_router(
+                POLICY,
+                path="/referrals/{referral_id}/documents",
+                action="referral.document",
+                resource="referral",
+            ),
         ],
         run_relay=run_relay,
         run_worker=run_worker,

@@ -152,6 +152,16 @@ MATRIX = [
     route("casework", "GET", "/assistants/capacity", DISTRICT, head=OK_403),
     route("casework", "GET", "/retention", head=OK_OK, admin=OK_OK),
     route("casework", "GET", "/audit", head=OK_OK, admin=OK_OK),
+    # A document printed from a case: whoever may read the case file; never the city analyst,
+    # a school or a court.
+    route(
+        "casework",
+        "POST",
+        "/cases/{case_id}/documents",
+        head=OK_404,
+        assistant=OK_404,
+        social_worker=OK_404,
+    ),
     route("casework", "GET", "/events", service=OK_OK),
     # referrals: a school or a court sends notifications and reads only what it sent.
     route("referrals", "POST", "/referrals", social_worker=OK_OK, head=OK_OK),
@@ -179,6 +189,9 @@ MATRIX = [
     ),
     route("referrals", "POST", "/families/{family_id}/erasure", admin=OK_404),
     route("referrals", "GET", "/audit", head=OK_OK, admin=OK_OK),
+    route(
+        "referrals", "POST", "/referrals/{referral_id}/documents", social_worker=OK_404, head=OK_404
+    ),
     route("referrals", "GET", "/events", service=OK_OK),
     # directory: staff read their district's assistants (README: another district's
     # assistant answers 404); institutions are public to staff and the city's analyst.

@@ -5,6 +5,7 @@ reactions, as its worker would): what the web app will fetch is what gets printe
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -109,9 +110,38 @@ async def services(tmp_path: Path) -> AsyncIterator[Services]:
         await runtime.stop()
 
 
-async def test_a_case_worked_through_the_services_prints_every_document(
-    services: Services,
-) -> None:
+@dataclass(frozen=True)
+class WorkedCase:
+    case_id: str
+    referral_id: str
+    family_id: str
+    assistant: dict[str, str]  # the assistant's bearer header
+    assistant_id: str
+    data: SourceData
+    start: date
+    today: date
+
+
+async def sources(services: Services, case_id: str, referral_id: str) -> SourceData:
+    """What the web app fetches for a document, as the head."""
+    head = _auth(Role.HEAD, "anna.nowak")
+    return SourceData(
+        case=await services.call("casework", "GET", f"/cases/{case_id}", head),
+        referral=await services.call("referrals", "GET", f"/referrals/{referral_id}", head),
+        people={
+            **assistant_names(
+                await services.call(
+                    "directory", "GET", "/assistants", head, params={"district": OCHOTA}
+                )
+            ),
+            "head:anna.nowak": "Anna Nowak",
+        },
+    )
+
+
+async def work_a_case(services: Services) -> WorkedCase:
+    """A family referred, granted, assigned, worked with (consent, plan, visits, assessment,
+    a court's opinion) and closed, each step through the services' routes."""
     today = services.runtimes["casework"].clock.today()
     start = services.runtimes["referrals"].clock.today()
     worker, head = _auth(Role.SOCIAL_WORKER, "jan.kos"), _auth(Role.HEAD, "anna.nowak")
@@ -251,18 +281,25 @@ async def test_a_case_worked_through_the_services_prints_every_document(
         head,
         json={"reason": "goals_achieved", "note": "Cele osiągnięte."},
     )
-    data = SourceData(
-        case=await services.call("casework", "GET", f"/cases/{case_id}", head),
-        referral=await services.call("referrals", "GET", f"/referrals/{referral_id}", head),
-        people={
-            **assistant_names(
-                await services.call(
-                    "directory", "GET", "/assistants", head, params={"district": OCHOTA}
-                )
-            ),
-            "head:anna.nowak": "Anna Nowak",
-        },
+    data = await sources(services, case_id, referral_id)
+    assert data.case is not None
+    return WorkedCase(
+        case_id=case_id,
+        referral_id=referral_id,
+        family_id=str(data.case["family_id"]),
+        assistant=me,
+        assistant_id=assistant["assistant_id"],
+        data=data,
+        start=start,
+        today=today,
     )
+
+
+async def test_a_case_worked_through_the_services_prints_every_document(
+    services: Services,
+) -> None:
+    worked = await work_a_case(services)
+    data, start, today = worked.data, worked.start, worked.today
 
     expected = {
         # AssistanceGranted keeps no justification (only ReferralDeclined has a reason), so
@@ -302,3 +339,90 @@ async def test_a_case_worked_through_the_services_prints_every_document(
         render_pdf(DocumentKind.CASE_FILE, data, issued_by="Anna Nowak", issued_on=today),
         "case_file_from_services",
     )
+
+
+async def test_each_document_issued_is_on_the_owning_services_audit_trail(
+    services: Services,
+) -> None:
+    worked = await work_a_case(services)
+    head = _auth(Role.HEAD, "anna.nowak")
+    casework, referrals = services.clients["casework"], services.clients["referrals"]
+    issued = {"kind": "work_plan"}
+    path = f"/cases/{worked.case_id}/documents"
+
+    answer = await casework.post(path, json=issued, headers=worked.assistant)
+    assert answer.status_code == 204, answer.text
+    answer = await referrals.post(
+        f"/referrals/{worked.referral_id}/documents", json={"kind": "decision"}, headers=head
+    )
+    assert answer.status_code == 204, answer.text
+    # Whoever may not read the family's file may not record a document of it either.
+    for role in (Role.CITY_ANALYST, Role.SCHOOL, Role.COURT, Role.ADMIN):
+        refused = await casework.post(path, json=issued, headers=_auth(role))
+        assert refused.status_code == 403, (role, refused.status_code)
+    unknown = await casework.post(path, json={"kind": "love_letter"}, headers=head)
+    assert unknown.status_code == 422 and "rodzaj dokumentu" in unknown.text
+
+    trail = await services.call(
+        "casework", "GET", "/audit", head, params={"family_id": worked.family_id}
+    )
+    documents = [e for e in trail if e["action"].startswith("document.")]
+    assert [(e["action"], e["role"], e["writes"]) for e in documents] == [
+        ("document.work_plan", "assistant", False)
+    ]
+    assert documents[0]["subject"] == worked.assistant_id
+    assert documents[0]["resource_id"] == worked.case_id
+    assert documents[0]["route"] == "POST /cases/{case_id}/documents"
+    decision = [
+        e
+        for e in await services.call(
+            "referrals", "GET", "/audit", head, params={"family_id": worked.family_id}
+        )
+        if e["action"] == "document.decision"
+    ]
+    assert [(e["subject"], e["role"]) for e in decision] == [("anna.nowak", "head")]
+
+
+async def erase(services: Services, family_id: str) -> None:
+    """The administrator erases the family; casework destroys its key on the event, as its
+    worker would."""
+    await services.call(
+        "referrals",
+        "POST",
+        f"/families/{family_id}/erasure",
+        _auth(Role.ADMIN),
+        json={"reason": "Upływ okresu przechowywania dokumentacji."},
+    )
+    feed = await services.call("referrals", "GET", "/events", _auth(Role.SERVICE, "casework"))
+    erased = [Envelope.model_validate(e) for e in feed["events"]]
+    erased = [e for e in erased if e.event_type == "FamilyDataErased"]
+    assert erased
+    casework = services.runtimes["casework"]
+    handler = next(iter(casework.subscriptions.values()))
+    for envelope in erased:
+        async with casework.engine.begin() as conn:
+            await handler(conn, envelope)
+
+
+async def test_an_erased_familys_documents_print_usunieto_and_keep_dates_and_counts(
+    services: Services,
+) -> None:
+    worked = await work_a_case(services)
+    await erase(services, worked.family_id)
+    data = await sources(services, worked.case_id, worked.referral_id)
+    for kind in DocumentKind:
+        text = pdf_text(render_pdf(kind, data, issued_by="Anna Nowak", issued_on=worked.today))
+        assert "[usunięto]" in text, kind
+        for personal in ("Bożena", "Świątek", "Michał", "Trudności wychowawcze", "Wizyta 1:"):
+            assert personal not in text, (kind, personal)
+        html = render_html(kind, data, issued_by="Anna Nowak", issued_on=worked.today)
+        assert "Świątek" not in html and "[usunięto]" in html
+    # What is not personal stays: the dates, the counts, the people of the centre.
+    diary = pdf_text(
+        render_pdf(DocumentKind.VISIT_DIARY, data, issued_by="A", issued_on=worked.today)
+    )
+    assert "Liczba wizyt: 3; łączny czas: 3 godz. 45 min" in diary
+    case_file = render_pdf(DocumentKind.CASE_FILE, data, issued_by="A", issued_on=worked.today)
+    assert "Wyznaczenie asystenta: Ewa Kaczmarczyk" in pdf_text(case_file)
+    assert long_date(worked.start) in pdf_text(case_file)
+    first_page_png(case_file, "case_file_erased_from_services")
