@@ -26,6 +26,7 @@ from services.web.kernel import (
 from services.web.session import EncryptedSessionMiddleware
 from services.web.settings import WebSettings
 from services.web.signin import router as signin_router
+from services.web.tasks import TaskSummaryDep
 from shared.runtime.logging import get_logger
 from shared.web.middleware import CorrelationMiddleware
 
@@ -73,7 +74,9 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(signin_router)
     for module in (assistant, cases, documents, head, social, city, sender, staff):
-        app.include_router(module.router)
+        # The pages an assistant or a head opens show the count of their tasks in the menu.
+        counted = module in (assistant, cases, head)
+        app.include_router(module.router, dependencies=[TaskSummaryDep] if counted else [])
     app.include_router(_core)
     for kind, handler in _ERROR_PAGES.items():
         app.exception_handler(kind)(handler)

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from services.web.cases import visits_this_week, with_files
 from services.web.formatting import as_date, today_in_warsaw
 from services.web.kernel import Page, for_roles
+from services.web.tasks import TaskListDep
 
 router = APIRouter()
 AssistantPage = for_roles("assistant")
@@ -45,7 +46,7 @@ def flags(case: dict[str, Any], today: date, en: bool) -> list[str]:
     return out
 
 
-@router.get("/assistant")
+@router.get("/assistant", dependencies=[TaskListDep])
 async def my_families(page: Page = AssistantPage) -> Response:
     today = today_in_warsaw()
     cases = await my_cases(page)
@@ -58,7 +59,7 @@ async def my_families(page: Page = AssistantPage) -> Response:
     )
 
 
-@router.get("/assistant/todo")
+@router.get("/assistant/todo", dependencies=[TaskListDep])
 async def todo(page: Page = AssistantPage) -> Response:
     today = today_in_warsaw()
     cases = await my_cases(page)

@@ -15,6 +15,7 @@ from services.web.families import family_name, person_name
 from services.web.formatting import as_date, today_in_warsaw
 from services.web.forms import Form, form_context
 from services.web.kernel import Page, checked_form, for_roles
+from services.web.tasks import TaskListDep
 
 router = APIRouter()
 HeadPage = for_roles("head")
@@ -43,7 +44,7 @@ async def referrals_with_names(page: Page, status: str | None) -> list[dict[str,
     return out
 
 
-@router.get("/head")
+@router.get("/head", dependencies=[TaskListDep])
 async def desk(page: Page = HeadPage) -> Response:
     district = page.user.district
     awaiting = await referrals_with_names(page, "awaiting_decision")

@@ -171,6 +171,9 @@ def render(
         "csrf": csrf_token(request),
         "flash": request.session.pop("flash", None),
         "development": settings_of(request).development,
+        # Reporting's reminders, where the route loaded them (services/web/tasks.py).
+        "task_summary": getattr(request.state, "task_summary", None),
+        "tasks": getattr(request.state, "tasks", None),
     }
     base.update(context or {})
     if block:
