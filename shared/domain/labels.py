@@ -205,10 +205,10 @@ LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "task_kind": {
         "assessment": ("okresowa ocena sytuacji rodziny", "periodic assessment"),
         "court_opinion": ("opinia dla sądu", "opinion for the court"),
-        "not_seen": ("rodzina bez wizyty od 7 dni", "family not seen for 7 days"),
+        "not_seen": ("rodzina bez wizyty od co najmniej 7 dni", "family not seen for 7 days"),
         "consent": (
-            "brak zgody rodziny 14 dni po przydziale",
-            "no consent 14 days after assignment",
+            "brak zgody rodziny na współpracę (14 dni od przydziału)",
+            "no consent 14 days after the assignment",
         ),
         "referral_decision": (
             "zgłoszenie czeka na decyzję ponad 7 dni",

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.adapters.tables import cases_view, court_opinions_view, referrals_view
+from shared.domain.labels import label
 
 ASSESSMENT_HORIZON = timedelta(days=14)
 NOT_SEEN_AFTER = timedelta(days=7)
@@ -43,14 +44,8 @@ class Kind(StrEnum):
     WAITING = "waiting_for_assistant"
 
 
-TITLES = {
-    Kind.ASSESSMENT: "okresowa ocena sytuacji rodziny",
-    Kind.COURT_OPINION: "opinia dla sądu",
-    Kind.NOT_SEEN: "rodzina bez wizyty od co najmniej 7 dni",
-    Kind.CONSENT: "brak zgody rodziny na współpracę (14 dni od przydziału)",
-    Kind.REFERRAL_DECISION: "zgłoszenie czeka na decyzję ponad 7 dni",
-    Kind.WAITING: "rodzina czeka na asystenta",
-}
+# What each kind reads as (in the answer's `title` and the Polish digest): the one catalogue.
+TITLES = {kind: label("task_kind", kind.value) for kind in Kind}
 
 
 def case_number(case_id: UUID) -> str:
