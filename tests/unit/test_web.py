@@ -193,3 +193,39 @@ def test_a_services_docs_work_offline() -> None:
             assert "cdn." not in html and "fonts.googleapis" not in html
         for asset in ("swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js"):
             assert client.get(f"/docs-assets/{asset}").status_code == 200
+
+
+@pytest.mark.parametrize("user", ["city", "school", "court", "admin"])
+def test_who_may_not_read_a_familys_file_gets_no_document_of_it_whatever_the_address(
+    user: str,
+) -> None:
+    case, referral = "3f2a9c1b-0000-4000-8000-000000000001", "5d1e0000-0000-4000-8000-000000000002"
+    with web() as client:
+        page = client.get("/signin")
+        signed = client.post("/signin/dev", data={"csrf_token": csrf_of(page.text), "user": user})
+        assert signed.status_code == 303
+        for address in (
+            f"/cases/{case}/documents/work_plan.pdf?version=1",
+            f"/cases/{case}/documents/case_file.html",
+            f"/cases/{case}/documents/decision.pdf",
+            f"/referrals/{referral}/documents/decision.pdf",
+        ):
+            # Refused by the web app itself: the services (unreachable here) are not asked.
+            response = client.get(address)
+            assert response.status_code == 403, address
+            assert "Nie masz uprawnień do tej strony." in response.text
+            assert response.headers["content-type"].startswith("text/html")
+
+
+def test_an_unknown_document_or_format_is_a_page_not_found() -> None:
+    with web() as client:
+        page = client.get("/signin")
+        client.post("/signin/dev", data={"csrf_token": csrf_of(page.text), "user": "head:1465068"})
+        for address in (
+            "/cases/3f2a9c1b-0000-4000-8000-000000000001/documents/love_letter.pdf",
+            "/cases/3f2a9c1b-0000-4000-8000-000000000001/documents/work_plan.docx",
+            "/cases/3f2a9c1b-0000-4000-8000-000000000001/documents/work_plan.pdf?version=0",
+        ):
+            response = client.get(address)
+            assert response.status_code == 404, address
+            assert "Nie znaleziono." in response.text
