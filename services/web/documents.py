@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import date
+from html import escape
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query
@@ -74,6 +75,7 @@ async def _issue(
     data: SourceData,
     chosen: Selection,
     audited: list[tuple[str, str]],
+    back: str,
 ) -> Response:
     """Render the document, write its issue to each owning service's audit trail, answer it.
     Nothing is recorded for a document that could not be made."""
@@ -98,8 +100,11 @@ async def _issue(
     for service, path in audited:
         await page.api.post(service, path, {"kind": kind.value})
     disposition = "attachment" if output == "pdf" else "inline"
+    content = issued.content
+    if output == "html":
+        content = _with_toolbar(content.decode(), back, page.lang).encode()
     return Response(
-        issued.content,
+        content,
         media_type=issued.media_type,
         headers={
             "Content-Disposition": f'{disposition}; filename="{issued.file_name}"',
@@ -107,6 +112,23 @@ async def _issue(
             "Cache-Control": "no-store",
         },
     )
+
+
+def _with_toolbar(document: str, back: str, lang: str) -> str:
+    """The printable page with, on screen only, the way back and a print button (the page
+    itself is the documents package's, the same a centre would get without the web app)."""
+    en = lang == "en"
+    toolbar = (
+        "<style>.screen-tools{display:flex;gap:6mm;align-items:center;margin:0 0 6mm;"
+        "font:11pt/1.4 'DejaVu Sans',Arial,sans-serif}"
+        ".screen-tools button{font:inherit;padding:1.5mm 4mm}"
+        "@media print{.screen-tools{display:none}}</style>"
+        f'<nav class="screen-tools" aria-label="{"Document" if en else "Dokument"}">'
+        f'<a href="{escape(back)}">← {"Back to the file" if en else "Wróć do akt"}</a>'
+        '<button type="button" onclick="window.print()">'
+        f"{'Print' if en else 'Drukuj'}</button></nav>"
+    )
+    return document.replace("<body>", "<body>" + toolbar, 1)
 
 
 @router.get("/cases/{case_id}/documents/{kind}.{output}")
@@ -143,7 +165,7 @@ async def case_document(
         case=case, referral=referral, people=await _people(page, case.get("district"))
     )
     chosen = selection(version, as_date(start), as_date(end), assessed_on, request_id)
-    return await _issue(page, kind, output, data, chosen, audited)
+    return await _issue(page, kind, output, data, chosen, audited, f"/cases/{case_id}")
 
 
 @router.get("/referrals/{referral_id}/documents/decision.{output}")
@@ -162,4 +184,5 @@ async def referral_document(
         data,
         Selection(),
         [("referrals", f"/referrals/{referral_id}/documents")],
+        f"/referrals/{referral_id}",
     )

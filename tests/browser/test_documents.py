@@ -74,8 +74,11 @@ def test_the_assistant_prints_and_downloads_the_work_plan_and_the_analyst_may_no
     expect(body).to_contain_text("Plan pracy z rodziną — wersja 1")
     for text in [*FAMILY, *ACTIONS]:
         expect(body).to_contain_text(text)
+    expect(page.get_by_role("button", name="Drukuj")).to_be_visible()
+    assert serious_violations(page, web) == []
     screenshot(page, "document-work-plan-printable")
-    page.go_back()
+    page.get_by_role("link", name="Wróć do akt").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Katarzyna Nowak (2 dzieci)")
 
     # The PDF, downloaded as the browser does it, read back.
     with page.expect_download() as download_info:
