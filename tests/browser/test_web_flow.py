@@ -107,7 +107,7 @@ def test_a_school_referral_becomes_a_family_in_work_as_each_role_in_turn(
     page.locator("summary", has_text="Wizyta").click()
     page.get_by_label("Czas trwania (minuty)").fill("75")
     page.get_by_label("budżet domowy").check()
-    page.get_by_label("sprawy szkolne").check()
+    page.get_by_label("szkoła i nauka dzieci").check()
     page.get_by_label("Notatka").fill("Ustalono plan powrotu Oliwera do szkoły.")
     page.get_by_role("button", name="Zapisz wizytę").dblclick()
     expect(page.get_by_role("status")).to_contain_text("Zapisano wizytę")
