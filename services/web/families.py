@@ -16,7 +16,7 @@ def children_count(members: list[dict[str, Any]]) -> int:
 
 
 def family_label(display_name: str | None, children: int | None, lang: str = "pl") -> str:
-    """"Katarzyna Nowak (2 dzieci)": the person to ask for and the number of children, as the
+    """ "Katarzyna Nowak (2 dzieci)": the person to ask for and the number of children, as the
     services' list answers give them; '?' without a name."""
     name = (display_name or "").strip()
     if not name:
