@@ -34,6 +34,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
+    # Polish formats in the browser's own widgets (a date input reads dd.mm.rrrr).
+    "--lang=pl-PL",
 ]
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".asysta" / "artefacts" / "screenshots"
 AXE = "/static/vendor/axe-4.14.1.min.js"
@@ -106,7 +108,9 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pl-PL")
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="pl-PL", timezone_id="Europe/Warsaw"
+    )
     ctx.set_default_timeout(20_000)
     yield ctx
     ctx.close()

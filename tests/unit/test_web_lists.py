@@ -286,3 +286,12 @@ def test_the_header_offers_the_search_to_those_who_may_search(web: TestClient) -
     page = web.get("/assistant")
     assert re.search(r'<form method="get" action="/search" role="search"', page.text)
     assert '<label for="site-search"' in page.text
+
+
+def test_as_you_type_the_results_alone_come_back(web: TestClient) -> None:
+    sign_in(web, "head")
+    typing = web.get("/search", params={"q": "Wojc"}, headers={"HX-Request": "true"})
+    assert typing.status_code == 200, typing.text
+    assert "<html" not in typing.text and 'id="search-results"' not in typing.text
+    assert "Marek Wójcik (1 dziecko)" in typing.text
+    assert "Liczba pozycji: <strong>2</strong>" in typing.text
