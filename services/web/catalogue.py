@@ -242,6 +242,14 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Nic nie znaleziono. Sprawdź pisownię nazwiska albo wpisz numer PESEL.",
         "Nothing found. Check the spelling of the surname or type a PESEL.",
     ),
+    "search.none_pesel": (
+        "Nic nie znaleziono dla tego numeru PESEL. Sprawdź numer albo wpisz nazwisko.",
+        "Nothing found for this PESEL. Check the number or type the surname.",
+    ),
+    "search.new_referral": (
+        "Rodziny nie ma w Asyście? Przyjmij nowe zgłoszenie",
+        "The family is not in Asysta? Take a new referral",
+    ),
     "search.type_more": (
         "Wpisz co najmniej 2 litery nazwiska albo 11 cyfr PESEL.",
         "Type at least 2 letters of the surname or the 11 digits of a PESEL.",

@@ -62,11 +62,11 @@ class Search:
 def _message(exc: ValidationError, lang: str) -> str:
     """The first error's message: Polish, or the English text `invalid(...)` carries."""
     error = exc.errors()[0]
+    message = str(error["msg"])
     if lang == "en":
-        english = (error.get("ctx") or {}).get("en")
-        if english:
-            return str(english)
-    return str(error["msg"])
+        message = str((error.get("ctx") or {}).get("en") or message)
+    # The services' messages begin in lower case (they follow a field's name there).
+    return message[:1].upper() + message[1:]
 
 
 async def find_families(page: Page, search: Search) -> list[dict[str, Any]]:

@@ -31,7 +31,7 @@ NOTHING = "Nic nie znaleziono"
 def search_from_the_header(page: Page, typed: str) -> None:
     """Tab to the header's search box as a keyboard user does, type and press Enter."""
     page.locator("body").focus()
-    for _ in range(6):
+    for _ in range(15):
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "site-search":
             break
@@ -51,6 +51,8 @@ def test_the_head_finds_a_family_of_the_district_by_surname_and_pesel_and_no_oth
     web = web_suite
     page = context.new_page()
     sign_in(page, web, f"head:{OCHOTA}")
+    page.get_by_label("Nazwisko lub PESEL").focus()
+    screenshot(page, "search-box-in-the-menu")
 
     # The surname typed without Polish letters finds the family spelled with them.
     search_from_the_header(page, "Wojcik")
@@ -82,9 +84,9 @@ def test_the_head_finds_a_family_of_the_district_by_surname_and_pesel_and_no_oth
     bad = WOJCIK_PESEL[:-1] + str((int(WOJCIK_PESEL[-1]) + 1) % 10)
     page.get_by_label("Nazwisko lub PESEL").fill(bad)
     page.get_by_role("button", name="Szukaj", exact=True).click()
-    expect(page.locator("#e-q")).to_contain_text("nieprawidłowy numer PESEL")
+    expect(page.locator("#e-q")).to_contain_text("Nieprawidłowy numer PESEL")
     expect(page.get_by_label("Nazwisko lub PESEL")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator("#error-summary")).to_contain_text("nieprawidłowy numer PESEL")
+    expect(page.locator("#error-summary")).to_contain_text("Nieprawidłowy numer PESEL")
     assert results(page) == []
     screenshot(page, "search-bad-pesel")
     assert serious_violations(page, web) == []
