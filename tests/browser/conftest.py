@@ -34,9 +34,12 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    # Polish formats in the browser's own widgets (a date input reads dd.mm.rrrr).
-    "--lang=pl-PL",
 ]
+# Chromium on Linux takes its own language (the format of a date input: dd.mm.rrrr) from
+# LANGUAGE, with the Polish resources of Debian's chromium-l10n; the pages' language and time
+# zone come from each context (pl-PL, Europe/Warsaw).
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "pl"}
+POLISH_RESOURCES = Path("/usr/lib/chromium/locales/pl.pak")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".asysta" / "artefacts" / "screenshots"
 AXE = "/static/vendor/axe-4.14.1.min.js"
 
@@ -100,8 +103,11 @@ def web_suite() -> Iterator[WebSuite]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install -y chromium"
+    assert POLISH_RESOURCES.exists(), "install Chromium's Polish: apt-get install -y chromium-l10n"
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=CHROMIUM_ENV
+        )
         yield chromium
         chromium.close()
 

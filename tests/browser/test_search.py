@@ -98,6 +98,13 @@ def test_the_assistant_finds_their_family_as_they_type(
     web = web_suite
     page = context.new_page()
     sign_in_as_assistant(page, web, "Agnieszka Wiśniewska")
+    # The browser is set up as at a Polish centre: its language and its clock's zone.
+    assert page.evaluate(
+        "[navigator.language, Intl.DateTimeFormat().resolvedOptions().timeZone]"
+    ) == [
+        "pl-PL",
+        "Europe/Warsaw",
+    ]
     search_from_the_header(page, "wojc")
     assert results(page) == [WOJCIK]
     # htmx refreshes the results as the person types, without sending the form.
