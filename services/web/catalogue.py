@@ -255,6 +255,10 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Type at least 2 letters of the surname or the 11 digits of a PESEL.",
     ),
     "search.case": ("sprawa", "case"),
+    "search.family_id": (
+        "Identyfikator rodziny (do usunięcia danych)",
+        "Family id (for erasure)",
+    ),
     "search.referral": ("zgłoszenie", "referral"),
     "surname": ("Nazwisko", "Surname"),
     "saved": ("Zapisano.", "Saved."),

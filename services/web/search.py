@@ -78,8 +78,16 @@ async def find_families(page: Page, search: Search) -> list[dict[str, Any]]:
     if page.user.role in _REFERRAL_ROLES and district:
         calls.append(page.api.get("referrals", "/referrals", district=district, **params))
     answers = await asyncio.gather(*calls)
+    # The administrator reads no case file: their link is the family's audit trail.
+    admin = page.user.role == "admin"
     cases = [
-        {**row, "kind": "case", "href": f"/cases/{row['case_id']}"}
+        {
+            **row,
+            "kind": "case",
+            "href": f"/admin/audit?family_id={row['family_id']}"
+            if admin
+            else f"/cases/{row['case_id']}",
+        }
         for row in labelled(answers[0], page.lang)
     ]
     with_case = {str(c["family_id"]) for c in cases}

@@ -118,6 +118,12 @@ def test_the_assistant_finds_their_family_as_they_type(
     field.fill("")
     field.press_sequentially("Krawczyk", delay=20)
     expect(page.locator("#search-results")).to_contain_text(NOTHING)
+    # On a phone (320 px), the menu's search box and the results reflow without a scroll.
+    page.set_viewport_size({"width": 320, "height": 800})
+    for path in ("/assistant", "/search?q=wojc"):
+        page.goto(f"{web.web_url}{path}")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320, path
+    screenshot(page, "search-assistant-320px")
 
 
 def test_the_search_works_without_javascript(web_suite: WebSuite, browser: Browser) -> None:
@@ -142,3 +148,17 @@ def test_the_city_analyst_has_no_search(web_suite: WebSuite, context: BrowserCon
     expect(page.get_by_role("search")).to_have_count(0)
     page.goto(f"{web_suite.web_url}/search?q=Wojcik")
     expect(page.locator("main")).to_contain_text("Nie masz uprawnień")
+
+
+def test_the_administrator_finds_a_family_of_any_district_for_its_audit_trail(
+    web_suite: WebSuite, context: BrowserContext
+) -> None:
+    page = context.new_page()
+    sign_in(page, web_suite, "admin")
+    search_from_the_header(page, "Krawczyk")
+    assert results(page) == ["Beata Krawczyk (1 dziecko)"]
+    screenshot(page, "search-admin")
+    page.get_by_role("link", name="Beata Krawczyk (1 dziecko)").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Rejestr dostępu")
+    # The search itself is on the family's audit trail.
+    expect(page.locator("main")).to_contain_text("case.list")

@@ -295,3 +295,15 @@ def test_as_you_type_the_results_alone_come_back(web: TestClient) -> None:
     assert "<html" not in typing.text and 'id="search-results"' not in typing.text
     assert "Marek Wójcik (1 dziecko)" in typing.text
     assert "Liczba pozycji: <strong>2</strong>" in typing.text
+
+
+def test_the_administrator_is_led_to_the_familys_audit_trail(
+    web: TestClient, fake: FakeServices
+) -> None:
+    sign_in(web, "admin", "*")
+    page = web.get("/search", params={"q": "Wojcik"})
+    assert page.status_code == 200, page.text
+    # City-wide: no district asked for, no referrals list (not the administrator's).
+    assert [(s, p, q) for s, p, q, _t in fake.calls] == [("casework", "/cases", {"q": "Wojcik"})]
+    assert f'href="/admin/audit?family_id={FAMILY_ID}"' in page.text
+    assert f"<code>{FAMILY_ID}</code>" in page.text
