@@ -107,6 +107,12 @@ def test_the_assistant_finds_their_family_as_they_type(
     ]
     search_from_the_header(page, "wojc")
     assert results(page) == [WOJCIK]
+    # From a result to the case file, whose date inputs read as in Poland (dd.mm.rrrr).
+    page.get_by_role("link", name=WOJCIK).click()
+    page.locator("summary", has_text="Wizyta").click()
+    expect(page.get_by_label("Data wizyty")).to_be_visible()
+    screenshot(page, "search-to-case-visit-form")
+    page.go_back()
     # htmx refreshes the results as the person types, without sending the form.
     field = page.get_by_label("Nazwisko lub PESEL")
     field.fill("")
