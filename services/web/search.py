@@ -1,8 +1,9 @@
 """Searching families by surname (Polish letters optional) or PESEL, for everyone who works
 with families. The web app only forwards the search, with the person's own token, to the
 services' list answers (casework's cases, referrals' referrals), which decide what the token
-may find: the results never reach beyond the person's district or, for an assistant, their
-own families."""
+may find: a head's or a social worker's district, an assistant's own families, any case for
+the administrator (whose link is the family's audit trail). Each family listed is audited by
+the service that listed it."""
 
 from __future__ import annotations
 
