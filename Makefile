@@ -36,7 +36,7 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/python -m pytest -q tests/e2e
 
-# Playwright driving Debian's Chromium (/usr/bin/chromium; `apt-get install chromium`).
+# Playwright driving Debian's Chromium (/usr/bin/chromium; `apt-get install chromium chromium-l10n`).
 browser: $(STAMP)
 	$(BIN)/python -m pytest -q tests/browser
 

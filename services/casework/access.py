@@ -19,12 +19,14 @@ from shared.web.authorization import Policy, Scope, rule
 HEAD, ASSISTANT, SOCIAL_WORKER = Role.HEAD, Role.ASSISTANT, Role.SOCIAL_WORKER
 
 TABLE = {
-    "case.list": rule(HEAD, ASSISTANT, SOCIAL_WORKER),
+    # Lists name the families (names, contacts): each family listed is audited. The
+    # administrator finds a family (by surname or PESEL) for its audit trail or erasure.
+    "case.list": rule(HEAD, ASSISTANT, SOCIAL_WORKER, Role.ADMIN, lists=True),
     "case.read": rule(HEAD, ASSISTANT, SOCIAL_WORKER, personal=True),
     # A document printed from the case file: whoever may read it; the route writes the
     # audit record itself (`document.<kind>`), so the rule does not add a second one.
     "case.document": rule(HEAD, ASSISTANT, SOCIAL_WORKER),
-    "waiting_list.read": rule(HEAD, SOCIAL_WORKER),
+    "waiting_list.read": rule(HEAD, SOCIAL_WORKER, lists=True),
     "case.assign": rule(HEAD, personal=True, writes=True),
     "case.consent": rule(ASSISTANT, HEAD, personal=True, writes=True),
     "case.visit": rule(ASSISTANT, personal=True, writes=True),
@@ -32,8 +34,8 @@ TABLE = {
     "case.assess": rule(ASSISTANT, personal=True, writes=True),
     "case.court_request": rule(ASSISTANT, HEAD, personal=True, writes=True),
     "case.court_opinion": rule(ASSISTANT, personal=True, writes=True),
-    "court_opinions.list": rule(HEAD, ASSISTANT),
-    "assessments.overdue": rule(HEAD),
+    "court_opinions.list": rule(HEAD, ASSISTANT, lists=True),
+    "assessments.overdue": rule(HEAD, lists=True),
     "case.close": rule(HEAD, personal=True, writes=True),
     "case.reopen": rule(HEAD, ASSISTANT, personal=True, writes=True, while_monitoring=True),
     "case.transfer": rule(HEAD, personal=True, writes=True),

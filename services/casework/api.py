@@ -32,6 +32,7 @@ from shared.events import ClosureReason, PlanAction, ReferralSource, VisitPlace,
 from shared.events.casework import CaseStatus
 from shared.events.family import Pesel
 from shared.eventstore import EventMetadata
+from shared.web.audit import AuditedRecord
 from shared.web.audit_api import audit_router, issued_documents_router
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
@@ -245,6 +246,14 @@ def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
     return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
 
 
+def _listed(rows: list[dict[str, Any]], district: str | None = None) -> list[AuditedRecord]:
+    """The audit records of a list answer: each family it names, by its case."""
+    return [
+        AuditedRecord(row["family_id"], "case", row["case_id"], row.get("district") or district)
+        for row in rows
+    ]
+
+
 async def _file(app: CaseworkApp, case_id: UUID) -> CaseFile:
     return CaseFile.model_validate(await app.queries.case_file(case_id))
 
@@ -273,6 +282,7 @@ async def get_cases(
         surname=q,
         pesel=pesel,
     )
+    await grant.audit_listed(_listed(rows))
     return [CaseSummary.model_validate(row) for row in rows]
 
 
@@ -283,7 +293,7 @@ async def get_cases(
 )
 async def get_waiting_list(
     app: CaseworkAppDep,
-    _grant: Annotated[Grant, POLICY.require("waiting_list.read", district_param="district")],
+    grant: Annotated[Grant, POLICY.require("waiting_list.read", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
     q: Annotated[SurnameQuery | None, Query(description="nazwisko lub jego początek")] = None,
     pesel: Annotated[Pesel | None, Query(description="PESEL członka rodziny")] = None,
@@ -291,6 +301,7 @@ async def get_waiting_list(
     rows = await app.queries.list_cases(
         district=district, status=CaseStatus.WAITING.value, surname=q, pesel=pesel
     )
+    await grant.audit_listed(_listed(rows))
     return [CaseSummary.model_validate(row) for row in rows]
 
 
@@ -440,10 +451,11 @@ async def post_assessment(
 )
 async def get_overdue_assessments(
     app: CaseworkAppDep,
-    _grant: Annotated[Grant, POLICY.require("assessments.overdue", district_param="district")],
+    grant: Annotated[Grant, POLICY.require("assessments.overdue", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
 ) -> list[OverdueAssessment]:
     rows = await app.queries.overdue_assessments(district=district)
+    await grant.audit_listed(_listed(rows, district))
     return [OverdueAssessment.model_validate(row) for row in rows]
 
 
@@ -519,6 +531,7 @@ async def get_court_opinions(
     rows = await app.queries.court_opinion_list(
         district=district, overdue_only=overdue, assistant_id=grant.assistant_id
     )
+    await grant.audit_listed(_listed(rows, district))
     return [CourtOpinionDue.model_validate(row) for row in rows]
 
 

@@ -20,7 +20,7 @@ HEAD, SOCIAL_WORKER = Role.HEAD, Role.SOCIAL_WORKER
 
 TABLE = {
     "referral.create": rule(SOCIAL_WORKER, HEAD, personal=True, writes=True),
-    "referral.list": rule(SOCIAL_WORKER, HEAD),
+    "referral.list": rule(SOCIAL_WORKER, HEAD, lists=True),  # each family listed is audited
     "referral.read": rule(SOCIAL_WORKER, HEAD, personal=True),
     # A document printed from the referral (the head's decision): audited by its route.
     "referral.document": rule(SOCIAL_WORKER, HEAD),

@@ -43,6 +43,7 @@ from shared.events.referrals import (
 )
 from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
+from shared.web.audit import AuditedRecord
 from shared.web.audit_api import audit_router, issued_documents_router
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
@@ -286,10 +287,10 @@ async def get_one_referral(referral_id: UUID, app: ReferralsAppDep) -> ReferralO
     "/referrals",
     response_model=list[ReferralSummary],
     summary="Zgłoszenia dzielnicy",
-    dependencies=[POLICY.require("referral.list", district_param="district")],
 )
 async def get_referrals(
     app: ReferralsAppDep,
+    grant: Annotated[Grant, POLICY.require("referral.list", district_param="district")],
     district: Annotated[DistrictCode, Query(description="kod TERC")],
     status: Annotated[ReferralStatus | None, Query()] = None,
     q: Annotated[
@@ -300,6 +301,10 @@ async def get_referrals(
 ) -> list[ReferralSummary]:
     rows = await app.queries.referrals(
         district=district, status=status.value if status else None, surname=q, pesel=pesel
+    )
+    await grant.audit_listed(
+        AuditedRecord(row["family_id"], "referral", row["referral_id"], row["district"])
+        for row in rows
     )
     return [ReferralSummary.model_validate(row) for row in rows]
 

@@ -4,14 +4,14 @@ may do what, the pages only offer what the role usually does."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
 from services.web.catalogue import label
-from services.web.clients import Api, ApiError, gather_limited
+from services.web.clients import Api, ApiError
 from services.web.families import family_name, person_name
 from services.web.formatting import as_date, plural_pl
 from services.web.forms import Form, form_context
@@ -27,26 +27,6 @@ async def assistant_names(api: Api, district: str) -> dict[str, str]:
     """assistant_id -> "First Last" for a district (empty if the directory refuses)."""
     rows = await api.get_or_none("directory", "/assistants", district=district or None) or []
     return {str(a["assistant_id"]): f"{a['first_name']} {a['last_name']}" for a in rows}
-
-
-async def with_files(api: Api, summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each case summary with its file (for the family's name): the list answers carry no
-    names yet, so the file is read per case (each read is audited by casework)."""
-    files = await gather_limited(
-        api.get_or_none("casework", f"/cases/{s['case_id']}") for s in summaries
-    )
-    out = []
-    for summary, file in zip(summaries, files, strict=True):
-        members = (file or {}).get("members", [])
-        out.append(
-            {
-                **summary,
-                "file": file,
-                "family": family_name(members, api.lang),
-                "children": sum(1 for m in members if m.get("role") == "child"),
-            }
-        )
-    return out
 
 
 def timeline(file: dict[str, Any], lang: str, names: dict[str, str]) -> list[dict[str, Any]]:
@@ -137,15 +117,6 @@ def _closure_entry(c: dict[str, Any], lang: str) -> tuple[Any, str, str]:
     if kind == "CaseReopened":
         return c.get("reopened_on"), "Case reopened" if en else "Wznowienie pracy", ""
     return c.get("ended_on"), "Monitoring ended" if en else "Koniec monitorowania", ""
-
-
-def visits_this_week(file: dict[str, Any] | None, today: date) -> int:
-    if not file:
-        return 0
-    monday = today - timedelta(days=today.weekday())
-    return sum(
-        1 for v in file.get("visits", []) if (as_date(v.get("visited_on")) or date.min) >= monday
-    )
 
 
 async def _case_page(
@@ -370,19 +341,43 @@ async def court_opinion(case_id: str, request_id: str, page: PageDep) -> Respons
     )
 
 
-@router.post("/cases/{case_id}/assignment")
-async def assign(case_id: str, page: PageDep) -> Response:
+async def _one_field(
+    page: Page,
+    case_id: str,
+    *,
+    form_name: str,
+    field: str,
+    action: str,
+    done: tuple[str, str],
+    body_field: str | None = None,
+) -> Response:
+    """A form of one required field posted to /cases/{case_id}/{action} (the assignment, a
+    transfer, a reopening); `body_field` when the service names the field differently."""
     form = Form(await checked_form(page.request), page.lang)
-    body = {"assistant_id": form.get("assistant_id", required=True)}
+    name = body_field or field
+    body = {name: form.get(field, required=True)}
     return await _submit(
         page,
         case_id,
-        "assignment",
+        form_name,
         form,
         "POST",
-        f"/cases/{case_id}/assignment",
+        f"/cases/{case_id}/{action}",
         body,
-        "Przydzielono asystenta." if page.lang == "pl" else "Assistant assigned.",
+        done[1] if page.lang == "en" else done[0],
+        {name: field} if body_field else None,
+    )
+
+
+@router.post("/cases/{case_id}/assignment")
+async def assign(case_id: str, page: PageDep) -> Response:
+    return await _one_field(
+        page,
+        case_id,
+        form_name="assignment",
+        field="assistant_id",
+        action="assignment",
+        done=("Przydzielono asystenta.", "Assistant assigned."),
     )
 
 
@@ -405,36 +400,26 @@ async def transfer_decision(case_id: str, page: PageDep) -> Response:
 
 @router.post("/cases/{case_id}/reopening")
 async def reopen(case_id: str, page: PageDep) -> Response:
-    form = Form(await checked_form(page.request), page.lang)
-    body = {"reason": form.get("reopen_reason", required=True)}
-    return await _submit(
+    return await _one_field(
         page,
         case_id,
-        "reopening",
-        form,
-        "POST",
-        f"/cases/{case_id}/reopening",
-        body,
-        "Wznowiono pracę z rodziną." if page.lang == "pl" else "Case reopened.",
-        {"reason": "reopen_reason"},
+        form_name="reopening",
+        field="reopen_reason",
+        body_field="reason",
+        action="reopening",
+        done=("Wznowiono pracę z rodziną.", "Case reopened."),
     )
 
 
 @router.post("/cases/{case_id}/transfer")
 async def transfer(case_id: str, page: PageDep) -> Response:
-    form = Form(await checked_form(page.request), page.lang)
-    body = {"to_district": form.get("to_district", required=True)}
-    return await _submit(
+    return await _one_field(
         page,
         case_id,
-        "transfer_out",
-        form,
-        "POST",
-        f"/cases/{case_id}/transfer",
-        body,
-        "Przekazano sprawę do innego ośrodka."
-        if page.lang == "pl"
-        else "Case transferred to another centre.",
+        form_name="transfer_out",
+        field="to_district",
+        action="transfer",
+        done=("Przekazano sprawę do innego ośrodka.", "Case transferred to another centre."),
     )
 
 

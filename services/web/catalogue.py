@@ -121,6 +121,42 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Type the word USUŃ exactly to confirm",
     ),
     "empty.list": ("Brak pozycji.", "Nothing here."),
+    "search.title": ("Szukaj rodziny", "Find a family"),
+    "search.label": ("Nazwisko lub PESEL", "Surname or PESEL"),
+    "search.hint": (
+        "Początek nazwiska (polskie litery nieobowiązkowe: „Wojcik” znajdzie „Wójcik”) "
+        "albo 11 cyfr numeru PESEL członka rodziny.",
+        "The beginning of a surname (Polish letters optional: “Wojcik” finds “Wójcik”) "
+        "or the 11 digits of a family member's PESEL.",
+    ),
+    "search.button": ("Szukaj", "Search"),
+    "search.scope": (
+        "Wyniki obejmują tylko rodziny, do których masz dostęp.",
+        "Only families you may see are listed.",
+    ),
+    "search.none": (
+        "Nic nie znaleziono. Sprawdź pisownię nazwiska albo wpisz numer PESEL.",
+        "Nothing found. Check the spelling of the surname or type a PESEL.",
+    ),
+    "search.none_pesel": (
+        "Nic nie znaleziono dla tego numeru PESEL. Sprawdź numer albo wpisz nazwisko.",
+        "Nothing found for this PESEL. Check the number or type the surname.",
+    ),
+    "search.new_referral": (
+        "Rodziny nie ma w Asyście? Przyjmij nowe zgłoszenie",
+        "The family is not in Asysta? Take a new referral",
+    ),
+    "search.type_more": (
+        "Wpisz co najmniej 2 litery nazwiska albo 11 cyfr PESEL.",
+        "Type at least 2 letters of the surname or the 11 digits of a PESEL.",
+    ),
+    "search.case": ("sprawa", "case"),
+    "search.family_id": (
+        "Identyfikator rodziny (do usunięcia danych)",
+        "Family id (for erasure)",
+    ),
+    "search.referral": ("zgłoszenie", "referral"),
+    "surname": ("Nazwisko", "Surname"),
     "saved": ("Zapisano.", "Saved."),
     "count": ("Liczba pozycji", "Items"),
     "deadline.today": ("dziś mija termin", "due today"),

@@ -3,16 +3,15 @@ list, the assistants' caseload as a chart."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.web.cases import assistant_names, with_files
 from services.web.charts import bar_chart
-from services.web.clients import ApiError, gather_limited
-from services.web.families import family_name, person_name
-from services.web.formatting import as_date, today_in_warsaw
+from services.web.clients import ApiError
+from services.web.families import family_name, labelled, person_name
 from services.web.forms import Form, form_context
 from services.web.kernel import Page, checked_form, for_roles
 from services.web.tasks import TaskListDep
@@ -22,62 +21,45 @@ HeadPage = for_roles("head")
 ReferralPage = for_roles("head", "social_worker")
 
 
-async def referrals_with_names(page: Page, status: str | None) -> list[dict[str, Any]]:
-    """The district's referrals with the family's name: the list answer has no names yet, so
-    each referral is read (audited by referrals)."""
+async def district_referrals(page: Page, status: str | None) -> list[dict[str, Any]]:
+    """The district's referrals, named, those waited on longest first: one call, the list
+    answer carries the family's name, children, source and days waited."""
     rows = await page.api.get("referrals", "/referrals", district=page.user.district, status=status)
-    details = await gather_limited(
-        page.api.get_or_none("referrals", f"/referrals/{r['referral_id']}") for r in rows
-    )
-    today = today_in_warsaw()
-    out = []
-    for row, detail in zip(rows, details, strict=True):
-        referred = as_date(row.get("referred_on")) or today
-        out.append(
-            {
-                **row,
-                "family": family_name((detail or {}).get("members"), page.lang),
-                "days_waited": (today - referred).days,
-            }
-        )
-    out.sort(key=lambda r: -r["days_waited"])
+    out = labelled(rows, page.lang)
+    out.sort(key=lambda r: (-(r.get("days_waited") or -1), str(r.get("referred_on"))))
     return out
 
 
 @router.get("/head", dependencies=[TaskListDep])
 async def desk(page: Page = HeadPage) -> Response:
     district = page.user.district
-    awaiting = await referrals_with_names(page, "awaiting_decision")
-    waiting = await page.api.get("casework", "/waiting-list", district=district)
-    overdue = await page.api.get("casework", "/assessments/overdue", district=district)
-    opinions = await page.api.get("casework", "/court-opinions", district=district)
-    transfers = await page.api.get(
-        "casework", "/cases", district=district, status="transfer_pending"
+    # One call per list, all at once: the desk waits for the slowest list, not their sum.
+    awaiting, waiting, overdue, opinions, transfers = await asyncio.gather(
+        district_referrals(page, "awaiting_decision"),
+        page.api.get("casework", "/waiting-list", district=district),
+        page.api.get("casework", "/assessments/overdue", district=district),
+        page.api.get("casework", "/court-opinions", district=district),
+        page.api.get("casework", "/cases", district=district, status="transfer_pending"),
     )
-    overdue_cases = await with_files(page.api, overdue)
-    opinion_cases = await with_files(page.api, opinions)
-    transfer_cases = await with_files(page.api, transfers)
-    names = await assistant_names(page.api, district)
-    for case in overdue_cases:
-        case["assistant"] = names.get(str(case.get("assistant_id")), "")
     return page.render(
         "pages/head_desk.html",
         {
             "heading": page.t("nav.desk"),
             "awaiting": awaiting,
             "waiting_count": len(waiting),
-            "overdue": overdue_cases,
-            "opinions": [
-                o for o in opinion_cases if o.get("overdue") or o.get("days_left", 99) <= 14
-            ],
-            "transfers": transfer_cases,
+            "overdue": labelled(overdue, page.lang),
+            "opinions": labelled(
+                [o for o in opinions if o.get("overdue") or o.get("days_left", 99) <= 14],
+                page.lang,
+            ),
+            "transfers": labelled(transfers, page.lang),
         },
     )
 
 
 @router.get("/head/referrals")
 async def referrals(page: Page = HeadPage, status: str | None = "awaiting_decision") -> Response:
-    rows = await referrals_with_names(page, status or None)
+    rows = await district_referrals(page, status or None)
     return page.render(
         "pages/head_referrals.html",
         {"heading": page.t("nav.referrals"), "referrals": rows, "status": status or ""},
@@ -149,7 +131,7 @@ async def decide(referral_id: str, page: Page = HeadPage) -> Response:
 @router.get("/head/waiting")
 async def waiting(page: Page = HeadPage) -> Response:
     rows = await page.api.get("casework", "/waiting-list", district=page.user.district)
-    cases = await with_files(page.api, rows)
+    cases = labelled(rows, page.lang)
     return page.render(
         "pages/head_waiting.html", {"heading": page.t("nav.waiting"), "cases": cases}
     )

@@ -21,6 +21,9 @@ from shared.domain.districts import district_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
+# Who may search families (the header's search box): never the city analyst, a school or a
+# court, whose tokens see no family's personal data.
+SEARCH_ROLES = ("assistant", "social_worker", "head", "admin")
 
 templates = Jinja2Blocks(directory=str(TEMPLATES))
 templates.env.globals.update(
@@ -30,6 +33,7 @@ templates.env.globals.update(
     local_time=formatting.local_time,
     district_name=district_name,
     icon=icon,
+    search_roles=SEARCH_ROLES,
 )
 
 

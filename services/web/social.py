@@ -10,7 +10,7 @@ from fastapi.responses import Response
 
 from services.web.clients import ApiError
 from services.web.forms import Form, form_context
-from services.web.head import _referral_page, referrals_with_names
+from services.web.head import _referral_page, district_referrals
 from services.web.kernel import Page, checked_form, for_roles
 
 router = APIRouter()
@@ -113,7 +113,7 @@ async def create_referral(page: Page = SocialPage) -> Response:
 
 @router.get("/social/referrals")
 async def my_referrals(page: Page = SocialPage) -> Response:
-    rows = await referrals_with_names(page, None)
+    rows = await district_referrals(page, None)
     return page.render(
         "pages/social_referrals.html",
         {"heading": page.t("nav.my_referrals"), "referrals": rows},

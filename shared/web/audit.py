@@ -3,6 +3,7 @@ it, with which role, when, and through which route. Kept in the service's own da
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -66,21 +67,42 @@ async def record_access(
     scope: AuditedRecord | None,
     writes: bool,
 ) -> None:
+    await record_accesses(
+        runtime, principal=principal, action=action, route=route, scopes=[scope], writes=writes
+    )
+
+
+async def record_accesses(
+    runtime: ServiceRuntime,
+    *,
+    principal: Principal,
+    action: str,
+    route: str,
+    scopes: Sequence[AuditedRecord | None],
+    writes: bool,
+) -> None:
+    """One audit row per record touched (a list answer names many families), in one
+    transaction; a scope of None is an access that named no family."""
+    if not scopes:
+        return
+    at = runtime.clock.now()
+    rows = [
+        {
+            "at": at,
+            "subject": principal.subject,
+            "role": principal.role.value,
+            "action": action,
+            "route": route,
+            "writes": writes,
+            "family_id": scope.family_id if scope else None,
+            "resource": scope.entity if scope else None,
+            "resource_id": scope.resource_id if scope else None,
+            "district": scope.district if scope else None,
+        }
+        for scope in scopes
+    ]
     async with runtime.engine.begin() as conn:
-        await conn.execute(
-            insert(audit_log).values(
-                at=runtime.clock.now(),
-                subject=principal.subject,
-                role=principal.role.value,
-                action=action,
-                route=route,
-                writes=writes,
-                family_id=scope.family_id if scope else None,
-                resource=scope.entity if scope else None,
-                resource_id=scope.resource_id if scope else None,
-                district=scope.district if scope else None,
-            )
-        )
+        await conn.execute(insert(audit_log), rows)
 
 
 async def audit_entries(

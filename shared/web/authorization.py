@@ -7,14 +7,15 @@ find its scope (district, family, assigned assistant, sender). Every route takes
 - hides a resource of another district (404), or of a family another assistant works with,
   or a notification someone else sent,
 - lets the centre a family moved away from read what happened under it only,
-- writes an audit record when the action touches a family's personal data,
+- writes an audit record when the action touches a family's personal data (for a list that
+  names families, the route records each family it answers with `Grant.audit_listed`),
 and hands the route a Grant saying what the caller may see.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Any
 from uuid import UUID
 
@@ -22,7 +23,7 @@ from fastapi import Depends, Request
 
 from shared.domain.errors import DomainError, ErrorKind, NotFound
 from shared.runtime.service import ServiceRuntime
-from shared.web.audit import AuditedRecord, record_access
+from shared.web.audit import AuditedRecord, record_access, record_accesses
 from shared.web.auth import Principal, Role
 from shared.web.authentication import authenticate
 
@@ -59,6 +60,9 @@ class Scope:
     sender: str | None = None
 
 
+ListRecorder = Callable[[Sequence[AuditedRecord | None]], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class Grant:
     """What the caller may see of the resource or list they asked for."""
@@ -67,6 +71,16 @@ class Grant:
     scope: Scope | None = None
     only_district: str | None = None  # a centre the family moved away from
     assistant_id: UUID | None = None  # an assistant sees only their own families
+    # Set for a rule that `lists` families' personal data: writes the audit rows.
+    recorder: ListRecorder | None = field(default=None, compare=False, repr=False)
+
+    async def audit_listed(self, records: Iterable[AuditedRecord]) -> None:
+        """Audit a list answer of a `lists` rule: one row per family it names, or one row
+        naming no family when it named none (a search that found nobody is recorded too)."""
+        if self.recorder is None:
+            return
+        named: list[AuditedRecord | None] = list(records)
+        await self.recorder(named or [None])
 
     def for_district(self, district: str) -> Grant:
         """Check a district named in a request body (a new referral's, an assistant's)."""
@@ -100,13 +114,24 @@ class Rule:
     writes: bool = False
     # An assistant may do this for a family they only monitor after closure (reopening).
     while_monitoring: bool = False
+    # Answers with a list naming families (names, contacts): the route audits each family
+    # it lists through `Grant.audit_listed`.
+    lists: bool = False
 
 
 def rule(
-    *roles: Role, personal: bool = False, writes: bool = False, while_monitoring: bool = False
+    *roles: Role,
+    personal: bool = False,
+    writes: bool = False,
+    while_monitoring: bool = False,
+    lists: bool = False,
 ) -> Rule:
     return Rule(
-        frozenset(roles), personal=personal, writes=writes, while_monitoring=while_monitoring
+        frozenset(roles),
+        personal=personal,
+        writes=writes,
+        while_monitoring=while_monitoring,
+        lists=lists,
     )
 
 
@@ -140,6 +165,8 @@ class Policy:
                     raise DistrictForbidden(district=district)
                 if principal.role is Role.ASSISTANT:
                     grant = Grant(principal=principal, assistant_id=_uuid(principal.subject))
+            if rule_.lists:
+                grant = replace(grant, recorder=_list_recorder(runtime, principal, action, request))
             if rule_.personal:
                 await record_access(
                     runtime,
@@ -163,6 +190,19 @@ class Policy:
         dependency.resource = resource  # type: ignore[attr-defined]
         dependency.district_param = district_param  # type: ignore[attr-defined]
         return Depends(dependency)
+
+
+def _list_recorder(
+    runtime: ServiceRuntime, principal: Principal, action: str, request: Request
+) -> ListRecorder:
+    route = f"{request.method} {_template(request)}"
+
+    async def record(scopes: Sequence[AuditedRecord | None]) -> None:
+        await record_accesses(
+            runtime, principal=principal, action=action, route=route, scopes=scopes, writes=False
+        )
+
+    return record
 
 
 def _scoped(principal: Principal, rule_: Rule, scope: Scope) -> Grant:

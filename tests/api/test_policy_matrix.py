@@ -98,9 +98,17 @@ MATRIX = [
     # casework: an assistant works only on the families assigned to them (the token's
     # assistant is the case's); another district's case is hidden.
     route(
-        "casework", "GET", "/cases", DISTRICT, head=OK_403, assistant=OK_403, social_worker=OK_403
+        "casework",
+        "GET",
+        "/cases",
+        DISTRICT,
+        head=OK_403,
+        assistant=OK_403,
+        social_worker=OK_403,
+        admin=OK_403,
     ),
     # Search by surname and by PESEL: scoped exactly like the list; no one else gets names.
+    # The administrator finds a family for its audit trail or its erasure.
     route(
         "casework",
         "GET",
@@ -109,6 +117,7 @@ MATRIX = [
         head=OK_403,
         assistant=OK_403,
         social_worker=OK_403,
+        admin=OK_403,
     ),
     route(
         "casework",
@@ -118,6 +127,7 @@ MATRIX = [
         head=OK_403,
         assistant=OK_403,
         social_worker=OK_403,
+        admin=OK_403,
     ),
     route("casework", "GET", "/waiting-list", DISTRICT, head=OK_403, social_worker=OK_403),
     route(

@@ -35,6 +35,11 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+# Chromium on Linux takes its own language (the format of a date input: dd.mm.rrrr) from
+# LANGUAGE, with the Polish resources of Debian's chromium-l10n; the pages' language and time
+# zone come from each context (pl-PL, Europe/Warsaw).
+CHROMIUM_ENV = {**os.environ, "LANGUAGE": "pl"}
+POLISH_RESOURCES = Path("/usr/lib/chromium/locales/pl.pak")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / ".asysta" / "artefacts" / "screenshots"
 AXE = "/static/vendor/axe-4.14.1.min.js"
 
@@ -98,15 +103,20 @@ def web_suite() -> Iterator[WebSuite]:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
     assert Path(CHROMIUM).exists(), "install Debian's chromium: apt-get install -y chromium"
+    assert POLISH_RESOURCES.exists(), "install Chromium's Polish: apt-get install -y chromium-l10n"
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, env=CHROMIUM_ENV
+        )
         yield chromium
         chromium.close()
 
 
 @pytest.fixture
 def context(browser: Browser) -> Iterator[BrowserContext]:
-    ctx = browser.new_context(viewport={"width": 1280, "height": 900}, locale="pl-PL")
+    ctx = browser.new_context(
+        viewport={"width": 1280, "height": 900}, locale="pl-PL", timezone_id="Europe/Warsaw"
+    )
     ctx.set_default_timeout(20_000)
     yield ctx
     ctx.close()

@@ -42,6 +42,7 @@ from shared.events import (
 )
 from shared.events.personal import ERASED
 from shared.eventstore import EventMetadata
+from shared.web.audit import audit_entries
 from shared.web.auth import Role
 from suite.demo_data import pesel
 from tests.conftest import token
@@ -353,3 +354,47 @@ async def test_a_court_opinion_past_its_deadline_is_flagged_and_named(centre: Ce
     assert [(o["family_name"], o["display_name"], o["overdue"]) for o in opinions] == [
         ("Łódź", "Anna Łódź", True)
     ]
+
+
+async def test_every_family_a_list_names_is_in_the_audit_trail(centre: Centre) -> None:
+    runtime = centre.casework.runtime
+    async with centre.client(Role.HEAD, "head-ochota") as head:
+        [listed] = (await head.get("/cases", params={"district": OCHOTA})).json()
+        assert (await head.get("/cases", params={"q": "kowal"})).json() == []
+    async with centre.client(Role.HEAD, "head-wola", WOLA) as head_of_wola:
+        [waiting] = (await head_of_wola.get("/waiting-list", params={"district": WOLA})).json()
+    async with centre.client(Role.ASSISTANT, str(centre.assistant_id)) as assistant:
+        assert len((await assistant.get("/cases")).json()) == 1
+
+    trail = await audit_entries(runtime, family_id=centre.family_id)
+    assert sorted((e["subject"], e["action"], e["route"]) for e in trail) == [
+        (str(centre.assistant_id), "case.list", "GET /cases"),
+        ("head-ochota", "case.list", "GET /cases"),
+    ]
+    assert {(e["resource"], e["resource_id"], e["district"], e["writes"]) for e in trail} == {
+        ("case", uuid.UUID(listed["case_id"]), OCHOTA, False)
+    }
+    [wola] = await audit_entries(runtime, subject="head-wola")
+    assert (wola["action"], wola["resource_id"], wola["district"]) == (
+        "waiting_list.read",
+        uuid.UUID(waiting["case_id"]),
+        WOLA,
+    )
+    # A search that found nobody is recorded as well, naming no family.
+    searches = await audit_entries(runtime, subject="head-ochota")
+    assert [(e["family_id"], e["route"]) for e in searches if e["family_id"] is None] == [
+        (None, "GET /cases")
+    ]
+
+
+async def test_the_administrator_finds_a_family_of_any_district_and_is_audited(
+    centre: Centre,
+) -> None:
+    async with centre.client(Role.ADMIN, "admin", "*") as admin:
+        found = await admin.get("/cases", params={"q": "lodz"})
+        by_pesel = await admin.get("/cases", params={"pesel": MOTHER_PESEL})
+    assert found.status_code == 200, found.text
+    assert [c["family_name"] for c in found.json()] == ["Łódź"]
+    assert by_pesel.json() == found.json()
+    trail = await audit_entries(centre.casework.runtime, subject="admin")
+    assert [(e["role"], e["family_id"]) for e in trail] == [("admin", centre.family_id)] * 2

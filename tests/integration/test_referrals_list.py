@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from uuid import UUID
 
 import httpx
 import pytest
@@ -19,6 +20,7 @@ from services.referrals.settings import ReferralsSettings
 from shared.domain.clock import FixedClock
 from shared.events.personal import ERASED
 from shared.runtime.service import ServiceRuntime
+from shared.web.audit import audit_entries
 from shared.web.auth import Role
 from suite.demo_data import pesel
 from tests.conftest import token
@@ -128,3 +130,18 @@ async def test_an_erased_family_leaves_no_name_in_the_referrals_list(api: FastAP
     assert (referral["family_name"], referral["display_name"]) == (ERASED, ERASED)
     assert referral["phone"] is None
     assert found == []
+
+
+async def test_every_family_the_list_names_is_in_the_audit_trail(api: FastAPI) -> None:
+    family_id = await _refer(api)
+    async with client(api, Role.HEAD) as head:
+        [listed] = (await head.get("/referrals", params={"district": OCHOTA})).json()
+        trail = (await head.get("/audit", params={"family_id": family_id})).json()
+    listings = [e for e in trail if e["action"] == "referral.list"]
+    assert [
+        (e["role"], e["route"], e["resource"], e["resource_id"], e["district"], e["writes"])
+        for e in listings
+    ] == [("head", "GET /referrals", "referral", listed["referral_id"], OCHOTA, False)]
+    runtime: ServiceRuntime = api.state.runtime
+    [entry] = await audit_entries(runtime, family_id=UUID(family_id))
+    assert entry["subject"] == "t" and entry["action"] == "referral.list"
