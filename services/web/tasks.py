@@ -62,9 +62,24 @@ async def task_list(page: Page) -> list[dict[str, Any]] | None:
     return items
 
 
+# The pages that show the list itself: their menu counts that list, so the count and the list
+# read one answer of reporting and always agree.
+LISTED_PAGES = frozenset({"/assistant", "/assistant/todo", "/head"})
+
+
 async def load_task_list(page: PageDep) -> None:
-    """A route's dependency: the task list, for the page's `components/task_list.html`."""
-    page.request.state.tasks = await task_list(page)
+    """A route's dependency: the task list, for the page's `components/task_list.html`, and
+    the menu's count of it."""
+    tasks = await task_list(page)
+    page.request.state.tasks = tasks
+    if tasks is not None and page.user.role in TASK_PAGES:
+        overdue = sum(1 for task in tasks if task.get("status") == "overdue")
+        page.request.state.task_summary = {
+            "total": len(tasks),
+            "overdue": overdue,
+            "due": len(tasks) - overdue,
+            "href": TASK_PAGES[page.user.role],
+        }
 
 
 TaskListDep = Depends(load_task_list)
@@ -72,7 +87,8 @@ TaskListDep = Depends(load_task_list)
 
 async def load_task_summary(request: Request, page: PageDep) -> None:
     """The navigation's count of the person's tasks, on every full page they load."""
-    if request.method == "GET" and not request.headers.get("hx-request"):
+    listed = request.url.path in LISTED_PAGES
+    if request.method == "GET" and not request.headers.get("hx-request") and not listed:
         request.state.task_summary = await task_summary(page.api, page.user)
 
 
