@@ -244,10 +244,10 @@ def test_a_visit_arriving_before_the_consent_made_on_the_same_device_is_still_a_
 @pytest.mark.parametrize(
     ("history", "cmd", "reason"),
     [
-        (WORKING + (CLOSED,), visit(), HoldReason.CASE_CLOSED),
+        ((*WORKING, CLOSED), visit(), HoldReason.CASE_CLOSED),
         (
-            WORKING
-            + (
+            (
+                *WORKING,
                 CaseTransferred(
                     from_district=OCHOTA, to_district=WOLA, transferred_on=date(2026, 2, 20)
                 ),
@@ -256,8 +256,8 @@ def test_a_visit_arriving_before_the_consent_made_on_the_same_device_is_still_a_
             HoldReason.CASE_TRANSFERRED,
         ),
         (
-            WORKING
-            + (
+            (
+                *WORKING,
                 AssistantAssigned(
                     family_id=FAMILY,
                     assistant_id=A2,
@@ -270,8 +270,8 @@ def test_a_visit_arriving_before_the_consent_made_on_the_same_device_is_still_a_
         ),
         (WORKING, visit(date(2026, 1, 5)), HoldReason.BEFORE_CASE_OPENED),
         (WORKING, visit(date(2026, 3, 9)), HoldReason.DATED_IN_FUTURE),
-        (WORKING + (CLOSED,), note(), HoldReason.CASE_CLOSED),
-        (WORKING + (CLOSED,), consent(), HoldReason.CASE_CLOSED),
+        ((*WORKING, CLOSED), note(), HoldReason.CASE_CLOSED),
+        ((*WORKING, CLOSED), consent(), HoldReason.CASE_CLOSED),
     ],
     ids=["closed", "transferred", "reassigned", "before-opening", "future", "note", "consent"],
 )
