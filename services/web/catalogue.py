@@ -136,6 +136,33 @@ LABELS: dict[str, dict[str, tuple[str, str]]] = {
         "granted": ("przyznać asystenta", "grant an assistant"),
         "declined": ("odmówić", "decline"),
     },
+    # Records from an assistant's device that waited "do wyjaśnienia" (shared.domain.labels).
+    "hold_reason": {
+        "before_case_opened": ("data sprzed założenia sprawy", "dated before the case was opened"),
+        "case_closed": ("sprawa zakończona w międzyczasie", "case closed meanwhile"),
+        "case_transferred": (
+            "sprawa przekazana do innego ośrodka w międzyczasie",
+            "case transferred to another centre meanwhile",
+        ),
+        "not_assigned": (
+            "asystent nie prowadzi już tej rodziny",
+            "the assistant no longer works with the family",
+        ),
+        "dated_in_future": (
+            "data z przyszłości (zegar urządzenia?)",
+            "dated in the future (device clock?)",
+        ),
+    },
+    "device_record_kind": {
+        "visit": ("wizyta", "visit"),
+        "plan_note": ("notatka do planu", "note to the plan"),
+        "consent": ("zgoda podpisana na papierze", "consent signed on paper"),
+    },
+    "held_status": {
+        "held": ("czeka na decyzję", "awaiting a decision"),
+        "applied": ("dołączono do sprawy", "applied to a case"),
+        "discarded": ("odrzucono", "discarded"),
+    },
 }
 
 # key -> (Polish, English)
@@ -250,6 +277,66 @@ TEXTS: dict[str, tuple[str, str]] = {
     "none": ("brak", "none"),
     "yes": ("tak", "yes"),
     "no": ("nie", "no"),
+    # Work in the field with no network, and the review of what did not apply (offline.py).
+    "nav.offline": ("Praca w terenie", "Field work"),
+    "nav.review": ("Do wyjaśnienia", "To clarify"),
+    "offline.heading": ("Praca w terenie", "Field work"),
+    "offline.intro": (
+        "Ta strona działa także bez internetu. Zapisy zostają na tym urządzeniu i zostaną "
+        "wysłane, gdy wróci sieć.",
+        "This page also works without internet. Records stay on this device and are sent when "
+        "the network is back.",
+    ),
+    "offline.synced": ("Ostatnia synchronizacja", "Last sync"),
+    "offline.waiting": ("Czeka na wysłanie", "Waiting to be sent"),
+    "offline.send_now": ("Wyślij teraz", "Send now"),
+    "offline.online": ("Połączono z siecią", "Online"),
+    "offline.offline": ("Brak sieci: zapisy zostają na urządzeniu", "Offline: records stay here"),
+    "offline.log_visit": ("Zapisz wizytę", "Save the visit"),
+    "offline.add_note": ("Zapisz notatkę do planu", "Save the note"),
+    "offline.add_consent": ("Zapisz zgodę", "Save the consent"),
+    "offline.visit": ("Wizyta", "Visit"),
+    "offline.note": ("Notatka do planu", "Note to the plan"),
+    "offline.consent": ("Zgoda podpisana na papierze", "Consent signed on paper"),
+    "offline.when": ("Data i godzina", "Date and time"),
+    "offline.minutes": ("Czas trwania (minuty)", "Duration (minutes)"),
+    "offline.place": ("Miejsce", "Place"),
+    "offline.present": ("Kto był obecny (po przecinku)", "Who was present (comma-separated)"),
+    "offline.topics": ("Tematy", "Topics"),
+    "offline.text": ("Notatka", "Note"),
+    "offline.signed_by": ("Kto podpisał (po przecinku)", "Who signed (comma-separated)"),
+    "offline.signed_on": ("Data podpisania", "Signed on"),
+    "offline.no_families": (
+        "Nie masz rodzin w pracy. Rodziny przydziela kierownik ośrodka.",
+        "You have no active families. The head of the centre assigns families.",
+    ),
+    "offline.bad_body": ("Nieprawidłowe dane do wysłania", "Invalid data to send"),
+    "offline.case_file": ("Akta sprawy", "Case file"),
+    "review.heading": ("Do wyjaśnienia", "To clarify"),
+    "review.intro": (
+        "Zapisy z urządzeń, które po dotarciu nie pasowały już do stanu sprawy. Nic nie "
+        "zostało pominięte: dołącz zapis do właściwej sprawy albo odrzuć go z uzasadnieniem.",
+        "Records from devices that no longer fitted the case when they arrived. Nothing was "
+        "dropped: apply each to the right case or discard it with a reason.",
+    ),
+    "review.empty": ("Nie ma nic do wyjaśnienia.", "Nothing to clarify."),
+    "review.apply": ("Dołącz do sprawy", "Apply to a case"),
+    "review.discard": ("Odrzuć zapis", "Discard the record"),
+    "review.confirm_apply": ("Potwierdzam: dołącz do sprawy", "Confirm: apply to the case"),
+    "review.confirm_discard": ("Potwierdzam: odrzuć zapis", "Confirm: discard the record"),
+    "review.applied": ("Zapis dołączono do sprawy.", "The record was applied to the case."),
+    "review.discarded": ("Zapis odrzucono.", "The record was discarded."),
+    "review.reason": ("Powód", "Reason"),
+    "review.kind": ("Rodzaj", "Kind"),
+    "review.case": ("Sprawa", "Case"),
+    "review.device_time": ("Czas na urządzeniu", "Time on the device"),
+    "review.server_time": ("Dotarło na serwer", "Arrived at the server"),
+    "review.target": ("Sprawa, do której dołączyć", "Case to apply it to"),
+    "review.discard_reason": ("Dlaczego odrzucasz", "Why you discard it"),
+    "review.decided": ("Rozstrzygnięte", "Decided"),
+    "review.status": ("Stan", "Status"),
+    "review.content": ("Treść", "Content"),
+    "review.back": ("Wróć do listy", "Back to the list"),
 }
 
 

@@ -1,0 +1,87 @@
+// The service worker of the assistant's pages (services/web/offline.py).
+// - Static files: from the cache first.
+// - The assistant's pages ("Moje rodziny", "Do zrobienia", "Praca w terenie", "Do wyjaśnienia"
+//   and case files): from the network, kept in the cache on the way; with no network, as of
+//   the last time they were loaded.
+// Signing out deletes every kept page, the outbox and the device's key (register.js).
+"use strict";
+
+const PAGES = "asysta-pages-v1";
+const STATIC = "asysta-static-v1";
+const SHELL = [
+  "/static/asysta.css",
+  "/static/asysta.js",
+  "/static/vendor/htmx-2.0.11.min.js",
+  "/static/icons/favicon.svg",
+  "/static/offline/offline.js",
+  "/static/offline/offline.css",
+  "/static/offline/register.js",
+];
+const KEPT = [/^\/assistant(\/todo|\/offline)?$/, /^\/review$/, /^\/cases\/[0-9a-f-]{36}$/];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(STATIC).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    caches
+      .keys()
+      .then((names) => Promise.all(names.filter((n) => n !== PAGES && n !== STATIC).map((n) => caches.delete(n))))
+      .then(() => self.clients.claim())
+  );
+});
+
+async function networkFirst(request) {
+  const cache = await caches.open(PAGES);
+  try {
+    const response = await fetch(request);
+    if (response.ok && !response.redirected && response.type === "basic") {
+      await cache.put(request.url.split("?")[0], response.clone());
+    }
+    return response;
+  } catch (error) {
+    const kept = await cache.match(request.url.split("?")[0]);
+    if (kept) return kept;
+    const start = await cache.match(new URL("/assistant/offline", request.url).href);
+    if (start && request.mode === "navigate") return start;
+    return new Response(
+      "<!doctype html><html lang=pl><meta charset=utf-8><title>Brak sieci · Asysta</title>" +
+        "<main><h1>Brak sieci</h1><p>Tej strony nie zapisano na urządzeniu. " +
+        '<a href="/assistant/offline">Praca w terenie</a></p></main>',
+      { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
+    );
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (request.method !== "GET") return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(caches.match(request).then((hit) => hit || fetch(request)));
+    return;
+  }
+  if (KEPT.some((pattern) => pattern.test(url.pathname))) {
+    event.respondWith(networkFirst(request));
+  }
+});
+
+self.addEventListener("message", (event) => {
+  // The page tells which case files are still the assistant's: the others are deleted.
+  const data = event.data || {};
+  if (data.type !== "keep-cases") return;
+  const keep = new Set((data.caseIds || []).map((id) => "/cases/" + id));
+  event.waitUntil(
+    caches.open(PAGES).then((cache) =>
+      cache.keys().then((requests) =>
+        Promise.all(
+          requests
+            .filter((r) => /^\/cases\//.test(new URL(r.url).pathname) && !keep.has(new URL(r.url).pathname))
+            .map((r) => cache.delete(r))
+        )
+      )
+    )
+  );
+});
