@@ -245,6 +245,18 @@
     });
   }
 
+  // The service worker keeps the pages; the page waits until it has.
+  function keep(pages, ids) {
+    if (!navigator.serviceWorker) return Promise.resolve();
+    return navigator.serviceWorker.ready.then(function (registration) {
+      return new Promise(function (resolve) {
+        var channel = new MessageChannel();
+        channel.port1.onmessage = function () { resolve(); };
+        registration.active.postMessage({ type: "keep", urls: pages, caseIds: ids }, [channel.port2]);
+      });
+    });
+  }
+
   // Sync: what the device keeps for the next day without network ---------------------------------
   function sync() {
     return fetch("/assistant/offline/data", { credentials: "same-origin", cache: "no-store" })
@@ -252,16 +264,14 @@
       .then(function (data) {
         if (data.owner !== owner) return null;
         var ids = data.families.map(function (f) { return f.case_id; });
-        var pages = ["/assistant", "/assistant/offline"].concat(ids.map(function (id) { return "/cases/" + id; }));
-        return Promise.all(pages.map(function (p) { return fetch(p, { credentials: "same-origin" }).catch(function () {}); }))
-          .then(function () {
-            if (navigator.serviceWorker && navigator.serviceWorker.controller) {
-              navigator.serviceWorker.controller.postMessage({ type: "keep-cases", caseIds: ids });
-            }
-            localStorage.setItem("asysta-synced-at:" + owner, data.synced_at);
-            showSynced();
-            app.dataset.synced = "yes";
-          });
+        var pages = ["/assistant", "/assistant/todo", "/assistant/offline", "/review"].concat(
+          ids.map(function (id) { return "/cases/" + id; })
+        );
+        return keep(pages, ids).then(function () {
+          localStorage.setItem("asysta-synced-at:" + owner, data.synced_at);
+          showSynced();
+          app.dataset.synced = "yes";
+        });
       })
       .catch(function () {});
   }
@@ -271,7 +281,12 @@
       event.preventDefault();
       var button = form.querySelector("button[type=submit]");
       button.disabled = true;  // a double click saves once
-      save(form).then(function () { button.disabled = false; });
+      save(form).then(function () {
+        // Ready for the next record (asysta.js marks a sent form; this one stays on the page).
+        button.disabled = false;
+        button.removeAttribute("aria-disabled");
+        form.dataset.sent = "";
+      });
     });
   });
   document.getElementById("send-now").addEventListener("click", function () { send(); });

@@ -69,19 +69,31 @@ self.addEventListener("fetch", (event) => {
 });
 
 self.addEventListener("message", (event) => {
-  // The page tells which case files are still the assistant's: the others are deleted.
+  // The page asks to keep the assistant's pages (their current case files among them) for a
+  // day with no network; kept case files of families no longer theirs are deleted.
   const data = event.data || {};
-  if (data.type !== "keep-cases") return;
-  const keep = new Set((data.caseIds || []).map((id) => "/cases/" + id));
-  event.waitUntil(
-    caches.open(PAGES).then((cache) =>
-      cache.keys().then((requests) =>
-        Promise.all(
-          requests
-            .filter((r) => /^\/cases\//.test(new URL(r.url).pathname) && !keep.has(new URL(r.url).pathname))
-            .map((r) => cache.delete(r))
-        )
-      )
-    )
-  );
+  if (data.type !== "keep") return;
+  const port = event.ports && event.ports[0];
+  const keepCases = new Set((data.caseIds || []).map((id) => "/cases/" + id));
+  const work = caches.open(PAGES).then(async (cache) => {
+    for (const request of await cache.keys()) {
+      const path = new URL(request.url).pathname;
+      if (path.startsWith("/cases/") && !keepCases.has(path)) await cache.delete(request);
+    }
+    let kept = 0;
+    for (const path of data.urls || []) {
+      const url = new URL(path, self.location.origin).href;
+      try {
+        const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
+        if (response.ok && !response.redirected) {
+          await cache.put(url, response);
+          kept += 1;
+        }
+      } catch (error) {
+        // no network: what was kept before stays
+      }
+    }
+    if (port) port.postMessage({ kept: kept });
+  });
+  event.waitUntil(work);
 });
