@@ -235,6 +235,13 @@
           var text = summary(body.results);
           if (refused.length) text += " " + refused.map(function (r) { return r.problem && r.problem.detail; }).join(" ");
           resultEl.textContent = text;
+          if (body.results.some(function (r) { return r.outcome === "held" || r.first === "held"; })) {
+            var link = document.createElement("a");
+            link.href = "/review";
+            link.textContent = say("Zobacz „Do wyjaśnienia”", "See “To clarify”");
+            resultEl.appendChild(document.createTextNode(" "));
+            resultEl.appendChild(link);
+          }
         });
       });
     }).catch(function () {
