@@ -171,10 +171,14 @@ def test_visits_logged_offline_arrive_once_and_a_closed_case_goes_to_review(
     page.reload()
     expect(page.locator("#net-status")).to_contain_text("Brak sieci")
     expect(page.locator("section.offline-family")).to_have_count(2)
+    page.goto(f"{web.web_url}/assistant")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Moje rodziny")
+    expect(page.locator("main")).to_contain_text(polna)
     page.goto(f"{web.web_url}/cases/{case_a}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(polna)
+    screenshot(page, "offline-case-file-from-device")
     page.goto(f"{web.web_url}/assistant/offline")
-    log("offline: page and case file reloaded from the device")
+    log("offline: 'Moje rodziny', the case file and the field-work page reloaded from the device")
 
     # Meanwhile, the head closes the second family's case.
     head.call("casework", "POST", f"/cases/{case_b}/closure", json={"reason": "goals_achieved"})
@@ -260,6 +264,25 @@ def test_visits_logged_offline_arrive_once_and_a_closed_case_goes_to_review(
     expect(visits).to_have_count(3)
     expect(tab_a.locator("main")).to_contain_text("na urządzeniu")
     screenshot(tab_a, "offline-case-file")
+
+    # The assistant sees the held visit in their own "Do wyjaśnienia".
+    tab_a.goto(f"{web.web_url}/review")
+    expect(tab_a.locator("#review-list")).to_contain_text("sprawa zakończona w międzyczasie")
+    assert serious_violations(tab_a, web) == []
+    screenshot(tab_a, "review-list-assistant")
+
+    # Signing out removes what the device kept: pages, outbox and key.
+    tab_b.close()
+    tab_a.get_by_role("button", name="Wyloguj").click()
+    expect(tab_a).to_have_url(f"{web.web_url}/signin")
+    left = tab_a.evaluate(
+        """async () => ({
+            pages: await caches.has("asysta-pages-v1"),
+            databases: (await indexedDB.databases()).map((d) => d.name),
+        })"""
+    )
+    assert left == {"pages": False, "databases": []}, left
+    log("sign-out: kept pages, outbox and device key deleted from the device")
     ctx.close()
 
     # 6. The head reviews: reopens the closed case and applies the held visit to it.
