@@ -31,7 +31,12 @@
       var request = indexedDB.deleteDatabase("asysta-offline");
       request.onsuccess = request.onerror = request.onblocked = function () { resolve(); };
     });
-    return Promise.all([pages, data]).catch(function () {});
+    var worker = navigator.serviceWorker
+      ? navigator.serviceWorker.getRegistrations().then(function (all) {
+          return Promise.all(all.map(function (r) { return r.unregister(); }));
+        })
+      : Promise.resolve();
+    return Promise.all([pages, data, worker]).catch(function () {});
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;

@@ -1,8 +1,8 @@
 // The service worker of the assistant's pages (services/web/offline.py).
 // - Static files: from the cache first.
 // - The assistant's pages ("Moje rodziny", "Do zrobienia", "Praca w terenie", "Do wyjaśnienia"
-//   and case files): from the network, kept in the cache on the way; with no network, as of
-//   the last time they were loaded.
+//   and the case files of their active families): kept when the page syncs ("keep" message),
+//   then from the network, refreshed on the way; with no network, as of the last time.
 // Signing out deletes every kept page, the outbox and the device's key (register.js).
 "use strict";
 
@@ -34,14 +34,17 @@ self.addEventListener("activate", (event) => {
 
 async function networkFirst(request) {
   const cache = await caches.open(PAGES);
+  const key = request.url.split("?")[0];
   try {
     const response = await fetch(request);
-    if (response.ok && !response.redirected && response.type === "basic") {
-      await cache.put(request.url.split("?")[0], response.clone());
+    // Only pages the assistant's sync asked to keep are refreshed: another person signed in
+    // on this device later (a head) has nothing of theirs kept.
+    if (response.ok && !response.redirected && response.type === "basic" && (await cache.match(key))) {
+      await cache.put(key, response.clone());
     }
     return response;
   } catch (error) {
-    const kept = await cache.match(request.url.split("?")[0]);
+    const kept = await cache.match(key);
     if (kept) return kept;
     const start = await cache.match(new URL("/assistant/offline", request.url).href);
     if (start && request.mode === "navigate") return start;
