@@ -296,3 +296,50 @@ async def test_bad_records_are_refused_one_by_one_and_bad_bodies_with_a_polish_p
     assert empty.status_code == 422
     forbidden = await field.head.post("/device-records", json={"records": [fine]})
     assert forbidden.status_code == 403
+
+
+async def test_a_case_transferred_meanwhile_holds_the_record_for_the_assistants_own_head(
+    field: Field,
+) -> None:
+    moved = await field.head.post(f"/cases/{field.case_id}/transfer", json={"to_district": WOLA})
+    assert moved.status_code == 200, moved.text
+    record = visit(field.case_id, days_ago=1)
+    [held] = await send(field.assistant, record)
+    assert (held["outcome"], held["reason"]) == ("held", "case_transferred")
+    # The review belongs to the assistant's centre; the new centre neither sees nor decides it.
+    [item] = (await field.head.get("/device-records/held", params={"district": OCHOTA})).json()
+    assert item["district"] == OCHOTA
+    assert (
+        await field.head_of_wola.get("/device-records/held", params={"district": WOLA})
+    ).json() == []
+    refused = await field.head_of_wola.post(
+        f"/device-records/{record['record_id']}/application",
+        json={"case_id": str(field.case_id)},
+    )
+    assert refused.status_code == 404
+    # Nor can Ochota's head apply it to the case now with Wola: the case is not theirs.
+    elsewhere = await field.head.post(
+        f"/device-records/{record['record_id']}/application",
+        json={"case_id": str(field.case_id)},
+    )
+    assert elsewhere.status_code == 404
+    assert await visits_logged(field.casework, field.case_id) == 0
+
+
+async def test_a_visit_by_an_assistant_no_longer_assigned_is_held(field: Field) -> None:
+    other = uuid.uuid4()
+    registered = AssistantRegistered(
+        first_name="Jan",
+        last_name="Następca",
+        district=OCHOTA,
+        employment_form="employment_contract",
+        works_since=date(2026, 1, 1),
+    )
+    await react(envelope_of(registered, "assistant", other), field.casework.runner)
+    moved = await field.head.post(
+        f"/cases/{field.case_id}/assignment", json={"assistant_id": str(other)}
+    )
+    assert moved.status_code == 200, moved.text
+    [held] = await send(field.assistant, visit(field.case_id))
+    assert (held["outcome"], held["reason"]) == ("held", "not_assigned")
+    assert await visits_logged(field.casework, field.case_id) == 0
