@@ -23,7 +23,7 @@ from services.casework.application.reactions import case_id_for, react
 from services.casework.bootstrap import CaseworkApp, build_app
 from services.casework.domain.case.commands import AssignAssistant, RecordConsent
 from services.casework.settings import CaseworkSettings
-from services.reporting.adapters.tables import visits_view
+from services.reporting.adapters.tables import cases_view, visits_view
 from services.reporting.application.projector import project
 from services.reporting.bootstrap import build_reporting
 from services.reporting.settings import ReportingSettings
@@ -172,6 +172,18 @@ async def test_the_same_outbox_sent_from_two_tabs_at_once_has_one_effect(field: 
         "duration_minutes": None,
     }
     outbox.append(note)
+    # A consent signed on paper the day before the one recorded at the office: both are kept,
+    # the earliest counts, in casework and in reporting.
+    yesterday = date.today() - timedelta(days=1)
+    consent = {
+        **visit(field.case_id, days_ago=1),
+        "kind": "consent",
+        "signed_by": ["Anna Polna"],
+        "topics": [],
+        "duration_minutes": None,
+        "note": "",
+    }
+    outbox.append(consent)
     tab_a, tab_b = await asyncio.gather(
         send(field.assistant, *outbox), send(field.assistant, *outbox)
     )
@@ -181,6 +193,7 @@ async def test_the_same_outbox_sent_from_two_tabs_at_once_has_one_effect(field: 
     file = (await field.assistant.get(f"/cases/{field.case_id}")).json()
     assert sorted(v["note"] for v in file["visits"]) == ["Wizyta 1", "Wizyta 2", "Wizyta 3"]
     assert [n["note"] for n in file["plan_notes"]] == ["Dodać cel: praca"]
+    assert file["consent"]["given_on"] == yesterday.isoformat()
 
     # Reporting, fed every casework event twice (a redelivery), counts each visit once.
     name = await create_pg_database()
@@ -196,7 +209,11 @@ async def test_the_same_outbox_sent_from_two_tabs_at_once_has_one_effect(field: 
             counted = await conn.scalar(
                 select(func.count()).where(visits_view.c.case_id == field.case_id)
             )
+            consent_on = await conn.scalar(
+                select(cases_view.c.consent_on).where(cases_view.c.case_id == field.case_id)
+            )
         assert counted == 3
+        assert consent_on == yesterday
     finally:
         await reporting.runtime.stop()
         await drop_pg_database(name)
