@@ -298,6 +298,7 @@ def test_visits_logged_offline_arrive_once_and_a_closed_case_goes_to_review(
     screenshot(page, "review-list-head")
     row.get_by_role("link", name="Dołącz do sprawy").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Dołącz do sprawy")
+    assert serious_violations(page, web) == []
     screenshot(page, "review-confirm-apply")
     page.get_by_role("button", name="Potwierdzam: dołącz do sprawy").click()
     expect(page.get_by_role("status")).to_contain_text("Zapis dołączono do sprawy")
