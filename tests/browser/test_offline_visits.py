@@ -162,6 +162,18 @@ def test_visits_logged_offline_arrive_once_and_a_closed_case_goes_to_review(
     page.goto(f"{web.web_url}/assistant/offline")
     expect(page.locator("#offline-app")).to_have_attribute("data-synced", "yes")
     expect(page.locator("section.offline-family")).to_have_count(2)
+    kept = page.evaluate(
+        """async (path) => {
+            const cache = await caches.open("asysta-pages-v1");
+            const stored = await cache.match(new URL(path, location.href).href);
+            const bytes = new Uint8Array(await stored.arrayBuffer());
+            return { sealed: stored.headers.get("X-Asysta-Sealed"),
+                     text: new TextDecoder("utf-8", { fatal: false }).decode(bytes) };
+        }""",
+        f"/cases/{case_a}",
+    )
+    # The kept case file is sealed with the device key: the family's name is not readable.
+    assert kept["sealed"] == "AES-GCM" and polna not in kept["text"]
     assert serious_violations(page, web) == []
     screenshot(page, "offline-online")
     log("online: field-work page loaded, families and case files kept on the device")

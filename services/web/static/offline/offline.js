@@ -71,7 +71,10 @@
         return crypto.subtle.importKey("raw", fromBase64(body.key), "AES-GCM", false, ["encrypt", "decrypt"]);
       })
       .then(function (key) {
-        return run("keys", "readwrite", function (s) { s.put(key, owner); }).then(function () { return key; });
+        // Under the owner for the outbox, and as the current key for the service worker,
+        // which seals the kept pages with it.
+        return run("keys", "readwrite", function (s) { s.put(key, owner); s.put(key, "current"); })
+          .then(function () { return key; });
       });
   }
   function key() {

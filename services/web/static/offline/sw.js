@@ -32,6 +32,57 @@ self.addEventListener("activate", (event) => {
   );
 });
 
+// Kept pages hold personal data: they are sealed with the device key (AES-GCM), the same
+// non-extractable key that seals the outbox, read from IndexedDB; with no key (signed out, or
+// never synced) nothing is kept and nothing kept can be read.
+function deviceKey() {
+  return new Promise((resolve) => {
+    const open = indexedDB.open("asysta-offline", 1);
+    open.onupgradeneeded = () => open.transaction.abort(); // no database: no key, none created
+    open.onerror = () => resolve(null);
+    open.onsuccess = () => {
+      const db = open.result;
+      try {
+        const read = db.transaction("keys").objectStore("keys").get("current");
+        read.onsuccess = () => { db.close(); resolve(read.result || null); };
+        read.onerror = () => { db.close(); resolve(null); };
+      } catch (error) {
+        db.close();
+        resolve(null);
+      }
+    };
+  });
+}
+
+async function sealed(response) {
+  const key = await deviceKey();
+  if (!key) return null;
+  const iv = crypto.getRandomValues(new Uint8Array(12));
+  const data = new Uint8Array(await crypto.subtle.encrypt({ name: "AES-GCM", iv }, key, await response.arrayBuffer()));
+  const body = new Uint8Array(iv.length + data.length);
+  body.set(iv);
+  body.set(data, iv.length);
+  return new Response(body, {
+    headers: {
+      "Content-Type": "application/octet-stream",
+      "X-Asysta-Sealed": "AES-GCM",
+      "X-Asysta-Type": response.headers.get("Content-Type") || "text/html; charset=utf-8",
+    },
+  });
+}
+
+async function opened(stored) {
+  const key = await deviceKey();
+  if (!key || !stored) return null;
+  const raw = new Uint8Array(await stored.arrayBuffer());
+  try {
+    const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: raw.slice(0, 12) }, key, raw.slice(12));
+    return new Response(plain, { headers: { "Content-Type": stored.headers.get("X-Asysta-Type") } });
+  } catch (error) {
+    return null;
+  }
+}
+
 async function networkFirst(request) {
   const cache = await caches.open(PAGES);
   const key = request.url.split("?")[0];
@@ -40,13 +91,14 @@ async function networkFirst(request) {
     // Only pages the assistant's sync asked to keep are refreshed: another person signed in
     // on this device later (a head) has nothing of theirs kept.
     if (response.ok && !response.redirected && response.type === "basic" && (await cache.match(key))) {
-      await cache.put(key, response.clone());
+      const kept = await sealed(response.clone());
+      if (kept) await cache.put(key, kept);
     }
     return response;
   } catch (error) {
-    const kept = await cache.match(key);
+    const kept = await opened(await cache.match(key));
     if (kept) return kept;
-    const start = await cache.match(new URL("/assistant/offline", request.url).href);
+    const start = await opened(await cache.match(new URL("/assistant/offline", request.url).href));
     if (start && request.mode === "navigate") return start;
     return new Response(
       "<!doctype html><html lang=pl><meta charset=utf-8><title>Brak sieci · Asysta</title>" +
@@ -88,8 +140,9 @@ self.addEventListener("message", (event) => {
       const url = new URL(path, self.location.origin).href;
       try {
         const response = await fetch(url, { credentials: "same-origin", cache: "no-store" });
-        if (response.ok && !response.redirected) {
-          await cache.put(url, response);
+        const sealedCopy = response.ok && !response.redirected ? await sealed(response) : null;
+        if (sealedCopy) {
+          await cache.put(url, sealedCopy);
           kept += 1;
         }
       } catch (error) {
