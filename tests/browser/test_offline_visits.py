@@ -188,6 +188,7 @@ def test_visits_logged_offline_arrive_once_and_a_closed_case_goes_to_review(
     expect(page.locator("main")).to_contain_text(polna)
     page.goto(f"{web.web_url}/cases/{case_a}")
     expect(page.get_by_role("heading", level=1)).to_contain_text(polna)
+    expect(page.locator(".offline-notice")).to_contain_text("stan z ostatniej synchronizacji")
     screenshot(page, "offline-case-file-from-device")
     page.goto(f"{web.web_url}/assistant/offline")
     log("offline: 'Moje rodziny', the case file and the field-work page reloaded from the device")

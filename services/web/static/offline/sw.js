@@ -77,7 +77,21 @@ async function opened(stored) {
   const raw = new Uint8Array(await stored.arrayBuffer());
   try {
     const plain = await crypto.subtle.decrypt({ name: "AES-GCM", iv: raw.slice(0, 12) }, key, raw.slice(12));
-    return new Response(plain, { headers: { "Content-Type": stored.headers.get("X-Asysta-Type") } });
+    const type = stored.headers.get("X-Asysta-Type") || "";
+    if (!type.startsWith("text/html")) return new Response(plain, { headers: { "Content-Type": type } });
+    // A page from the device says so, and where to record with no network.
+    const html = new TextDecoder().decode(plain);
+    const en = /<html lang="en"/.test(html);
+    const notice =
+      '<div class="notice offline-notice" role="status">' +
+      (en
+        ? 'No network: this page is as of the last sync. Record visits, notes and consents in <a href="/assistant/offline">Field work</a>.'
+        : 'Brak sieci: strona z urządzenia, stan z ostatniej synchronizacji. Wizyty, notatki i zgody zapisuj w <a href="/assistant/offline">Praca w terenie</a>.') +
+      "</div>";
+    const marked = html.includes('class="offline-status"')
+      ? html
+      : html.replace('<main id="main" class="wrap" tabindex="-1">', (main) => main + notice);
+    return new Response(marked, { headers: { "Content-Type": type } });
   } catch (error) {
     return null;
   }
