@@ -24,8 +24,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, JSONResponse, Response
 
-from services.web.assistant import my_cases
-from services.web.clients import ApiError
+from services.web.clients import ApiError, gather_limited
 from services.web.families import family_name
 from services.web.kernel import STATIC, CsrfFailed, Page, checked_form, for_roles
 from shared.events import VisitPlace, VisitTopic
@@ -75,27 +74,38 @@ async def service_worker() -> FileResponse:
 # "Praca w terenie" ------------------------------------------------------------------------------
 
 
-def _families(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def _active_families(page: Page) -> list[dict[str, Any]]:
+    """The families the assistant works with now, each with its case file's version (what the
+    device's records are made against); read with the assistant's own token."""
+    rows = await page.api.get(
+        "casework",
+        "/cases",
+        district=page.user.district or None,
+        assistant_id=page.user.subject,
+        status="active",
+    )
+    files = await gather_limited(
+        page.api.get_or_none("casework", f"/cases/{r['case_id']}") for r in rows
+    )
     out = []
-    for case in cases:
-        file = case.get("file") or {}
-        if case.get("status") != "active":
+    for row, file in zip(rows, files, strict=True):
+        if not file:
             continue
         out.append(
             {
-                "case_id": str(case["case_id"]),
-                "family": case["family"],
+                "case_id": str(row["case_id"]),
+                "family": family_name(file.get("members", []), page.lang),
                 "version": int(file.get("version") or 0),
-                "last_visit_on": case.get("last_visit_on"),
+                "last_visit_on": row.get("last_visit_on"),
                 "visits": len(file.get("visits", [])),
             }
         )
-    return out
+    return sorted(out, key=lambda f: str(f["family"]))
 
 
 @router.get("/assistant/offline")
 async def offline_page(page: Page = AssistantPage) -> Response:
-    families = _families(await my_cases(page))
+    families = await _active_families(page)
     return page.render(
         "pages/offline.html",
         {
@@ -112,7 +122,7 @@ async def offline_page(page: Page = AssistantPage) -> Response:
 async def offline_data(page: Page = AssistantPage) -> JSONResponse:
     """What the device keeps for a day without network: the families and their case versions;
     the service worker keeps the pages of their case files."""
-    families = _families(await my_cases(page))
+    families = await _active_families(page)
     return JSONResponse(
         {
             "owner": page.user.subject,
