@@ -44,6 +44,10 @@ TABLE = {
     "retention.read": rule(HEAD, Role.ADMIN),
     "audit.read": rule(HEAD, Role.ADMIN),
     "events.feed": rule(Role.SERVICE),
+    # Records made on an assistant's device (offline), and the review of those held.
+    "device_records.send": rule(ASSISTANT, personal=True, writes=True),
+    "device_records.list": rule(HEAD, ASSISTANT, personal=True),
+    "device_records.decide": rule(HEAD, ASSISTANT, personal=True, writes=True),
 }
 
 
@@ -81,4 +85,22 @@ async def case_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scop
     )
 
 
-POLICY = Policy(TABLE, {"case": case_scope})
+async def device_record_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scope:
+    """A held device record: of the district of the assistant who made it, and theirs."""
+    from services.casework.application.device_records import held_record
+
+    try:
+        record_id = UUID(str(params["record_id"]))
+    except ValueError as exc:
+        raise NotFound(entity="device_record", id=params["record_id"]) from exc
+    held = await held_record(runtime, record_id)
+    return Scope(
+        entity="device_record",
+        resource_id=record_id,
+        district=held.district,
+        family_id=held.family_id,
+        assistant_id=held.assistant_id,
+    )
+
+
+POLICY = Policy(TABLE, {"case": case_scope, "device_record": device_record_scope})

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from services.casework.access import POLICY
 from services.casework.application import handlers
 from services.casework.bootstrap import CaseworkApp
+from services.casework.device_api import router as device_router
 from services.casework.domain.case import commands
 from shared.domain.districts import DistrictCode
 from shared.domain.name_search import SurnameQuery
@@ -193,6 +194,9 @@ class CaseFile(BaseModel):
     visits: list[dict[str, Any]]
     plan: dict[str, Any] | None
     plan_history: list[dict[str, Any]]
+    plan_notes: list[dict[str, Any]] = Field(
+        default_factory=list, description="notatki do planu (także z urządzeń w terenie)"
+    )
     assessments: list[dict[str, Any]]
     court_opinions: list[dict[str, Any]]
     closures: list[dict[str, Any]]
@@ -680,6 +684,7 @@ def build_api(app: CaseworkApp, run_relay: bool = True, run_worker: bool = False
         "dla sądu, zakończenie, monitorowanie i przekazanie.",
         routers=[
             router,
+            device_router,
             feed_router(POLICY),
             audit_router(POLICY),
             issued_documents_router(

@@ -12,7 +12,18 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.web import assistant, cases, city, documents, head, search, sender, social, staff
+from services.web import (
+    assistant,
+    cases,
+    city,
+    documents,
+    head,
+    offline,
+    search,
+    sender,
+    social,
+    staff,
+)
 from services.web.clients import ApiError, Services
 from services.web.kernel import (
     STATIC,
@@ -73,7 +84,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_middleware(CorrelationMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(signin_router)
-    for module in (assistant, cases, documents, head, social, city, sender, staff, search):
+    for module in (assistant, cases, documents, head, social, city, sender, staff, search, offline):
         # The pages an assistant or a head opens show the count of their tasks in the menu.
         counted = module in (assistant, cases, head)
         app.include_router(module.router, dependencies=[TaskSummaryDep] if counted else [])

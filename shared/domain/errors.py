@@ -73,6 +73,7 @@ ENTITY_NAMES: dict[str, tuple[str, str]] = {
     "institution": ("instytucji", "institution"),
     "family": ("rodziny", "family"),
     "notification": ("powiadomienia", "notification"),
+    "device_record": ("zapisu z urządzenia", "record from a device"),
 }
 
 

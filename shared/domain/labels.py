@@ -92,6 +92,35 @@ LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "school": ("szkoła", "school"),
         "other": ("inne miejsce", "elsewhere"),
     },
+    "hold_reason": {
+        "before_case_opened": (
+            "data sprzed założenia sprawy",
+            "dated before the case was opened",
+        ),
+        "case_closed": ("sprawa zakończona w międzyczasie", "case closed meanwhile"),
+        "case_transferred": (
+            "sprawa przekazana do innego ośrodka w międzyczasie",
+            "case transferred to another centre meanwhile",
+        ),
+        "not_assigned": (
+            "asystent nie prowadzi już tej rodziny",
+            "the assistant no longer works with the family",
+        ),
+        "dated_in_future": (
+            "data z przyszłości (zegar urządzenia?)",
+            "dated in the future (device clock?)",
+        ),
+    },
+    "device_record_kind": {
+        "visit": ("wizyta", "visit"),
+        "plan_note": ("notatka do planu", "note to the plan"),
+        "consent": ("zgoda podpisana na papierze", "consent signed on paper"),
+    },
+    "held_status": {
+        "held": ("czeka na decyzję", "awaiting a decision"),
+        "applied": ("dołączono do sprawy", "applied to a case"),
+        "discarded": ("odrzucono", "discarded"),
+    },
     "closure_reason": {
         "goals_achieved": ("osiągnięcie celów", "goals achieved"),
         "no_cooperation_or_no_effects": (

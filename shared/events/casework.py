@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Annotated, Any
 from uuid import UUID
@@ -24,6 +24,9 @@ from shared.events.family import FamilyMember, ReferralSource
 
 CASELOAD_LIMIT = 15
 """Art. 15 ust. 4: an assistant works with at most 15 families at once."""
+
+# A device's own identifier (made by the browser once, kept on the device).
+DeviceId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 
 # Who signed or was present: a bounded list of bounded names (personal, encrypted per family).
 Names = Annotated[tuple[PersonName, ...], Field(max_length=20)]
@@ -92,6 +95,10 @@ class VisitLogged(DomainEvent):
     present: Names = ()
     topics: tuple[VisitTopic, ...] = Field(min_length=1)
     note: FreeText = ""
+    # Recorded on a device (offline): the device's time of the visit and the device's id;
+    # the server's time of recording is the envelope's `recorded_at`.
+    visited_at: datetime | None = None
+    device_id: DeviceId | None = None
 
 
 @upcaster("VisitLogged", from_version=1)
@@ -129,6 +136,9 @@ class FamilyConsentRecorded(DomainEvent):
 
     given_on: date
     signed_by: Annotated[Names, Field(min_length=1)]
+    # A consent signed on paper and recorded on a device (offline): the device record's id.
+    record_id: UUID | None = None
+    device_id: DeviceId | None = None
 
 
 class WorkStarted(DomainEvent):
@@ -266,3 +276,80 @@ class CaseAddedToCaseload(DomainEvent):
 
 class CaseRemovedFromCaseload(DomainEvent):
     case_id: UUID
+
+
+class PlanNoteAdded(DomainEvent):
+    """A note to the family's work plan, written by the assistant (on a device, offline or
+    not); the plan's versions stay as they are."""
+
+    note_id: UUID
+    assistant_id: UUID
+    written_on: date
+    written_at: datetime | None = None
+    note: RequiredFreeText
+    device_id: DeviceId | None = None
+
+
+# Records made on a device (offline) that no longer applied when they arrived -----------------
+
+
+class DeviceRecordKind(StrEnum):
+    VISIT = "visit"
+    PLAN_NOTE = "plan_note"
+    CONSENT = "consent"
+
+
+class HoldReason(StrEnum):
+    """Why a record from a device was not applied on arrival and waits for a person."""
+
+    BEFORE_CASE_OPENED = "before_case_opened"  # dated before the case began
+    CASE_CLOSED = "case_closed"  # closed (or in monitoring) meanwhile
+    CASE_TRANSFERRED = "case_transferred"  # moved to another centre meanwhile
+    NOT_ASSIGNED = "not_assigned"  # the assistant no longer works with the family
+    DATED_IN_FUTURE = "dated_in_future"  # the device's clock is ahead of the server's
+
+
+class DeviceRecordContent(BaseModel):
+    """What was recorded on the device: a visit, a note to the plan or a consent signed on
+    paper. `happened_at` is the device's date-time of it (local time of the device)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: DeviceRecordKind
+    happened_on: date
+    happened_at: datetime | None = None
+    duration_minutes: VisitMinutes | None = None
+    place: VisitPlace | None = None
+    present: Names = ()
+    topics: tuple[VisitTopic, ...] = ()
+    note: FreeText = ""
+    signed_by: Names = ()
+
+
+class DeviceRecordHeld(DomainEvent):
+    """A record from a device was not applied to its case on arrival and not dropped: it waits
+    "do wyjaśnienia" for the assistant or the head to apply it to the right case or discard it."""
+
+    record_id: UUID
+    device_id: DeviceId
+    case_id: UUID
+    case_version: int = Field(ge=0)
+    assistant_id: UUID
+    district: DistrictCode  # the assistant's centre, whose head reviews it
+    family_id: UUID  # whose personal data the content holds
+    reason: HoldReason
+    content: DeviceRecordContent
+
+
+class HeldRecordApplied(DomainEvent):
+    """A person applied a held record to a case (its own, e.g. after reopening, or another)."""
+
+    record_id: UUID
+    case_id: UUID
+    applied_on: date
+
+
+class HeldRecordDiscarded(DomainEvent):
+    record_id: UUID
+    discarded_on: date
+    reason: Reason

@@ -25,11 +25,13 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
 from services.casework.api import build_api as casework_api
+from services.casework.application.device_records import receive_device_record
 from services.casework.application.handlers import assign_assistant
 from services.casework.application.reactions import react
 from services.casework.bootstrap import CaseworkApp
 from services.casework.bootstrap import build_app as casework_app
 from services.casework.domain.case.commands import AssignAssistant
+from services.casework.domain.device.commands import ReceiveDeviceRecord
 from services.casework.settings import CaseworkSettings
 from services.directory.api import build_api as directory_api
 from services.directory.bootstrap import build_runtime as directory_runtime
@@ -40,7 +42,12 @@ from services.referrals.settings import ReferralsSettings
 from services.reporting.api import build_api as reporting_api
 from services.reporting.bootstrap import build_reporting
 from services.reporting.settings import ReportingSettings
-from shared.events import AssistanceGranted, AssistantRegistered
+from shared.events import (
+    AssistanceGranted,
+    AssistantRegistered,
+    DeviceRecordContent,
+    DeviceRecordKind,
+)
 from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
 from shared.web.auth import Role
@@ -173,6 +180,19 @@ MATRIX = [
         social_worker=OK_404,
     ),
     route("casework", "GET", "/events", service=OK_OK),
+    # Records from an assistant's device: sent by the assistant; the review list is the
+    # assistant's own or the head's district's; a held record is decided by its assistant or
+    # the head of its district.
+    route("casework", "POST", "/device-records", assistant=OK_OK),
+    route("casework", "GET", "/device-records/held", DISTRICT, head=OK_403, assistant=OK_403),
+    route(
+        "casework",
+        "POST",
+        "/device-records/{record_id}/application",
+        head=OK_404,
+        assistant=OK_404,
+    ),
+    route("casework", "POST", "/device-records/{record_id}/discard", head=OK_404, assistant=OK_404),
     # referrals: a school or a court sends notifications and reads only what it sent.
     route("referrals", "POST", "/referrals", social_worker=OK_OK, head=OK_OK),
     route("referrals", "GET", "/referrals", DISTRICT, social_worker=OK_403, head=OK_403),
@@ -390,6 +410,23 @@ async def _build_world(tmp: Path) -> World:
         EventMetadata(actor="t", correlation_id="c"),
     )
     ids["request_id"] = str(uuid.uuid4())
+    # A record from the assistant's device, dated before the case began: held for review.
+    record_id = uuid.uuid4()
+    await casework.runner.run(
+        receive_device_record,
+        ReceiveDeviceRecord(
+            record_id=record_id,
+            device_id="tablet",
+            case_id=uuid.UUID(case["case_id"]),
+            case_version=1,
+            assistant_id=assistant_id,
+            content=DeviceRecordContent(
+                kind=DeviceRecordKind.PLAN_NOTE, happened_on=date(2020, 1, 1), note="Notatka"
+            ),
+        ),
+        EventMetadata(actor="t", correlation_id="c"),
+    )
+    ids["record_id"] = str(record_id)
 
     # referrals: a referral of Ochota, and a school's notification
     worker = {"Authorization": f"Bearer {token(Role.SOCIAL_WORKER, (OCHOTA,))}"}

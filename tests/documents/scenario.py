@@ -236,6 +236,8 @@ def case() -> dict[str, Any]:
         "visits": visits,
         "plan": plan_v2,
         "plan_history": [plan_v1, plan_v2],
+        # Notes to the plan (from the field-work page); the documents print the plan's versions.
+        "plan_notes": [],
         "assessments": [
             {
                 "assessed_on": "2026-09-14",

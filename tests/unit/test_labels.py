@@ -16,7 +16,7 @@ from services.referrals.domain.referral import ReferralStatus
 from services.reporting.adapters.exports import city_csv, city_xlsx, statutory_csv
 from shared.domain.labels import LABELS, format_date, format_datetime, label, labels
 from shared.events import ClosureReason, MemberRole, ReferralSource, VisitPlace, VisitTopic
-from shared.events.casework import CaseStatus
+from shared.events.casework import CaseStatus, DeviceRecordKind, HoldReason
 from shared.events.directory import (
     DeactivationReason,
     EmploymentForm,
@@ -38,6 +38,8 @@ CATALOGUED: dict[str, type[StrEnum]] = {
     "working_time_system": WorkingTimeSystem,
     "deactivation_reason": DeactivationReason,
     "institution_category": InstitutionCategory,
+    "hold_reason": HoldReason,
+    "device_record_kind": DeviceRecordKind,
 }
 
 

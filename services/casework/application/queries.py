@@ -27,6 +27,7 @@ from shared.events import (
     FamilySituationAssessed,
     FurtherReferralReceived,
     MonitoringEnded,
+    PlanNoteAdded,
     PlanUpdated,
     TransferAccepted,
     TransferDeclined,
@@ -50,6 +51,7 @@ _LISTED: dict[type[DomainEvent], tuple[str, bool]] = {
     AssistantAssigned: ("assignments", False),
     VisitLogged: ("visits", False),
     PlanUpdated: ("plan_history", False),
+    PlanNoteAdded: ("plan_notes", False),
     FamilySituationAssessed: ("assessments", False),
     FurtherReferralReceived: ("further_referrals", False),
     CaseClosed: ("closures", True),
@@ -99,7 +101,10 @@ def _history(envelopes: list[Envelope], today: date) -> dict[str, Any]:
         elif isinstance(event, CaseOpened):
             file["members"] = [m.model_dump() for m in event.members]
         elif isinstance(event, FamilyConsentRecorded):
-            file["consent"] = _entry(envelope, **event.model_dump())
+            # A second consent (signed on paper, recorded on a device) is kept in the stream;
+            # the file shows the earliest, which the case counts from.
+            if file["consent"] is None or event.given_on < file["consent"]["given_on"]:
+                file["consent"] = _entry(envelope, **event.model_dump())
         elif isinstance(event, CourtOpinionRequested):
             opinions[event.request_id] = _entry(
                 envelope,

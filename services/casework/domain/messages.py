@@ -91,4 +91,22 @@ MESSAGES: dict[str, Message] = {
         "Ten asystent zakończył pracę w ośrodku; wybierz innego asystenta.",
         "This assistant no longer works for the centre; choose another one.",
     ),
+    "incomplete-device-record": Message(
+        "Niepełny zapis z urządzenia",
+        "Incomplete record from a device",
+        "Zapis rodzaju „{kind}” wymaga pól: {missing}.",
+        "A record of kind '{kind}' needs: {missing}.",
+    ),
+    "held-record-already-decided": Message(
+        "Zapis już rozstrzygnięty",
+        "Record already decided",
+        "Ten zapis do wyjaśnienia został już rozstrzygnięty ({status}).",
+        "This held record was already decided ({status}).",
+    ),
+    "record-already-in-case": Message(
+        "Zapis już jest w sprawie",
+        "Record already in the case",
+        "Ten zapis z urządzenia jest już w aktach tej sprawy.",
+        "This record from a device is already in the case file.",
+    ),
 }

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Table, delete, func, update
+from sqlalchemy import Table, case, delete, func, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.adapters.tables import (
@@ -442,6 +442,15 @@ def _chain(first: Apply | None, then: Apply) -> Apply:
     return both
 
 
+async def _consent_recorded(
+    conn: AsyncConnection, envelope: Envelope, event: FamilyConsentRecorded
+) -> None:
+    # A second consent (signed on paper, recorded offline) may arrive later: the earliest counts.
+    current = cases_view.c.consent_on
+    earliest = case((current.is_(None) | (current > event.given_on), event.given_on), else_=current)
+    await _case(conn, envelope, consent_on=earliest)
+
+
 REMINDERS: list[tuple[str, Apply]] = [
     _on(CaseOpened, _initials_of_case),
     _on(FamilyReferred, _initials_of_referral),
@@ -449,10 +458,7 @@ REMINDERS: list[tuple[str, Apply]] = [
         AssistantAssigned,
         lambda c, e, ev: _case(c, e, assistant_since=ev.assigned_on),
     ),
-    _on(
-        FamilyConsentRecorded,
-        lambda c, e, ev: _case(c, e, consent_on=ev.given_on),
-    ),
+    _on(FamilyConsentRecorded, _consent_recorded),
     _on(FamilyDataErased, _family_erased),
     _on(AssistantRegistered, _assistant_email),
     _on(AssistantEmploymentChanged, _assistant_email),

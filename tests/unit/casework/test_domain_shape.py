@@ -9,12 +9,14 @@ import pytest
 
 import services.casework.domain.case.errors as case_errors
 import services.casework.domain.caseload.errors as caseload_errors
+import services.casework.domain.device.errors as device_errors
 import shared.events.casework as casework_events
 from services.casework.domain.case import CASE
 from services.casework.domain.case.evolve import HANDLED as CASE_HANDLED
 from services.casework.domain.case.evolve import UnknownCaseEvent
 from services.casework.domain.caseload import CASELOAD
 from services.casework.domain.caseload.evolve import HANDLED as CASELOAD_HANDLED
+from services.casework.domain.device.evolve import HANDLED as HELD_RECORD_HANDLED
 from services.casework.domain.errors import CaseworkError
 from services.casework.domain.messages import MESSAGES
 from shared.events import AssistantRegistered, DomainEvent
@@ -26,6 +28,11 @@ CASELOAD_EVENTS = {
     casework_events.CaseAddedToCaseload,
     casework_events.CaseRemovedFromCaseload,
 }
+HELD_RECORD_EVENTS = {
+    casework_events.DeviceRecordHeld,
+    casework_events.HeldRecordApplied,
+    casework_events.HeldRecordDiscarded,
+}
 ALL_EVENTS = {
     cls
     for _, cls in inspect.getmembers(casework_events, inspect.isclass)
@@ -36,7 +43,11 @@ ALL_EVENTS = {
 
 
 def test_every_case_event_has_an_evolve_rule() -> None:
-    assert set(CASE_HANDLED) == ALL_EVENTS - CASELOAD_EVENTS
+    assert set(CASE_HANDLED) == ALL_EVENTS - CASELOAD_EVENTS - HELD_RECORD_EVENTS
+
+
+def test_every_held_record_event_has_an_evolve_rule() -> None:
+    assert set(HELD_RECORD_HANDLED) == HELD_RECORD_EVENTS
 
 
 def test_every_caseload_event_has_an_evolve_rule() -> None:
@@ -59,7 +70,7 @@ def test_an_event_a_case_does_not_know_is_refused_not_skipped() -> None:
 
 ERRORS = [
     cls
-    for module in (case_errors, caseload_errors)
+    for module in (case_errors, caseload_errors, device_errors)
     for _, cls in inspect.getmembers(module, inspect.isclass)
     if issubclass(cls, CaseworkError) and cls is not CaseworkError
 ]
@@ -87,6 +98,7 @@ def test_the_domain_loads_no_database_http_or_crypto_library() -> None:
     probe = (
         "import sys\n"
         "import services.casework.domain.case.decide, services.casework.domain.caseload.decide\n"
+        "import services.casework.domain.device.decide\n"
         "print(sorted({m.split('.')[0] for m in sys.modules} & "
         "{'sqlalchemy', 'cryptography', 'fastapi', 'redis', 'faststream'}))"
     )

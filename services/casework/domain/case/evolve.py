@@ -21,6 +21,7 @@ from shared.events import (
     FamilySituationAssessed,
     FurtherReferralReceived,
     MonitoringEnded,
+    PlanNoteAdded,
     PlanUpdated,
     TransferAccepted,
     TransferDeclined,
@@ -65,7 +66,11 @@ def _(event: AssistantAssigned, state: Case) -> Case:
 
 @_apply.register
 def _(event: FamilyConsentRecorded, state: Case) -> Case:
-    return replace(state, consent_on=event.given_on)
+    # A consent signed on paper and recorded on a device may arrive after another: each is
+    # a fact, and the consent the case counts from is the earliest.
+    given = event.given_on if state.consent_on is None else min(state.consent_on, event.given_on)
+    records = state.records if event.record_id is None else state.records | {event.record_id}
+    return replace(state, consent_on=given, records=records)
 
 
 @_apply.register
@@ -84,8 +89,15 @@ def _(event: PlanUpdated, state: Case) -> Case:
 def _(event: VisitLogged, state: Case) -> Case:
     last = state.last_visit_on
     return replace(
-        state, last_visit_on=event.visited_on if last is None else max(last, event.visited_on)
+        state,
+        last_visit_on=event.visited_on if last is None else max(last, event.visited_on),
+        records=state.records | {event.visit_id},
     )
+
+
+@_apply.register
+def _(event: PlanNoteAdded, state: Case) -> Case:
+    return replace(state, records=state.records | {event.note_id})
 
 
 @_apply.register

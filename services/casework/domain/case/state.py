@@ -43,6 +43,7 @@ class Case:
     monitoring_until: date | None = None
     monitoring_assistant_id: UUID | None = None
     districts: tuple[str, ...] = ()  # every centre the case was with, in order
+    records: frozenset[UUID] = frozenset()  # ids of the visits, notes and device consents
 
     def assessment_overdue(self, today: date) -> bool:
         return (
