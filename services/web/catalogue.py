@@ -186,6 +186,12 @@ TEXTS: dict[str, tuple[str, str]] = {
         "Konto nie ma przypisanej roli w Asyście. Skontaktuj się z administratorem.",
         "The account has no Asysta role. Contact the administrator.",
     ),
+    "signin.not_linked": (
+        "Twój login nie jest powiązany z żadnym asystentem w rejestrze. Poproś administratora "
+        "o wpisanie loginu przy Twoich danych (Administracja → Asystenci).",
+        "Your login is not linked to any assistant in the directory. Ask the administrator "
+        "to enter your login on your record (Administration → Assistants).",
+    ),
     "signin.demo_district": ("Dzielnica", "District"),
     "signin.demo_city": ("Miasto i instytucje", "City and institutions"),
     "error.summary": ("Popraw błędy w formularzu", "There is a problem"),

@@ -139,7 +139,7 @@ class Policy:
                 if district and not principal.serves(district):
                     raise DistrictForbidden(district=district)
                 if principal.role is Role.ASSISTANT:
-                    grant = Grant(principal=principal, assistant_id=_uuid(principal.subject))
+                    grant = Grant(principal=principal, assistant_id=principal.assistant_id)
             if rule_.personal:
                 await record_access(
                     runtime,
@@ -178,19 +178,12 @@ def _scoped(principal: Principal, rule_: Rule, scope: Scope) -> Grant:
             return Grant(principal=principal, scope=scope, only_district=past[-1])
         raise hidden
     if role is Role.ASSISTANT:
-        me = _uuid(principal.subject)
+        me = principal.assistant_id
         mine = me is not None and scope.assistant_id == me
         monitoring = me is not None and scope.monitoring_assistant_id == me
         if not (mine or (monitoring and (not rule_.writes or rule_.while_monitoring))):
             raise hidden
     return Grant(principal=principal, scope=scope)
-
-
-def _uuid(subject: str) -> UUID | None:
-    try:
-        return UUID(subject)
-    except ValueError:
-        return None
 
 
 def _template(request: Request) -> str:

@@ -60,6 +60,7 @@ def service_app(
             secret=settings.signing_secret(),
             public_key=settings.jwt_public_key,
             audience=settings.jwt_audience,
+            login_claim=settings.jwt_login_claim,
         ),
         ready=runtime.ready,
         service=runtime.name,
