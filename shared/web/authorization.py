@@ -45,6 +45,24 @@ class DistrictForbidden(DomainError):
     detail_en = "You have no access to the data of district {district}."
 
 
+class AssistantNotLinked(DomainError):
+    """An assistant's token whose login the directory links to no assistant: they may see
+    nothing (never, say, every family of the district for want of a filter)."""
+
+    code = "assistant-not-linked"
+    kind = ErrorKind.FORBIDDEN
+    title_pl = "Login niepowiązany z asystentem"
+    title_en = "Login not linked to an assistant"
+    detail_pl = (
+        "Login {login} nie jest powiązany z żadnym asystentem w rejestrze; administrator "
+        "wpisuje login przy danych asystenta."
+    )
+    detail_en = (
+        "The login {login} is not linked to any assistant in the directory; the administrator "
+        "enters it on the assistant's record."
+    )
+
+
 @dataclass(frozen=True)
 class Scope:
     """What the policy needs to know about one resource."""
@@ -130,6 +148,8 @@ class Policy:
             runtime: ServiceRuntime = request.app.state.runtime
             if principal.role not in rule_.roles:
                 raise AccessDenied(role=principal.role.value, action=action)
+            if principal.role is Role.ASSISTANT and principal.assistant_id is None:
+                raise AssistantNotLinked(login=principal.login or principal.subject)
             grant = Grant(principal=principal)
             if resource is not None:
                 scope = await self.resolvers[resource](runtime, request.path_params)
