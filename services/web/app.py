@@ -12,7 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from services.web import assistant, cases, city, head, sender, social, staff
+from services.web import assistant, cases, city, head, operator, sender, social, staff
 from services.web.clients import ApiError, Services
 from services.web.kernel import (
     STATIC,
@@ -72,7 +72,7 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_middleware(CorrelationMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(signin_router)
-    for module in (assistant, cases, head, social, city, sender, staff):
+    for module in (assistant, cases, head, social, city, sender, staff, operator):
         app.include_router(module.router)
     app.include_router(_core)
     for kind, handler in _ERROR_PAGES.items():

@@ -15,6 +15,17 @@ LANGUAGES: tuple[Language, ...] = ("pl", "en")
 
 # kind -> code -> (Polish, English)
 LABELS: dict[str, dict[str, tuple[str, str]]] = {
+    "service": {
+        "referrals": ("zgłoszenia", "referrals"),
+        "casework": ("praca z rodzinami", "casework"),
+        "directory": ("rejestr asystentów i instytucji", "directory"),
+        "reporting": ("raporty", "reporting"),
+    },
+    "replay_outcome": {
+        "applied": ("przetworzona", "applied"),
+        "failed": ("ponownie nieudana", "failed again"),
+        "no answer": ("brak odpowiedzi", "no answer"),
+    },
     "role": {
         "social_worker": ("pracownik socjalny", "social worker"),
         "assistant": ("asystent rodziny", "family assistant"),
@@ -160,6 +171,33 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.institutions": ("Instytucje", "Institutions"),
     "nav.audit": ("Rejestr dostępu", "Audit trail"),
     "nav.erasure": ("Usunięcie danych", "Erasure"),
+    "nav.dead_letters": ("Martwe wiadomości", "Dead letters"),
+    "dead_letters.intro": (
+        "Zdarzenia, których usługa nie zdołała przetworzyć po kilku próbach. Treść zdarzeń "
+        "(dane rodzin) nie jest tu pokazywana. Po usunięciu przyczyny błędu ponów wiadomość; "
+        "usuń ją tylko wtedy, gdy nikt jej nie potrzebuje.",
+        "Events a service could not process after several attempts. Their content (families' "
+        "data) is not shown here. Once the cause of the error is fixed, replay the message; "
+        "drop it only when no one needs it.",
+    ),
+    "dead_letters.none": (
+        "Brak martwych wiadomości: wszystkie zdarzenia zostały przetworzone.",
+        "No dead letters: every event was processed.",
+    ),
+    "dead_letters.unavailable": (
+        "Usługa nie odpowiada; jej martwych wiadomości nie da się teraz pokazać.",
+        "The service is not answering; its dead letters cannot be shown now.",
+    ),
+    "dead_letters.gone": (
+        "Tej martwej wiadomości już nie ma (mogła zostać ponowiona lub usunięta).",
+        "This dead letter is gone (it may have been replayed or dropped).",
+    ),
+    "dead_letters.drop_heading": ("Usunąć martwą wiadomość?", "Drop the dead letter?"),
+    "dead_letters.dropped": (
+        "Martwą wiadomość usunięto bez ponawiania.",
+        "The dead letter was dropped without a replay.",
+    ),
+    "dead_letters.results": ("Wynik ponowienia", "Result of the replay"),
     "nav.language": ("English", "Polski"),
     "nav.signout": ("Wyloguj", "Sign out"),
     "nav.signed_in_as": ("Zalogowano jako", "Signed in as"),
