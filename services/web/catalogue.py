@@ -172,6 +172,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.audit": ("Rejestr dostępu", "Audit trail"),
     "nav.erasure": ("Usunięcie danych", "Erasure"),
     "nav.dead_letters": ("Martwe wiadomości", "Dead letters"),
+    "assistant_login.heading": ("Login asystenta", "Assistant's login"),
+    "assistant_login.label": ("Login", "Login"),
+    "assistant_login.hint": (
+        "Login u miejskiego dostawcy tożsamości (np. anna.nowak): 2-64 znaki, litery a-z, "
+        "cyfry oraz . _ @ -. Każdy asystent ma własny. Puste pole odłącza login.",
+        "The login at the city's identity provider (e.g. anna.nowak): 2-64 characters, "
+        "letters a-z, digits and . _ @ -. Each assistant has their own. Empty unlinks it.",
+    ),
+    "assistant_login.none": ("brak", "none"),
+    "assistant_login.change": ("Zmień login", "Change login"),
+    "assistant_login.save": ("Zapisz login", "Save the login"),
+    "assistant_login.saved": ("Zapisano login asystenta.", "The assistant's login was saved."),
     "dead_letters.intro": (
         "Zdarzenia, których usługa nie zdołała przetworzyć po kilku próbach. Treść zdarzeń "
         "(dane rodzin) nie jest tu pokazywana. Po usunięciu przyczyny błędu ponów wiadomość; "
