@@ -3,8 +3,9 @@ letters of this service's own consumer group, so that the web app (which owns no
 never talks to Redis) can show and handle them with the operator's token.
 
 - `GET /dead-letters`: where each came from (stream, group), the event's type, the error
-  (opened with the family's bus key; "[usunięto]" once the family is erased), when and after
-  how many attempts. Never the payload: its personal fields stay sealed in Redis.
+  (opened with the family's bus key; "[usunięto]" once the family is erased) without the
+  values a validation error quotes, when and after how many attempts. Never the payload: its
+  personal fields stay sealed in Redis (the CLI's `show` reads the whole error).
 - `POST /dead-letters/{id}/replay`, `POST /dead-letters/replay` (all, or one group's): back on
   the stream for this group alone, and what became of each (applied, failed again with the
   error, or no answer in time), as `asysta dead-letters replay` does.
@@ -16,6 +17,7 @@ each action is written to the audit log, replays and drops with the family they 
 No `from __future__ import annotations` here: FastAPI reads the routes' annotations at run
 time."""
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated, Any, Literal
@@ -51,6 +53,15 @@ POLICY = Policy(
 )
 
 ERROR_CHARS = 2000  # an error text is a traceback's last line, not a document
+# What a validation error quotes of the event (a name, a PESEL): not shown on a screen.
+_QUOTED_INPUT = re.compile(r"input_value=.*?, input_type=", re.S)
+
+
+def shown_error(error: str) -> str:
+    """An error as the operator reads it: without the input values it quotes, bounded."""
+    return _QUOTED_INPUT.sub("input_value=…, input_type=", error)[:ERROR_CHARS]
+
+
 EntryId = Annotated[str, Path(pattern=r"^\d{1,20}-\d{1,20}$", description="np. 1733400000000-0")]
 Wait = Annotated[
     float, Query(ge=0.5, le=30, description="ile sekund czekać na odpowiedź grupy (0.5-30)")
@@ -151,7 +162,7 @@ def _out(runtime: ServiceRuntime, letter: dl.DeadLetter) -> DeadLetterOut:
         version=int(version) if isinstance(version, int) else None,
         deliveries=letter.deliveries,
         dead_at=letter.dead_at,
-        error=letter.error[:ERROR_CHARS],
+        error=shown_error(letter.error),
     )
 
 
@@ -224,7 +235,7 @@ async def _replay(
             group=o.letter.group,
             event_type=(o.letter.event or {}).get("event_type"),
             outcome=o.outcome,
-            error=o.error[:ERROR_CHARS] if o.error else None,
+            error=shown_error(o.error) if o.error else None,
         )
         for o in outcomes
     ]
