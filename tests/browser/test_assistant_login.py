@@ -19,9 +19,9 @@ def test_an_assistant_registered_with_a_login_signs_in_by_it(
     page = context.new_page()
     sign_in(page, web_suite, "admin")
     page.goto(f"{web_suite.web_url}/admin/assistants/new")
-    page.get_by_label("Imię", exact=True).fill("Iwona")
-    page.get_by_label("Nazwisko", exact=True).fill("Loginowa")
-    page.get_by_label("Dzielnica").select_option(WOLA)
+    page.locator("#f-first_name").fill("Iwona")
+    page.locator("#f-last_name").fill("Loginowa")
+    page.locator("#f-district").select_option(WOLA)
     # The demo's assistant of Wola signs in as ewa.dabrowska: the login is taken.
     page.get_by_label("Login").fill("Ewa.Dabrowska")
     page.get_by_role("button", name="Zarejestruj asystenta").click()
