@@ -25,6 +25,10 @@ from services.casework.settings import CaseworkSettings
 from services.directory.api import build_api as directory_api
 from services.directory.bootstrap import build_runtime
 from services.directory.settings import DirectorySettings
+from services.reporting.adapters.tables import assistant_logins as reporting_logins
+from services.reporting.api import build_api as reporting_api
+from services.reporting.bootstrap import ReportingApp, build_reporting
+from services.reporting.settings import ReportingSettings
 from shared.events import AssistanceGranted, FamilyMember
 from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
@@ -46,6 +50,8 @@ class Centre:
     directory_runtime: ServiceRuntime
     casework: CaseworkApp
     casework_api: Any
+    reporting: ReportingApp
+    reporting_api: Any
 
     def client(self, app: Any, role: Role, subject: str) -> httpx.AsyncClient:
         return httpx.AsyncClient(
@@ -61,16 +67,19 @@ class Centre:
         return self.client(self.casework_api, Role.ASSISTANT, subject)
 
     async def logins(self) -> dict[str, uuid.UUID]:
+        """The logins casework knows, once reporting knows the same."""
         async with self.casework.runtime.engine.connect() as conn:
-            rows = await conn.execute(
-                select(assistant_logins.c.login, assistant_logins.c.assistant_id)
-            )
-            return {row.login: row.assistant_id for row in rows}
+            columns = (assistant_logins.c.login, assistant_logins.c.assistant_id)
+            rows = {row.login: row.assistant_id for row in await conn.execute(select(*columns))}
+        async with self.reporting.engine.connect() as conn:
+            columns = (reporting_logins.c.login, reporting_logins.c.assistant_id)
+            seen = {row.login: row.assistant_id for row in await conn.execute(select(*columns))}
+        return rows if rows == seen else {}
 
 
 @pytest.fixture
 async def centre(redis_url: str, stream_prefix: str) -> AsyncIterator[Centre]:
-    names = [await create_pg_database(), await create_pg_database()]
+    names = [await create_pg_database() for _ in range(3)]
     bus = {"REDIS_URL": redis_url, "ASYSTA_STREAM_PREFIX": stream_prefix}
     directory_runtime = build_runtime(
         DirectorySettings(database_url=f"{PG_HOST_URL}/{names[0]}", **bus)  # type: ignore[arg-type]
@@ -79,13 +88,23 @@ async def centre(redis_url: str, stream_prefix: str) -> AsyncIterator[Centre]:
     casework = build_app(
         CaseworkSettings(database_url=f"{PG_HOST_URL}/{names[1]}", **bus)  # type: ignore[arg-type]
     )
-    await directory_runtime.start(relay=True, worker=False)
-    await casework.runtime.start(relay=False, worker=True)
+    reporting = build_reporting(
+        ReportingSettings(database_url=f"{PG_HOST_URL}/{names[2]}", **bus)  # type: ignore[arg-type]
+    )
     try:
+        await directory_runtime.start(relay=True, worker=False)
+        await casework.runtime.start(relay=False, worker=True)
+        await reporting.runtime.start(relay=False, worker=True)
         yield Centre(
-            directory, directory_runtime, casework, casework_api(casework, run_relay=False)
+            directory,
+            directory_runtime,
+            casework,
+            casework_api(casework, run_relay=False),
+            reporting,
+            reporting_api(reporting, run_relay=False),
         )
     finally:
+        await reporting.runtime.stop()
         await casework.runtime.stop()
         await directory_runtime.stop()
         for name in names:
@@ -167,6 +186,12 @@ async def test_an_assistant_signed_in_by_login_sees_their_family_and_no_one_else
             assert refused.json()["title"] == "Login niepowiązany z asystentem"
     # A development token naming the assistant by id works as before.
     assert await _sees(centre, str(anna), case_id) == (200, [str(case_id)])
+
+    # Reporting resolves the login too: Anna's own task list; a stranger's token is refused.
+    async with centre.client(centre.reporting_api, Role.ASSISTANT, "anna.nowak") as anna_r:
+        assert (await anna_r.get("/tasks")).status_code == 200
+    async with centre.client(centre.reporting_api, Role.ASSISTANT, "nobody.here") as stranger:
+        assert (await stranger.get("/tasks")).status_code == 403
 
     # The administrator gives Anna another login: the old one opens nothing any more.
     async with centre.admin() as admin:
