@@ -39,8 +39,8 @@ from suite.scenario import (
 
 def demo_tokens(secret: str, assistants: dict[str, list[dict[str, str]]]) -> dict[str, str]:
     """A token per demo user: in each demo district its head, social worker and assistants
-    (an assistant's `sub` is their assistant id), then the school, the court, the city
-    analyst and the administrator."""
+    (an assistant's `sub` is their login, or their id if they have none), then the school,
+    the court, the city analyst and the administrator."""
     users: dict[str, tuple[str, Role, list[str]]] = {}
     for district in DEMO_DISTRICTS:
         name = district_name(district)
@@ -52,7 +52,7 @@ def demo_tokens(secret: str, assistants: dict[str, list[dict[str, str]]]) -> dic
         )
         for a in assistants.get(district, []):
             users[f"asystent {a['name']}, {name} (assistant)"] = (
-                a["assistant_id"],
+                a.get("login") or a["assistant_id"],
                 Role.ASSISTANT,
                 [district],
             )
@@ -76,7 +76,11 @@ def demo_assistants(suite: Suite) -> dict[str, list[dict[str, str]]]:
             .json()
         )
         found[district] = [
-            {"assistant_id": str(a["assistant_id"]), "name": f"{a['first_name']} {a['last_name']}"}
+            {
+                "assistant_id": str(a["assistant_id"]),
+                "login": str(a.get("login") or ""),
+                "name": f"{a['first_name']} {a['last_name']}",
+            }
             for a in rows
         ]
     return found

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from services.casework.adapters.inbox import CaseworkSubscriptions
-from services.casework.adapters.tables import metadata
+from services.casework.adapters.tables import assistant_logins, metadata
 from services.casework.application import handlers
 from services.casework.application.case_index import CaseIndex, project_caseload
 from services.casework.application.queries import CaseworkQueries
@@ -23,6 +23,7 @@ from shared.eventstore.runner import CommandRunner
 from shared.eventstore.store import EventMetadata
 from shared.eventstore.unit_of_work import InlineProjection, SqlUnitOfWork
 from shared.messaging.streams import consumed_streams
+from shared.runtime.assistant_logins import lookup_in
 from shared.runtime.logging import get_logger
 from shared.runtime.service import PeriodicJob, ServiceRuntime
 
@@ -80,6 +81,7 @@ def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = No
         clock=clock,
     )
 
+    runtime.assistant_logins = lookup_in(lambda: runtime.engine, assistant_logins)
     index = CaseIndex(runtime.store.keyring, settings.lookup_key())
     read_models = projections(index)
 

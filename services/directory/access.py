@@ -23,6 +23,8 @@ TABLE = {
     "assistant.list": rule(*STAFF),
     "assistant.read": rule(*STAFF),
     "assistant.change": rule(HEAD, ADMIN, writes=True),
+    "assistant.login": rule(ADMIN, writes=True),
+    "assistant.me": rule(Role.ASSISTANT),
     "institution.register": rule(HEAD, ADMIN, writes=True),
     "institution.search": rule(*STAFF, Role.CITY_ANALYST),
     "institution.read": rule(*STAFF, Role.CITY_ANALYST),

@@ -14,6 +14,7 @@ from services.directory.application import handlers
 from services.directory.bootstrap import DirectoryApp, DirectoryAppDep, build_app
 from services.directory.domain.assistant import (
     ChangeEmployment,
+    ChangeLogin,
     DeactivateAssistant,
     EmploymentTerms,
     ReactivateAssistant,
@@ -26,6 +27,7 @@ from services.directory.domain.institution import (
     UpdateInstitution,
 )
 from shared.domain.districts import DistrictCode
+from shared.domain.errors import NotFound
 from shared.domain.identifiers import Regon
 from shared.domain.validation import invalid
 from shared.domain.values import CalendarDate, ShortText
@@ -38,6 +40,7 @@ from shared.events.directory import (
     HoursPerWeek,
     InstitutionCategory,
     InstitutionDetails,
+    Login,
     OpeningHours,
     Phone,
     PostalAddress,
@@ -74,6 +77,19 @@ class RegisterAssistantRequest(BaseModel):
     )
     works_until: CalendarDate | None = Field(
         None, description="planowany koniec pracy (umowa na czas)"
+    )
+    login: Login | None = Field(
+        None,
+        description="login asystenta u dostawcy tożsamości miasta (np. anna.nowak): "
+        "nim się loguje; jeden login, jeden asystent",
+    )
+
+
+class LoginRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    login: Login | None = Field(
+        description="login u dostawcy tożsamości (np. anna.nowak); null odłącza login"
     )
 
 
@@ -123,6 +139,7 @@ class AssistantOut(BaseModel):
     active: bool
     ended_on: date | None
     end_reason: str | None
+    login: str | None = None
 
 
 def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
@@ -152,7 +169,7 @@ async def post_assistant(
 ) -> AssistantOut:
     grant.for_district(body.district)
     assistant_id = await app.runner.run(
-        handlers.register_assistant,
+        app.logins.register_assistant,
         RegisterAssistant(**body.model_dump()),
         _metadata(grant, correlation_id),
         idempotency=idem,
@@ -175,6 +192,21 @@ async def get_assistants(
     return [
         AssistantOut.model_validate(row) for row in rows if grant.principal.serves(row["district"])
     ]
+
+
+@assistants_router.get(
+    "/assistants/me",
+    response_model=AssistantOut,
+    summary="Asystent, który pyta (po loginie z tokenu)",
+)
+async def get_me(
+    app: DirectoryAppDep,
+    grant: Annotated[Grant, POLICY.require("assistant.me")],
+) -> AssistantOut:
+    assistant_id = grant.principal.assistant_id
+    if assistant_id is None:
+        raise NotFound(entity="assistant", id=grant.principal.login)
+    return AssistantOut.model_validate(await app.queries.assistant(assistant_id))
 
 
 @assistants_router.get(
@@ -205,6 +237,23 @@ async def put_employment(
     terms = EmploymentTerms(**body.model_dump(exclude={"effective_from"}))
     command = ChangeEmployment(assistant_id, terms, effective_from=body.effective_from)
     await app.runner.run(handlers.change_employment, command, _metadata(grant, correlation_id))
+    return await _assistant(app, assistant_id)
+
+
+@assistants_router.put(
+    "/assistants/{assistant_id}/login",
+    response_model=AssistantOut,
+    summary="Zmień login asystenta (administrator)",
+)
+async def put_login(
+    assistant_id: UUID,
+    body: LoginRequest,
+    app: DirectoryAppDep,
+    grant: Annotated[Grant, POLICY.require("assistant.login", resource="assistant")],
+    correlation_id: CorrelationId,
+) -> AssistantOut:
+    command = ChangeLogin(assistant_id, body.login)
+    await app.runner.run(app.logins.change_login, command, _metadata(grant, correlation_id))
     return await _assistant(app, assistant_id)
 
 

@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 
 from services.directory.adapters.read_model import ensure_read_model, project_inline
 from services.directory.adapters.tables import metadata
+from services.directory.application.handlers import LoginHandlers
 from services.directory.application.queries import DirectoryQueries
 from services.directory.domain.assistant import ASSISTANT
 from services.directory.domain.institution import INSTITUTION
@@ -42,6 +43,7 @@ class DirectoryApp:
     clock: Clock
     runner: CommandRunner[SqlUnitOfWork]
     queries: DirectoryQueries
+    logins: LoginHandlers
 
 
 def build_runtime(
@@ -69,12 +71,15 @@ def build_app(runtime: ServiceRuntime) -> DirectoryApp:
         projections={ASSISTANT.name: [project_inline], INSTITUTION.name: [project_inline]},
         on_commit=runtime.events_committed,
     )
+    queries = DirectoryQueries(runtime.engine)
+    runtime.assistant_logins = queries.holder
     return DirectoryApp(
         settings=settings,
         runtime=runtime,
         clock=runtime.clock,
         runner=CommandRunner(units, runtime.clock),
-        queries=DirectoryQueries(runtime.engine),
+        queries=queries,
+        logins=LoginHandlers(queries),
     )
 
 

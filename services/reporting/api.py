@@ -325,7 +325,7 @@ TaskDistrict = Annotated[
 async def _my_tasks(
     reporting: ReportingApp, grant: Grant, district: str | None
 ) -> list[tasks.Task]:
-    """An assistant's own list (their token's subject is their id); a head's or the
+    """An assistant's own list (the assistant their token's login is linked to); a head's or the
     administrator's for the district asked for, or every district their token names."""
     today = reporting.clock.today()
     principal = grant.principal

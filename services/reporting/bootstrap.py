@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.reporting.adapters.mail import MailTransport, transport_for
-from services.reporting.adapters.tables import metadata
+from services.reporting.adapters.tables import assistant_logins, metadata
 from services.reporting.application.digest import Digest, due_now
 from services.reporting.application.projector import APPLY, project
 from services.reporting.metrics import caseload_probe
 from services.reporting.settings import ReportingSettings
 from shared.domain.clock import Clock
 from shared.messaging.streams import consumed_streams
+from shared.runtime.assistant_logins import lookup_in
 from shared.runtime.service import PeriodicJob, ServiceRuntime
 
 NAME = "reporting"
@@ -52,6 +53,7 @@ def build_reporting(
         clock=clock,
         probes=[caseload_probe],
     )
+    runtime.assistant_logins = lookup_in(lambda: runtime.engine, assistant_logins)
     runtime.jobs.append(daily_digest_job(settings, runtime, clock))
     return ReportingApp(settings=settings, runtime=runtime, clock=clock)
 

@@ -19,6 +19,7 @@ from services.web import (
     documents,
     head,
     offline,
+    operator,
     search,
     sender,
     social,
@@ -84,7 +85,19 @@ def create_app(settings: WebSettings | None = None) -> FastAPI:
     app.add_middleware(CorrelationMiddleware)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(signin_router)
-    for module in (assistant, cases, documents, head, social, city, sender, staff, search, offline):
+    for module in (
+        assistant,
+        cases,
+        documents,
+        head,
+        social,
+        city,
+        sender,
+        staff,
+        search,
+        offline,
+        operator,
+    ):
         # The pages an assistant or a head opens show the count of their tasks in the menu.
         counted = module in (assistant, cases, head)
         app.include_router(module.router, dependencies=[TaskSummaryDep] if counted else [])

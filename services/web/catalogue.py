@@ -56,6 +56,45 @@ TEXTS: dict[str, tuple[str, str]] = {
     "nav.institutions": ("Instytucje", "Institutions"),
     "nav.audit": ("Rejestr dostępu", "Audit trail"),
     "nav.erasure": ("Usunięcie danych", "Erasure"),
+    "nav.dead_letters": ("Martwe wiadomości", "Dead letters"),
+    "assistant_login.heading": ("Login asystenta", "Assistant's login"),
+    "assistant_login.label": ("Login", "Login"),
+    "assistant_login.hint": (
+        "Login u miejskiego dostawcy tożsamości (np. anna.nowak): 2-64 znaki, litery a-z, "
+        "cyfry oraz . _ @ -. Każdy asystent ma własny. Puste pole odłącza login.",
+        "The login at the city's identity provider (e.g. anna.nowak): 2-64 characters, "
+        "letters a-z, digits and . _ @ -. Each assistant has their own. Empty unlinks it.",
+    ),
+    "assistant_login.none": ("brak", "none"),
+    "assistant_login.change": ("Zmień login", "Change login"),
+    "assistant_login.save": ("Zapisz login", "Save the login"),
+    "assistant_login.saved": ("Zapisano login asystenta.", "The assistant's login was saved."),
+    "dead_letters.intro": (
+        "Zdarzenia, których usługa nie zdołała przetworzyć po kilku próbach. Treść zdarzeń "
+        "(dane rodzin) nie jest tu pokazywana. Po usunięciu przyczyny błędu ponów wiadomość; "
+        "usuń ją tylko wtedy, gdy nikt jej nie potrzebuje.",
+        "Events a service could not process after several attempts. Their content (families' "
+        "data) is not shown here. Once the cause of the error is fixed, replay the message; "
+        "drop it only when no one needs it.",
+    ),
+    "dead_letters.none": (
+        "Brak martwych wiadomości: wszystkie zdarzenia zostały przetworzone.",
+        "No dead letters: every event was processed.",
+    ),
+    "dead_letters.unavailable": (
+        "Usługa nie odpowiada; jej martwych wiadomości nie da się teraz pokazać.",
+        "The service is not answering; its dead letters cannot be shown now.",
+    ),
+    "dead_letters.gone": (
+        "Tej martwej wiadomości już nie ma (mogła zostać ponowiona lub usunięta).",
+        "This dead letter is gone (it may have been replayed or dropped).",
+    ),
+    "dead_letters.drop_heading": ("Usunąć martwą wiadomość?", "Drop the dead letter?"),
+    "dead_letters.dropped": (
+        "Martwą wiadomość usunięto bez ponawiania.",
+        "The dead letter was dropped without a replay.",
+    ),
+    "dead_letters.results": ("Wynik ponowienia", "Result of the replay"),
     "nav.language": ("English", "Polski"),
     "nav.signout": ("Wyloguj", "Sign out"),
     "nav.signed_in_as": ("Zalogowano jako", "Signed in as"),
@@ -81,6 +120,12 @@ TEXTS: dict[str, tuple[str, str]] = {
     "signin.bad_claims": (
         "Konto nie ma przypisanej roli w Asyście. Skontaktuj się z administratorem.",
         "The account has no Asysta role. Contact the administrator.",
+    ),
+    "signin.not_linked": (
+        "Twój login nie jest powiązany z żadnym asystentem w rejestrze. Poproś administratora "
+        "o wpisanie loginu przy Twoich danych (Administracja → Asystenci).",
+        "Your login is not linked to any assistant in the directory. Ask the administrator "
+        "to enter your login on your record (Administration → Assistants).",
     ),
     "signin.demo_district": ("Dzielnica", "District"),
     "signin.demo_city": ("Miasto i instytucje", "City and institutions"),

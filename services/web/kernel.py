@@ -39,11 +39,14 @@ templates.env.globals.update(
 
 @dataclass(frozen=True)
 class User:
+    # Who the services know the person as: an assistant's id in the directory (found from
+    # their login at sign-in), the token's subject for everyone else.
     subject: str
     role: str
     districts: tuple[str, ...]
     name: str
     token: str
+    login: str = ""  # how an assistant signed in (their login at the identity provider)
 
     @property
     def district(self) -> str:
@@ -58,6 +61,7 @@ class User:
             "districts": list(self.districts),
             "name": self.name,
             "token": self.token,
+            "login": self.login,
         }
 
     @classmethod
@@ -71,6 +75,7 @@ class User:
                 districts=tuple(str(d) for d in data["districts"]),
                 name=str(data["name"]),
                 token=str(data["token"]),
+                login=str(data.get("login", "")),
             )
         except (KeyError, TypeError):
             return None

@@ -49,6 +49,9 @@ class WebSettings(BaseSettings):
     oidc_role_claim: str = "asysta_role"
     oidc_districts_claim: str = "asysta_districts"
     oidc_name_claim: str = "name"
+    # An assistant's login as the directory links it (set the services' ASYSTA_JWT_LOGIN_CLAIM
+    # to the same claim of the access token); the subject claim when the token has none.
+    oidc_login_claim: str = "preferred_username"
 
     @model_validator(mode="after")
     def _secrets_outside_development(self) -> WebSettings:

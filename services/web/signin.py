@@ -6,6 +6,11 @@
   which verify it with ASYSTA_JWT_PUBLIC_KEY.
 - Development only: a page listing the demo users; the web app signs an HS256 token for the
   one chosen, with the suite's development secret, as `make run` did for the banner's tokens.
+
+An assistant signs in as themself: their token names their login (an assistant registered
+without one, by their id), and each service resolves it to the assistant the directory links
+to it. The web app asks the directory who that is (`GET /assistants/me`, with the person's own
+token) only to know which families to list; it is refused sign-in if no assistant is linked.
 """
 
 from __future__ import annotations
@@ -85,9 +90,10 @@ async def demo_users(request: Request) -> list[dict[str, Any]]:
             assistants = []
         for a in assistants:
             if a.get("active", True):
+                # A demo assistant signs in by their login, as with the city's provider.
                 users.append(
                     {
-                        "key": f"assistant:{district}:{a['assistant_id']}",
+                        "key": f"assistant:{district}:{a.get('login') or a['assistant_id']}",
                         "label": f"{a['first_name']} {a['last_name']}",
                         "role": "assistant",
                     }
@@ -136,7 +142,7 @@ async def signin_dev(request: Request) -> Response:
             chosen = _dev_user(settings, key, candidate["label"])
     if chosen is None:
         return render(request, "error.html", {"message_key": "signin.failed"}, status_code=400)
-    return _start_session(request, chosen, _safe_next(str(form.get("next") or "/")))
+    return await _signed_in(request, chosen, _safe_next(str(form.get("next") or "/")))
 
 
 def _dev_user(settings: WebSettings, key: str, name: str) -> User:
@@ -150,10 +156,40 @@ def _dev_user(settings: WebSettings, key: str, name: str) -> User:
                 name,
                 _dev_token(settings, subject, city_role, districts),
             )
-    district, _, assistant_id = rest.partition(":")
-    subject = assistant_id if role == "assistant" else f"{role}-{district}"
+    district, _, login = rest.partition(":")
+    subject = login if role == "assistant" else f"{role}-{district}"
     token = _dev_token(settings, subject, role, [district])
-    return User(subject, role, (district,), name, token)
+    return User(subject, role, (district,), name, token, login=login if login else "")
+
+
+async def linked_assistant(request: Request, user: User) -> User | None:
+    """An assistant as the services know them: the directory resolves their token's login to
+    their record (None when no assistant is linked to it); other people as they are."""
+    if user.role != Role.ASSISTANT.value:
+        return user
+    services: Services = request.app.state.services
+    try:
+        me = await Api(services, user.token, "pl").get("directory", "/assistants/me")
+    except ApiError as exc:
+        if exc.status in (403, 404):
+            log.warning("web.assistant_not_linked")
+            return None
+        raise
+    return User(
+        str(me["assistant_id"]),
+        user.role,
+        user.districts,
+        user.name,
+        user.token,
+        login=user.login or str(me.get("login") or ""),
+    )
+
+
+async def _signed_in(request: Request, user: User, next_url: str) -> Response:
+    linked = await linked_assistant(request, user)
+    if linked is None:
+        return render(request, "error.html", {"message_key": "signin.not_linked"}, status_code=403)
+    return _start_session(request, linked, next_url)
 
 
 def _start_session(request: Request, user: User, next_url: str) -> Response:
@@ -191,7 +227,7 @@ async def oidc_callback(request: Request) -> Response:
     user = user_from_claims(settings, claims, str(token.get("access_token", "")))
     if user is None:
         return render(request, "error.html", {"message_key": "signin.bad_claims"}, status_code=403)
-    return _start_session(request, user, "/")
+    return await _signed_in(request, user, "/")
 
 
 def user_from_claims(settings: WebSettings, claims: dict[str, Any], token: str) -> User | None:
@@ -209,7 +245,10 @@ def user_from_claims(settings: WebSettings, claims: dict[str, Any], token: str) 
     if not subject:
         return None
     name = str(claims.get(settings.oidc_name_claim) or subject)
-    return User(subject, str(role), tuple(str(d) for d in districts), name, token)
+    # An assistant's login as the directory links it (e.g. preferred_username); the directory
+    # resolves it at sign-in (see linked_assistant).
+    login = str(claims.get(settings.oidc_login_claim) or subject) if role == "assistant" else ""
+    return User(subject, str(role), tuple(str(d) for d in districts), name, token, login=login)
 
 
 @router.post("/signout")

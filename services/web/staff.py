@@ -1,5 +1,6 @@
-"""The administrator's pages: assistants, institutions (the directory's search), the audit
-trail of a family, and the erasure of a family with a confirmation step."""
+"""The administrator's pages: assistants (and the login each signs in with), institutions (the
+directory's search), the audit trail of a family, and the erasure of a family with a
+confirmation step."""
 
 from __future__ import annotations
 
@@ -73,6 +74,7 @@ async def register_assistant(page: Page = AdminPage) -> Response:
         "works_since": form.day("works_since"),
         "working_time": form.optional("working_time"),
         "hours_per_week": form.number("hours_per_week"),
+        "login": form.optional("login"),
     }
     if form.ok:
         try:
@@ -80,13 +82,60 @@ async def register_assistant(page: Page = AdminPage) -> Response:
         except ApiError as exc:
             if exc.status not in (409, 422):
                 raise
-            form.absorb(exc)
+            _absorb_login(form, exc)
         else:
             return page.redirect(
                 "/admin/assistants",
                 flash="Zarejestrowano asystenta." if page.lang == "pl" else "Assistant registered.",
             )
     return _register_page(page, form, status_code=422)
+
+
+def _absorb_login(form: Form, exc: ApiError) -> None:
+    """A login another assistant has (409) goes beside the login field, like a 422 would."""
+    if str(exc.problem.get("type", "")).endswith("/login-taken"):
+        form.fail("login", exc.detail or exc.title)
+    else:
+        form.absorb(exc)
+
+
+def _login_page(
+    page: Page, assistant: dict[str, Any], form: Form | None, status_code: int = 200
+) -> Response:
+    context = form_context(form)
+    if form is None:
+        context["values"] = {"login": assistant.get("login") or ""}
+    return page.render(
+        "pages/admin_assistant_login.html",
+        {
+            "heading": page.t("assistant_login.heading"),
+            "assistant": assistant,
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/assistants/{assistant_id}/login")
+async def assistant_login(assistant_id: UUID, page: Page = AdminPage) -> Response:
+    assistant = await page.api.get("directory", f"/assistants/{assistant_id}")
+    return _login_page(page, assistant, None)
+
+
+@router.post("/admin/assistants/{assistant_id}/login")
+async def change_assistant_login(assistant_id: UUID, page: Page = AdminPage) -> Response:
+    """Link the assistant to the login they sign in with (empty: unlink)."""
+    form = Form(await checked_form(page.request), page.lang)
+    login = form.optional("login")
+    assistant = await page.api.get("directory", f"/assistants/{assistant_id}")
+    try:
+        await page.api.put("directory", f"/assistants/{assistant_id}/login", {"login": login})
+    except ApiError as exc:
+        if exc.status not in (409, 422):
+            raise
+        _absorb_login(form, exc)
+        return _login_page(page, assistant, form, status_code=exc.status)
+    return page.redirect("/admin/assistants", flash=page.t("assistant_login.saved"))
 
 
 @router.get("/admin/institutions")

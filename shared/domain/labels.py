@@ -116,6 +116,18 @@ LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
         "plan_note": ("notatka do planu", "note to the plan"),
         "consent": ("zgoda podpisana na papierze", "consent signed on paper"),
     },
+    # The operator's dead letters: which service, and what became of a replay.
+    "service": {
+        "referrals": ("zgłoszenia", "referrals"),
+        "casework": ("praca z rodzinami", "casework"),
+        "directory": ("rejestr asystentów i instytucji", "directory"),
+        "reporting": ("raporty", "reporting"),
+    },
+    "replay_outcome": {
+        "applied": ("przetworzona", "applied"),
+        "failed": ("ponownie nieudana", "failed again"),
+        "no answer": ("brak odpowiedzi", "no answer"),
+    },
     "held_status": {
         "held": ("czeka na decyzję", "awaiting a decision"),
         "applied": ("dołączono do sprawy", "applied to a case"),

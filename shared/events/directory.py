@@ -52,6 +52,28 @@ HoursPerWeek = Annotated[int, Field(ge=1, le=40, description="godzin tygodniowo"
 StaffName = Annotated[ShortText, Field(max_length=100)]
 """An assistant's first or last name: staff, not a family's personal data (kept in clear)."""
 
+_LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
+
+
+def check_login(value: str) -> str:
+    """A login at the city's identity provider (a username such as `anna.nowak`, or the
+    provider's subject): 2-64 characters, letters a-z, digits and `. _ @ -`, starting with a
+    letter or digit. Compared without regard to case (providers lower-case usernames)."""
+    value = value.strip().lower()
+    if not _LOGIN.match(value):
+        raise invalid(
+            "invalid_login",
+            "login ma 2-64 znaki: litery a-z (bez polskich znaków), cyfry oraz . _ @ -, "
+            "zaczyna się literą lub cyfrą",
+            "a login has 2-64 characters: letters a-z, digits and . _ @ -, starting with a "
+            "letter or a digit",
+        )
+    return value
+
+
+Login = Annotated[str, Field(max_length=64), AfterValidator(check_login)]
+"""How an assistant signs in: their login at the identity provider, linked to their record."""
+
 
 class AssistantRegistered(DomainEvent):
     """The fields after `works_since` came later: they have defaults, so events stored before
@@ -66,6 +88,14 @@ class AssistantRegistered(DomainEvent):
     hours_per_week: HoursPerWeek | None = None
     working_time_system: WorkingTimeSystem | None = None
     works_until: date | None = None
+    # Added with sign-in by login: an assistant registered before has none (None).
+    login: Login | None = None
+
+
+class AssistantLoginChanged(DomainEvent):
+    """The login the assistant signs in with, from now on (None: no longer linked)."""
+
+    login: Login | None = None
 
 
 class AssistantEmploymentChanged(DomainEvent):

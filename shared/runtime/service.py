@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from uuid import UUID
 
 from sqlalchemy import MetaData, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -53,6 +54,9 @@ class ServiceRuntime:
     clock: Clock = field(default_factory=SystemClock)
     # The service's own figures for /metrics (e.g. reporting's caseload per district).
     probes: list[Probe] = field(default_factory=list)
+    # Resolves an assistant's login (a token's subject) to their id: set by the services that
+    # check "is this the case's assistant" (shared/runtime/assistant_logins.py).
+    assistant_logins: Callable[[str], Awaitable[UUID | None]] | None = None
 
     engine: AsyncEngine = field(init=False)
     metrics: MetricsSampler = field(init=False)

@@ -29,6 +29,9 @@ class ServiceSettings(BaseSettings):
     jwt_secret: SecretStr | None = Field(None, validation_alias="ASYSTA_JWT_SECRET")
     jwt_public_key: str | None = Field(None, validation_alias="ASYSTA_JWT_PUBLIC_KEY")
     jwt_audience: str = Field("asysta", validation_alias="ASYSTA_JWT_AUDIENCE")
+    # The access token's claim holding an assistant's login, as linked in the directory
+    # (e.g. preferred_username); the subject (`sub`) by default.
+    jwt_login_claim: str = Field("sub", validation_alias="ASYSTA_JWT_LOGIN_CLAIM")
     log_level: str = Field("INFO", validation_alias="ASYSTA_LOG_LEVEL")
     log_json: bool | None = Field(None, validation_alias="ASYSTA_LOG_JSON")
     consumer_name: str | None = Field(None, validation_alias="ASYSTA_CONSUMER_NAME")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from uuid import UUID
 
 import jwt
 
@@ -36,6 +37,24 @@ class Principal:
     subject: str
     role: Role
     districts: frozenset[str]
+    # The login the directory links to an assistant (the token's login claim; the subject
+    # when the token has no such claim).
+    login: str = ""
+    # The assistant the directory links to `login`, found by the service that checks access.
+    linked_assistant: UUID | None = None
+
+    @property
+    def assistant_id(self) -> UUID | None:
+        """Which assistant calls: the one linked to the token's login or, for development
+        tokens issued before logins, the one whose id is the subject; None for other roles."""
+        if self.role is not Role.ASSISTANT:
+            return None
+        if self.linked_assistant is not None:
+            return self.linked_assistant
+        try:
+            return UUID(self.subject)
+        except ValueError:
+            return None
 
     @property
     def actor(self) -> str:
@@ -56,7 +75,14 @@ class AuthenticationFailed(DomainError):
 
 
 class TokenVerifier:
-    def __init__(self, *, secret: str | None, public_key: str | None, audience: str) -> None:
+    def __init__(
+        self,
+        *,
+        secret: str | None,
+        public_key: str | None,
+        audience: str,
+        login_claim: str = "sub",
+    ) -> None:
         if public_key:
             self._key: Any = public_key
             self._algorithms = ["RS256"]
@@ -66,6 +92,7 @@ class TokenVerifier:
         else:
             raise ValueError("a JWT secret or public key is required")
         self._audience = audience
+        self._login_claim = login_claim
 
     def verify(self, token: str) -> Principal:
         try:
@@ -89,7 +116,14 @@ class TokenVerifier:
         districts = claims.get("districts", [])
         if not isinstance(districts, list) or not all(isinstance(d, str) for d in districts):
             raise AuthenticationFailed(reason="pole districts musi być listą kodów TERC")
-        return Principal(subject=str(claims["sub"]), role=role, districts=frozenset(districts))
+        subject = str(claims["sub"])
+        login = claims.get(self._login_claim)
+        return Principal(
+            subject=subject,
+            role=role,
+            districts=frozenset(districts),
+            login=str(login) if isinstance(login, str | int) and str(login) else subject,
+        )
 
 
 def issue_token(

@@ -46,6 +46,24 @@ class DistrictForbidden(DomainError):
     detail_en = "You have no access to the data of district {district}."
 
 
+class AssistantNotLinked(DomainError):
+    """An assistant's token whose login the directory links to no assistant: they may see
+    nothing (never, say, every family of the district for want of a filter)."""
+
+    code = "assistant-not-linked"
+    kind = ErrorKind.FORBIDDEN
+    title_pl = "Login niepowiązany z asystentem"
+    title_en = "Login not linked to an assistant"
+    detail_pl = (
+        "Login {login} nie jest powiązany z żadnym asystentem w rejestrze; administrator "
+        "wpisuje login przy danych asystenta."
+    )
+    detail_en = (
+        "The login {login} is not linked to any assistant in the directory; the administrator "
+        "enters it on the assistant's record."
+    )
+
+
 @dataclass(frozen=True)
 class Scope:
     """What the policy needs to know about one resource."""
@@ -155,6 +173,8 @@ class Policy:
             runtime: ServiceRuntime = request.app.state.runtime
             if principal.role not in rule_.roles:
                 raise AccessDenied(role=principal.role.value, action=action)
+            if principal.role is Role.ASSISTANT and principal.assistant_id is None:
+                raise AssistantNotLinked(login=principal.login or principal.subject)
             grant = Grant(principal=principal)
             if resource is not None:
                 scope = await self.resolvers[resource](runtime, request.path_params)
@@ -164,7 +184,7 @@ class Policy:
                 if district and not principal.serves(district):
                     raise DistrictForbidden(district=district)
                 if principal.role is Role.ASSISTANT:
-                    grant = Grant(principal=principal, assistant_id=_uuid(principal.subject))
+                    grant = Grant(principal=principal, assistant_id=principal.assistant_id)
             if rule_.lists:
                 grant = replace(grant, recorder=_list_recorder(runtime, principal, action, request))
             if rule_.personal:
@@ -218,19 +238,12 @@ def _scoped(principal: Principal, rule_: Rule, scope: Scope) -> Grant:
             return Grant(principal=principal, scope=scope, only_district=past[-1])
         raise hidden
     if role is Role.ASSISTANT:
-        me = _uuid(principal.subject)
+        me = principal.assistant_id
         mine = me is not None and scope.assistant_id == me
         monitoring = me is not None and scope.monitoring_assistant_id == me
         if not (mine or (monitoring and (not rule_.writes or rule_.while_monitoring))):
             raise hidden
     return Grant(principal=principal, scope=scope)
-
-
-def _uuid(subject: str) -> UUID | None:
-    try:
-        return UUID(subject)
-    except ValueError:
-        return None
 
 
 def _template(request: Request) -> str:

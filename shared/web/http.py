@@ -14,6 +14,7 @@ from shared.runtime.logging import get_logger
 from shared.runtime.service import ServiceRuntime
 from shared.web.access_log import AccessLogMiddleware
 from shared.web.auth import TokenVerifier
+from shared.web.dead_letters_api import dead_letters_router
 from shared.web.docs import install_local_docs
 from shared.web.metrics import mount_metrics
 from shared.web.middleware import CorrelationMiddleware
@@ -60,6 +61,7 @@ def service_app(
             secret=settings.signing_secret(),
             public_key=settings.jwt_public_key,
             audience=settings.jwt_audience,
+            login_claim=settings.jwt_login_claim,
         ),
         ready=runtime.ready,
         service=runtime.name,
@@ -68,6 +70,8 @@ def service_app(
     app.state.runtime = runtime
     for router in routers:
         app.include_router(router)
+    # The operator's dead letters of this service's own group (the web app's screen).
+    app.include_router(dead_letters_router())
     return app
 
 

@@ -252,6 +252,11 @@ MATRIX = [
         admin=OK_404,
     ),
     route("directory", "PUT", "/assistants/{assistant_id}/employment", head=OK_404, admin=OK_404),
+    # Only an administrator links an assistant to the login they sign in with.
+    route("directory", "PUT", "/assistants/{assistant_id}/login", admin=OK_404),
+    # "Who am I" for an assistant's token: the world's assistant works in casework only (no
+    # record in this directory), so it is not found; every other role is refused.
+    route("directory", "GET", "/assistants/me", assistant=(HIDDEN, HIDDEN)),
     route(
         "directory", "POST", "/assistants/{assistant_id}/deactivation", head=OK_404, admin=OK_404
     ),
@@ -299,6 +304,18 @@ MATRIX = [
     # reporting's task lists: the caller's own (an assistant's families, a head's districts).
     route("reporting", "GET", "/tasks", assistant=OK_OK, head=OK_OK, admin=OK_OK),
     route("reporting", "GET", "/tasks/summary", assistant=OK_OK, head=OK_OK, admin=OK_OK),
+    # Every service: the operator's (administrator's) dead letters of its own group. The world
+    # runs without Redis: the list is empty, and a dead letter named by id is not found.
+    *(
+        entry
+        for service in ("casework", "referrals", "directory", "reporting")
+        for entry in (
+            route(service, "GET", "/dead-letters", admin=OK_OK),
+            route(service, "POST", "/dead-letters/replay", admin=OK_OK),
+            route(service, "POST", "/dead-letters/{entry_id}/replay", admin=(HIDDEN, HIDDEN)),
+            route(service, "DELETE", "/dead-letters/{entry_id}", admin=(HIDDEN, HIDDEN)),
+        )
+    ),
 ]
 
 
@@ -369,7 +386,7 @@ async def _build_world(tmp: Path) -> World:
         for name, app in apps.items()
     }
     head = {"Authorization": f"Bearer {token(Role.HEAD, (OCHOTA,))}"}
-    ids: dict[str, str] = {}
+    ids: dict[str, str] = {"entry_id": "1733400000000-0"}
 
     # casework: a case of Ochota, worked on by one assistant
     assistant_id = uuid.uuid4()

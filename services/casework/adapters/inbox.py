@@ -9,6 +9,7 @@ from typing import Any, Self
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from services.casework.adapters.tables import assistant_logins
 from services.casework.application.case_index import erase_family
 from services.casework.application.reactions import react
 from shared.domain.clock import Clock
@@ -16,6 +17,7 @@ from shared.events import Envelope, FamilyDataErased
 from shared.eventstore.runner import CommandRunner
 from shared.eventstore.store import EventMetadata, EventStore
 from shared.eventstore.unit_of_work import InlineProjection, SqlUnitOfWork
+from shared.runtime.assistant_logins import LOGIN_EVENTS, project_login
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -98,6 +100,8 @@ class CaseworkSubscriptions:
         if effect is not None:
             await effect(conn, envelope)
             return
+        if envelope.event_type in LOGIN_EVENTS:
+            await project_login(conn, assistant_logins, envelope)
         await react(envelope, self.runner(conn))
 
     async def _erase_family(self, conn: AsyncConnection, envelope: Envelope) -> None:

@@ -13,6 +13,8 @@ from sqlalchemy import (
     Uuid,
 )
 
+from shared.runtime.assistant_logins import logins_table
+
 metadata = MetaData()
 
 cases = Table(
@@ -81,3 +83,6 @@ caseloads = Table(
     Column("active", Boolean, nullable=True, default=True),
     Column("assistant_name", String(201), nullable=True),
 )
+
+# Which assistant signs in with which login, from the directory's events.
+assistant_logins = logins_table(metadata)

@@ -19,6 +19,7 @@ from services.directory.adapters.tables import (
     institutions,
     read_model_version,
 )
+from services.directory.domain.assistant.errors import LoginTaken
 from services.directory.domain.institution.errors import RegonAlreadyRegistered
 from services.directory.domain.text_search import fold, search_document
 from shared.domain.districts import district_name
@@ -26,6 +27,7 @@ from shared.events import Envelope
 from shared.events.directory import (
     AssistantDeactivated,
     AssistantEmploymentChanged,
+    AssistantLoginChanged,
     AssistantReactivated,
     AssistantRegistered,
     InstitutionClosed,
@@ -121,12 +123,26 @@ async def _write_institution(
     )
 
 
+async def _with_login(conn: AsyncConnection, login: str | None, statement: Any) -> None:
+    """Write an assistant's row; a login another assistant holds (a concurrent command took
+    it) is LoginTaken, at a savepoint so that the caller's transaction stays usable."""
+    try:
+        async with conn.begin_nested():
+            await conn.execute(statement)
+    except IntegrityError as exc:
+        if login is None:
+            raise
+        raise LoginTaken(login=login) from exc
+
+
 async def project(conn: AsyncConnection, envelope: Envelope) -> None:
     """Apply one directory event to the read model."""
     event = envelope.event()
     match event:
         case AssistantRegistered():
-            await conn.execute(
+            await _with_login(
+                conn,
+                event.login,
                 insert(assistants).values(
                     assistant_id=envelope.aggregate_id,
                     first_name=event.first_name,
@@ -140,7 +156,16 @@ async def project(conn: AsyncConnection, envelope: Envelope) -> None:
                     working_time_system=event.working_time_system,
                     works_until=event.works_until,
                     active=True,
-                )
+                    login=event.login,
+                ),
+            )
+        case AssistantLoginChanged():
+            await _with_login(
+                conn,
+                event.login,
+                update(assistants)
+                .where(assistants.c.assistant_id == envelope.aggregate_id)
+                .values(login=event.login),
             )
         case AssistantEmploymentChanged():
             await conn.execute(

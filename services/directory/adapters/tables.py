@@ -19,8 +19,9 @@ from sqlalchemy import (
     Uuid,
 )
 
-# 1: assistants as first registered; 2: terms of employment and activity, institutions.
-READ_MODEL_VERSION = 2
+# 1: assistants as first registered; 2: terms of employment and activity, institutions;
+# 3: assistants' logins.
+READ_MODEL_VERSION = 3
 
 metadata = MetaData()
 
@@ -48,6 +49,8 @@ assistants = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("ended_on", Date, nullable=True),
     Column("end_reason", String(40), nullable=True),
+    # How the assistant signs in (one login, one assistant: the rule's backstop is this key).
+    Column("login", String(64), nullable=True, unique=True),
 )
 
 institutions = Table(

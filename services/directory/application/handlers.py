@@ -5,12 +5,15 @@ projection keeps the read model, and its REGON key, in the same transaction)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Protocol
 from uuid import UUID
 
 from services.directory.domain import assistant, institution
 from services.directory.domain.assistant import (
     ASSISTANT,
     ChangeEmployment,
+    ChangeLogin,
     DeactivateAssistant,
     ReactivateAssistant,
     RegisterAssistant,
@@ -29,12 +32,50 @@ from shared.runtime.logging import get_logger
 log = get_logger(__name__)
 
 
-async def register_assistant(cmd: RegisterAssistant, uow: UnitOfWork, clock: Clock) -> UUID:
+class LoginHolders(Protocol):
+    """Who signs in with a login today (the directory's read model)."""
+
+    async def holder(self, login: str) -> UUID | None: ...
+
+
+async def register_assistant(
+    cmd: RegisterAssistant, uow: UnitOfWork, clock: Clock, holder: UUID | None = None
+) -> UUID:
     async with uow:
         state = await uow.find(ASSISTANT, cmd.assistant_id)
-        uow.add(ASSISTANT, cmd.assistant_id, assistant.register(state, cmd, today=clock.today()))
+        events = assistant.register(state, cmd, today=clock.today(), holder=holder)
+        uow.add(ASSISTANT, cmd.assistant_id, events)
     log.info("assistant.registered", assistant_id=str(cmd.assistant_id), district=cmd.district)
     return cmd.assistant_id
+
+
+async def change_login(
+    cmd: ChangeLogin, uow: UnitOfWork, clock: Clock, holder: UUID | None = None
+) -> UUID:
+    async with uow:
+        state = await uow.get(ASSISTANT, cmd.assistant_id)
+        events = assistant.change_login(state, cmd, today=clock.today(), holder=holder)
+        uow.add(ASSISTANT, cmd.assistant_id, events)
+    log.info("assistant.login_changed", assistant_id=str(cmd.assistant_id), linked=bool(cmd.login))
+    return cmd.assistant_id
+
+
+@dataclass(frozen=True)
+class LoginHandlers:
+    """The handlers of commands that name a login, told who holds it first (a login taken by
+    a command running at the same moment is refused by the read model's unique key)."""
+
+    logins: LoginHolders
+
+    async def register_assistant(
+        self, cmd: RegisterAssistant, uow: UnitOfWork, clock: Clock
+    ) -> UUID:
+        holder = await self.logins.holder(cmd.login) if cmd.login else None
+        return await register_assistant(cmd, uow, clock, holder)
+
+    async def change_login(self, cmd: ChangeLogin, uow: UnitOfWork, clock: Clock) -> UUID:
+        holder = await self.logins.holder(cmd.login) if cmd.login else None
+        return await change_login(cmd, uow, clock, holder)
 
 
 async def change_employment(cmd: ChangeEmployment, uow: UnitOfWork, clock: Clock) -> UUID:

@@ -47,6 +47,18 @@ class DirectoryQueries:
             rows = await conn.execute(query)
             return [dict(row._mapping) for row in rows]
 
+    async def holder(self, login: str) -> UUID | None:
+        """The assistant who signs in with `login` (compared in lower case), if any."""
+        async with self.engine.connect() as conn:
+            found = (
+                await conn.execute(
+                    select(assistants.c.assistant_id).where(
+                        assistants.c.login == login.strip().lower()
+                    )
+                )
+            ).scalar()
+        return found
+
     async def assistant(self, assistant_id: UUID) -> dict[str, Any]:
         async with self.engine.connect() as conn:
             row = (

@@ -64,6 +64,14 @@ MESSAGES: dict[str, Message] = {
         "Nowe warunki nie mogą obowiązywać przed początkiem pracy ({starts}).",
         "New terms cannot apply before the start of work ({starts}).",
     ),
+    "login-taken": Message(
+        "Login już zajęty",
+        "Login already taken",
+        "Login {login} ma już inny asystent w rejestrze; każdy asystent loguje się własnym "
+        "loginem.",
+        "Another assistant in the directory has the login {login}; each assistant signs in "
+        "with a login of their own.",
+    ),
     "institution-already-registered": Message(
         "Instytucja już zarejestrowana",
         "Institution already registered",

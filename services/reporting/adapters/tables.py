@@ -17,6 +17,8 @@ from sqlalchemy import (
     Uuid,
 )
 
+from shared.runtime.assistant_logins import logins_table
+
 metadata = MetaData()
 
 assistants_view = Table(
@@ -147,8 +149,12 @@ digest_sent = Table(
     Column("message_id", String(200), nullable=False),
 )
 
+# Which assistant signs in with which login (for "is this the caller's own list").
+assistant_logins = logins_table(metadata)
+
 PROJECTION_TABLES = (
     assistants_view,
+    assistant_logins,
     caseloads_view,
     caseload_cases_view,
     cases_view,

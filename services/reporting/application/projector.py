@@ -12,6 +12,7 @@ from sqlalchemy import Table, case, delete, func, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.adapters.tables import (
+    assistant_logins,
     assistants_view,
     caseload_cases_view,
     caseloads_view,
@@ -56,9 +57,11 @@ from shared.events import (
 from shared.events.directory import (
     AssistantDeactivated,
     AssistantEmploymentChanged,
+    AssistantLoginChanged,
     AssistantReactivated,
 )
 from shared.eventstore.sql import insert_ignoring_duplicates, upsert
+from shared.runtime.assistant_logins import project_login
 
 Apply = Callable[[AsyncConnection, Envelope, Any], Awaitable[None]]
 
@@ -462,6 +465,8 @@ REMINDERS: list[tuple[str, Apply]] = [
     _on(FamilyDataErased, _family_erased),
     _on(AssistantRegistered, _assistant_email),
     _on(AssistantEmploymentChanged, _assistant_email),
+    _on(AssistantRegistered, lambda c, e, _ev: project_login(c, assistant_logins, e)),
+    _on(AssistantLoginChanged, lambda c, e, _ev: project_login(c, assistant_logins, e)),
 ]
 for _type, _apply in REMINDERS:
     APPLY[_type] = _chain(APPLY.get(_type), _apply)

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 from services.directory.domain.assistant.commands import (
     ChangeEmployment,
+    ChangeLogin,
     DeactivateAssistant,
     ReactivateAssistant,
     RegisterAssistant,
 )
 from services.directory.domain.assistant.decide import (
     change_employment,
+    change_login,
     deactivate,
     reactivate,
     register,
@@ -23,6 +25,7 @@ from services.directory.domain.assistant.errors import (
     EndOfWorkInFuture,
     HoursRequiredForPartTime,
     InvalidResumptionDate,
+    LoginTaken,
     WorkEndsBeforeStart,
     WorkingTimeSystemOnCivilLawContract,
 )
@@ -49,16 +52,19 @@ __all__ = [
     "AssistantInactive",
     "ChangeBeforeStartOfWork",
     "ChangeEmployment",
+    "ChangeLogin",
     "DeactivateAssistant",
     "EmploymentTerms",
     "EndOfWorkInFuture",
     "HoursRequiredForPartTime",
     "InvalidResumptionDate",
+    "LoginTaken",
     "ReactivateAssistant",
     "RegisterAssistant",
     "WorkEndsBeforeStart",
     "WorkingTimeSystemOnCivilLawContract",
     "change_employment",
+    "change_login",
     "deactivate",
     "evolve",
     "reactivate",

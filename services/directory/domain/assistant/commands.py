@@ -28,6 +28,7 @@ class RegisterAssistant:
     hours_per_week: int | None = None
     working_time_system: WorkingTimeSystem | None = None
     works_until: date | None = None
+    login: str | None = None
     assistant_id: UUID = field(default_factory=uuid.uuid4)
 
     @property
@@ -53,6 +54,14 @@ class DeactivateAssistant:
     assistant_id: UUID
     reason: DeactivationReason
     ended_on: date | None = None
+
+
+@dataclass(frozen=True)
+class ChangeLogin:
+    """Link the assistant to another login at the identity provider (None: unlink)."""
+
+    assistant_id: UUID
+    login: str | None
 
 
 @dataclass(frozen=True)

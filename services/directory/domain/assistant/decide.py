@@ -9,7 +9,10 @@ change over time, working or not.
   and the actual end (deactivation) neither; a deactivation is a fact, so not in the future;
 - an assistant who stopped working is deactivated once and can be reactivated later (back from
   a long leave, a new contract), after the day they stopped and not in the future;
-- the terms of an assistant who does not work are not changed: reactivate first.
+- the terms of an assistant who does not work are not changed: reactivate first;
+- a login (how the assistant signs in at the identity provider) belongs to one assistant at
+  most: the caller says who holds it now (`holder`, from the directory's read model, whose
+  unique key also refuses a login taken by a concurrent command).
 
 Every decision has one signature: `(state, command, *, today) -> new events`.
 """
@@ -17,9 +20,11 @@ Every decision has one signature: `(state, command, *, today) -> new events`.
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 from services.directory.domain.assistant.commands import (
     ChangeEmployment,
+    ChangeLogin,
     DeactivateAssistant,
     ReactivateAssistant,
     RegisterAssistant,
@@ -32,6 +37,7 @@ from services.directory.domain.assistant.errors import (
     EndOfWorkInFuture,
     HoursRequiredForPartTime,
     InvalidResumptionDate,
+    LoginTaken,
     WorkEndsBeforeStart,
     WorkingTimeSystemOnCivilLawContract,
 )
@@ -41,6 +47,7 @@ from shared.events import DomainEvent
 from shared.events.directory import (
     AssistantDeactivated,
     AssistantEmploymentChanged,
+    AssistantLoginChanged,
     AssistantReactivated,
     AssistantRegistered,
     EmploymentForm,
@@ -71,9 +78,18 @@ def _working(state: Assistant, assistant_id: object) -> date:
     return state.working_since
 
 
-def register(state: Assistant, command: RegisterAssistant, *, today: date) -> list[DomainEvent]:
+def _check_login(login: str | None, holder: UUID | None, assistant_id: UUID) -> None:
+    if login is not None and holder is not None and holder != assistant_id:
+        raise LoginTaken(login=login)
+
+
+def register(
+    state: Assistant, command: RegisterAssistant, *, today: date, holder: UUID | None = None
+) -> list[DomainEvent]:
+    """`holder`: the assistant who signs in with the command's login today, if any."""
     if state.registered:
         raise AssistantAlreadyRegistered()
+    _check_login(command.login, holder, command.assistant_id)
     works_since = command.works_since or today
     _check_terms(command.terms, starts=works_since)
     return [
@@ -87,8 +103,23 @@ def register(state: Assistant, command: RegisterAssistant, *, today: date) -> li
             hours_per_week=command.hours_per_week,
             working_time_system=command.working_time_system,
             works_until=command.works_until,
+            login=command.login,
         )
     ]
+
+
+def change_login(
+    state: Assistant, command: ChangeLogin, *, today: date, holder: UUID | None = None
+) -> list[DomainEvent]:
+    """Link the assistant to another login (also one who stopped working: an administrator
+    may unlink them); nothing happens if it is the current one."""
+    del today  # the same signature as every decision; a login has no date
+    if not state.registered:
+        raise NotFound(entity="assistant", id=command.assistant_id)
+    if command.login == state.login:
+        return []
+    _check_login(command.login, holder, command.assistant_id)
+    return [AssistantLoginChanged(login=command.login)]
 
 
 def change_employment(

@@ -46,6 +46,13 @@ class InvalidResumptionDate(DirectoryError):
     kind = ErrorKind.INVALID
 
 
+class LoginTaken(DirectoryError):
+    """Another assistant signs in with this login: one login, one assistant."""
+
+    code = "login-taken"
+    kind = ErrorKind.CONFLICT
+
+
 class ChangeBeforeStartOfWork(DirectoryError):
     code = "change-before-start-of-work"
     kind = ErrorKind.INVALID

@@ -11,6 +11,7 @@ from shared.events import DomainEvent
 from shared.events.directory import (
     AssistantDeactivated,
     AssistantEmploymentChanged,
+    AssistantLoginChanged,
     AssistantReactivated,
     AssistantRegistered,
 )
@@ -41,7 +42,13 @@ def _(event: AssistantRegistered, state: Assistant) -> Assistant:
         works_since=event.works_since,
         working_since=event.works_since,
         active=True,
+        login=event.login,
     )
+
+
+@_apply.register
+def _(event: AssistantLoginChanged, state: Assistant) -> Assistant:
+    return replace(state, login=event.login)
 
 
 @_apply.register
@@ -83,5 +90,6 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     AssistantEmploymentChanged,
     AssistantDeactivated,
     AssistantReactivated,
+    AssistantLoginChanged,
 )
 """Every event of an assistant's stream (a test checks each is handled)."""

@@ -29,6 +29,7 @@ class Assistant:
     working_since: date | None = None
     active: bool = False
     ended_on: date | None = None
+    login: str | None = None
 
     @property
     def employment_form(self) -> EmploymentForm | None:
