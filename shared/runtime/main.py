@@ -10,13 +10,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import signal
+import socket
+import sys
 from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client import start_http_server
+from sqlalchemy.exc import SQLAlchemyError
 
+from shared.migrations.runner import SchemaNotAtHead
+from shared.runtime.database import create_engine, redacted
 from shared.runtime.logging import configure_logging, get_logger
 from shared.runtime.service import ServiceRuntime
 
@@ -38,6 +44,11 @@ def main(
         return extra_commands[args.mode](rest)
     runtime = build_runtime()
     configure_logging(name, level=runtime.settings.log_level, json=runtime.settings.log_json)
+    problem = preflight(runtime, serves_http=args.mode != "worker")
+    if problem is not None:
+        # One line an operator can act on, instead of a traceback after a server started.
+        print(problem, file=sys.stderr, flush=True)
+        return 3
     if args.mode == "worker":
         asyncio.run(_run_worker(runtime))
         return 0
@@ -54,6 +65,46 @@ def main(
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run()
     return 0
+
+
+def preflight(runtime: ServiceRuntime, *, serves_http: bool) -> str | None:
+    """What stops this process from running, said in Polish with what to do: its port taken,
+    its database unreachable, or its schema not at head. None when it can start."""
+    settings = runtime.settings
+    if serves_http:
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((settings.host, settings.port))
+            except OSError as exc:
+                taken = exc.errno == errno.EADDRINUSE
+                return (
+                    f"Port {settings.port} usługi {runtime.name} jest "
+                    f"{'zajęty' if taken else 'niedostępny'} ({settings.host}): zatrzymaj "
+                    f"program, który go używa (np. poprzednie `make run`), albo ustaw "
+                    f"{runtime.name.upper()}_PORT na inny."
+                )
+
+    async def schema() -> None:
+        engine = create_engine(settings.database_url, pooled=False)
+        try:
+            await runtime.prepare_schema(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(schema())
+    except SchemaNotAtHead as exc:
+        return str(exc)
+    except (SQLAlchemyError, OSError) as exc:
+        cause = getattr(exc, "orig", None) or exc
+        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:200]
+        return (
+            f"Nie mogę otworzyć bazy usługi {runtime.name} ({redacted(settings.database_url)}): "
+            f"{reason}. Sprawdź {runtime.name.upper()}_DATABASE_URL (czy serwer bazy działa, "
+            f"czy katalog pliku istnieje i można w nim pisać)."
+        )
+    return None
 
 
 async def _run_worker(runtime: ServiceRuntime) -> None:
