@@ -243,7 +243,8 @@ async def test_without_migrating_a_service_refuses_a_database_behind_head(
 
     # The service's process says so in one line and exits non-zero, before serving anything.
     env = {**os.environ, "DIRECTORY_DATABASE_URL": pg_url, "DIRECTORY_PORT": str(free_port())}
-    finished = subprocess.run(
+    finished = await asyncio.to_thread(
+        subprocess.run,
         [sys.executable, "-m", "services.directory", "api"],
         env=env,
         capture_output=True,
