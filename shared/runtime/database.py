@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -23,6 +24,32 @@ def _dumps(value: Any) -> str:
 def redacted(url: str) -> str:
     """A database URL fit to print: its password hidden."""
     return make_url(url).render_as_string(hide_password=True)
+
+
+def cannot_open(service: str, url: str, exc: BaseException) -> str:
+    """One Polish line: the service's database could not be opened, and what to check."""
+    cause = getattr(exc, "orig", None) or exc
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:200]
+    return (
+        f"Nie mogę otworzyć bazy usługi {service} ({redacted(url)}): {reason}. Sprawdź "
+        f"{service.upper()}_DATABASE_URL (czy serwer bazy działa, czy plik jest bazą SQLite, "
+        f"czy jego katalog istnieje i można w nim pisać)."
+    )
+
+
+async def open_problem(service: str, url: str) -> str | None:
+    """Why the service's database cannot be opened (one Polish line), or None."""
+    engine = create_engine(url, pooled=False)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(
+                text("SELECT count(*) FROM sqlite_master" if is_sqlite(engine) else "SELECT 1")
+            )
+    except (SQLAlchemyError, OSError) as exc:
+        return cannot_open(service, url, exc)
+    finally:
+        await engine.dispose()
+    return None
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:

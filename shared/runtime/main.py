@@ -22,7 +22,7 @@ from prometheus_client import start_http_server
 from sqlalchemy.exc import SQLAlchemyError
 
 from shared.migrations.runner import SchemaNotAtHead
-from shared.runtime.database import create_engine, redacted
+from shared.runtime.database import cannot_open, create_engine
 from shared.runtime.logging import configure_logging, get_logger
 from shared.runtime.service import ServiceRuntime
 
@@ -67,23 +67,32 @@ def main(
     return 0
 
 
+def port_problem(host: str, port: int, who: str, variable: str) -> str | None:
+    """One Polish line if `port` cannot be listened on (taken by another program), or None."""
+    with socket.socket() as probe:
+        # As uvicorn binds: a port in TIME_WAIT after a stop is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            state = "zajęty" if exc.errno == errno.EADDRINUSE else "niedostępny"
+            return (
+                f"Port {port} {who} jest {state} ({host}): zatrzymaj program, który go używa "
+                f"(np. poprzednie `make run`), albo ustaw {variable} na inny."
+            )
+    return None
+
+
 def preflight(runtime: ServiceRuntime, *, serves_http: bool) -> str | None:
     """What stops this process from running, said in Polish with what to do: its port taken,
     its database unreachable, or its schema not at head. None when it can start."""
     settings = runtime.settings
     if serves_http:
-        with socket.socket() as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            try:
-                probe.bind((settings.host, settings.port))
-            except OSError as exc:
-                taken = exc.errno == errno.EADDRINUSE
-                return (
-                    f"Port {settings.port} usługi {runtime.name} jest "
-                    f"{'zajęty' if taken else 'niedostępny'} ({settings.host}): zatrzymaj "
-                    f"program, który go używa (np. poprzednie `make run`), albo ustaw "
-                    f"{runtime.name.upper()}_PORT na inny."
-                )
+        problem = port_problem(
+            settings.host, settings.port, f"usługi {runtime.name}", f"{runtime.name.upper()}_PORT"
+        )
+        if problem is not None:
+            return problem
 
     async def schema() -> None:
         engine = create_engine(settings.database_url, pooled=False)
@@ -97,13 +106,7 @@ def preflight(runtime: ServiceRuntime, *, serves_http: bool) -> str | None:
     except SchemaNotAtHead as exc:
         return str(exc)
     except (SQLAlchemyError, OSError) as exc:
-        cause = getattr(exc, "orig", None) or exc
-        reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:200]
-        return (
-            f"Nie mogę otworzyć bazy usługi {runtime.name} ({redacted(settings.database_url)}): "
-            f"{reason}. Sprawdź {runtime.name.upper()}_DATABASE_URL (czy serwer bazy działa, "
-            f"czy katalog pliku istnieje i można w nim pisać)."
-        )
+        return cannot_open(runtime.name, settings.database_url, exc)
     return None
 
 
