@@ -8,6 +8,7 @@ Revises:
 from __future__ import annotations
 
 import sqlalchemy as sa
+from alembic import op
 
 from shared.migrations import kernel_0001
 from shared.migrations.baseline import adopt, nothing_to_undo
@@ -98,8 +99,14 @@ def tables(metadata: sa.MetaData) -> None:
     )
 
 
+# The read model rebuilt from the directory's own events at start (adapters/read_model.py).
+READ_MODEL = ("assistants", "institutions", "institution_districts")
+
+
 def upgrade() -> None:
-    adopt(kernel_0001.tables, tables)
+    if adopt(kernel_0001.tables, tables, derived=READ_MODEL):
+        # A read model of an older shape was emptied: the service rebuilds it at start.
+        op.execute("DELETE FROM read_model_version")
 
 
 def downgrade() -> None:
