@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -41,7 +42,13 @@ from services.reporting.api import build_api as reporting_api
 from services.reporting.bootstrap import build_reporting
 from services.reporting.settings import ReportingSettings
 from shared.eventstore.tables import kernel_metadata
-from shared.migrations.runner import SchemaNotAtHead, revision_of, schema_differences, upgrade
+from shared.migrations.runner import (
+    Migrations,
+    SchemaNotAtHead,
+    revision_of,
+    schema_differences,
+    upgrade,
+)
 from shared.runtime.database import create_engine
 from shared.runtime.service import ServiceRuntime
 from shared.web.auth import Role
@@ -257,3 +264,55 @@ async def test_without_migrating_a_service_refuses_a_database_behind_head(
     last = finished.stderr.strip().splitlines()[-1]
     assert last.startswith("Baza usługi directory ma schemat sprzed migracji"), finished.stderr
     assert "asysta migrate" in last
+
+
+CHANGE = '''"""A change as later releases write them: a column that cannot be empty, a longer one.
+
+Revision ID: 0002
+Revises: 0001
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0002"
+down_revision = "0001"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("assistants") as batch:
+        batch.add_column(
+            sa.Column("contract_kind", sa.String(20), nullable=False, server_default="full")
+        )
+        batch.alter_column("first_name", type_=sa.String(200), existing_nullable=False)
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("assistants") as batch:
+        batch.drop_column("contract_kind")
+'''
+
+
+async def test_a_later_change_of_a_table_runs_in_batch_mode_on_both_engines(
+    databases: dict[str, str], tmp_path: Path
+) -> None:
+    """What the next release's migration does to the previous release's data: SQLite cannot
+    ALTER a column, so the env runs the operations in batch mode (a copy of the table)."""
+    history = tmp_path / "history"
+    shutil.copytree(locate.migrations_of("directory").location, history)
+    (history / "versions" / "r0002_change.py").write_text(CHANGE)
+    url = databases["directory"]
+    await load_previous_release({"directory": url})
+    engine = create_engine(url, pooled=False)
+    try:
+        done = await upgrade(engine, Migrations("directory", history))
+        assert (done.before, done.after) == (None, "0002")
+        async with engine.connect() as conn:
+            rows = (
+                await conn.exec_driver_sql("SELECT last_name, contract_kind FROM assistants")
+            ).all()
+        assert [tuple(r) for r in rows] == [("Poprzednia", "full")]
+    finally:
+        await engine.dispose()
