@@ -198,7 +198,7 @@ def check() -> None:
             try:
                 async with engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
-                    revision = await conn.run_sync(current_revision)
+                    revision = await conn.run_sync(current_revision, service)
                 rows.append(
                     {
                         "what": f"{service}: database",

@@ -18,6 +18,7 @@ def run() -> None:
         connection=connection,
         target_metadata=config.attributes.get("target_metadata"),
         render_as_batch=connection.dialect.name == "sqlite",
+        version_table=config.attributes["version_table"],
         compare_type=True,
     )
     with context.begin_transaction():

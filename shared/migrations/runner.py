@@ -44,10 +44,17 @@ class Migrations:
     service: str
     location: Path
 
+    @property
+    def version_table(self) -> str:
+        """Where the database records its revision: one table per service, so that services
+        sharing a database (as some tests do) keep their histories apart."""
+        return version_table(self.service)
+
     def config(self, connection: Connection | None = None, **attributes: Any) -> Config:
         config = Config()
         config.set_main_option("script_location", str(self.location))
         config.attributes["connection"] = connection
+        config.attributes["version_table"] = self.version_table
         config.attributes.update(attributes)
         return config
 
@@ -69,17 +76,22 @@ class Upgraded:
         return self.before != self.after
 
 
-def current_revision(conn: Connection) -> str | None:
-    return MigrationContext.configure(conn).get_current_revision()
+def version_table(service: str) -> str:
+    return f"alembic_version_{service}"
+
+
+def current_revision(conn: Connection, service: str) -> str | None:
+    context = MigrationContext.configure(conn, opts={"version_table": version_table(service)})
+    return context.get_current_revision()
 
 
 def _upgrade(conn: Connection, migrations: Migrations) -> Upgraded:
     with conn.begin():
         if conn.dialect.name == "postgresql":
             conn.execute(text(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})"))
-        before = current_revision(conn)
+        before = current_revision(conn, migrations.service)
         command.upgrade(migrations.config(conn), "head")
-        after = current_revision(conn)
+        after = current_revision(conn, migrations.service)
     return Upgraded(migrations.service, before, after or "")
 
 
@@ -89,13 +101,13 @@ async def upgrade(engine: AsyncEngine, migrations: Migrations) -> Upgraded:
         return await conn.run_sync(_upgrade, migrations)
 
 
-async def revision_of(engine: AsyncEngine) -> str | None:
+async def revision_of(engine: AsyncEngine, service: str) -> str | None:
     async with engine.connect() as conn:
-        return await conn.run_sync(current_revision)
+        return await conn.run_sync(current_revision, service)
 
 
 async def check_at_head(engine: AsyncEngine, migrations: Migrations) -> None:
-    current, head = await revision_of(engine), migrations.head()
+    current, head = await revision_of(engine, migrations.service), migrations.head()
     if current != head:
         raise SchemaNotAtHead(migrations.service, current, head)
 
@@ -132,12 +144,13 @@ def schema_differences(conn: Connection, *metadatas: MetaData) -> list[Any]:
     context = MigrationContext.configure(
         conn, opts={"compare_type": True, "render_as_batch": conn.dialect.name == "sqlite"}
     )
+    # The databases' revision records are Alembic's, not the code's tables.
     return [
         diff
         for diff in compare_metadata(context, combined)
         if not (
             isinstance(diff, tuple)
             and diff[0] == "remove_table"
-            and diff[1].name == "alembic_version"
+            and diff[1].name.startswith("alembic_version")
         )
     ]

@@ -150,7 +150,7 @@ async def test_the_previous_release_goes_to_head_and_the_services_run_on_it(
     for service, url in databases.items():
         engine = create_engine(url, pooled=False)
         try:
-            assert await revision_of(engine) == locate.migrations_of(service).head()
+            assert await revision_of(engine, service) == locate.migrations_of(service).head()
         finally:
             await engine.dispose()
         assert await differences(service, url) == [], service
@@ -229,7 +229,10 @@ async def test_the_embedded_default_migrates_at_start(tmp_path: Path) -> None:
     runtime = directory_runtime(DirectorySettings(database_url=urls["directory"]))
     await runtime.start(relay=False, worker=False)
     try:
-        assert await revision_of(runtime.engine) == locate.migrations_of("directory").head()
+        assert (
+            await revision_of(runtime.engine, "directory")
+            == locate.migrations_of("directory").head()
+        )
     finally:
         await runtime.stop()
 
