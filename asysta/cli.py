@@ -21,6 +21,7 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import redis.asyncio as aioredis
 import typer
+from alembic.util import CommandError
 from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
@@ -163,6 +164,10 @@ def migrate() -> None:
             engine = create_engine(settings.database_url, pooled=False)
             try:
                 done = await upgrade(engine, locate.migrations_of(service))
+            except (RuntimeError, CommandError) as exc:
+                # A migration refused (nothing of it was applied: one transaction).
+                errors.print(f"[red]Migracja bazy {service} nie powiodła się:[/red] {exc}")
+                raise typer.Exit(FAILED) from exc
             finally:
                 await engine.dispose()
             rows.append(

@@ -319,3 +319,26 @@ async def test_a_later_change_of_a_table_runs_in_batch_mode_on_both_engines(
         assert [tuple(r) for r in rows] == [("Poprzednia", "full")]
     finally:
         await engine.dispose()
+
+
+def test_a_database_the_migrations_cannot_take_over_fails_with_nothing_applied(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A casework table of some other shape (a column that cannot be empty is missing): the
+    migration refuses, says why, and leaves the database as it was (one transaction)."""
+    for service in SERVICES:
+        monkeypatch.setenv(
+            f"{service.upper()}_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/{service}.db"
+        )
+    connection = sqlite3.connect(tmp_path / "casework.db")
+    connection.execute("CREATE TABLE cases (case_id CHAR(32) PRIMARY KEY)")
+    connection.commit()
+    connection.close()
+    assert asysta(["migrate"]) == 1
+    said = capsys.readouterr().err
+    assert "Migracja bazy casework nie powiodła się" in said
+    assert "cases.referral_id" in said
+    connection = sqlite3.connect(tmp_path / "casework.db")
+    tables = {name for (name,) in connection.execute("SELECT name FROM sqlite_master")}
+    connection.close()
+    assert "events" not in tables and not any(t.startswith("alembic") for t in tables)
