@@ -16,9 +16,14 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+
+from shared.runtime.logging import get_logger
+
+log = get_logger(__name__)
 
 _MIGRATION_LOCK = 7305510012  # the same key the schema creation of earlier releases took
 
@@ -57,6 +62,13 @@ class Migrations:
         config.attributes["version_table"] = self.version_table
         config.attributes.update(attributes)
         return config
+
+    def knows(self, revision: str) -> bool:
+        """Whether `revision` is in this history (else it is a newer release's)."""
+        try:
+            return ScriptDirectory.from_config(self.config()).get_revision(revision) is not None
+        except CommandError:
+            return False
 
     def head(self) -> str:
         head = ScriptDirectory.from_config(self.config()).get_current_head()
@@ -107,9 +119,16 @@ async def revision_of(engine: AsyncEngine, service: str) -> str | None:
 
 
 async def check_at_head(engine: AsyncEngine, migrations: Migrations) -> None:
+    """Refuse a database behind this code's head (or never migrated). One ahead of it, at a
+    revision this code does not know, is a newer release's during its rolling update: the
+    migrations keep the previous release working (README, "Schema changes"), so it runs."""
     current, head = await revision_of(engine, migrations.service), migrations.head()
-    if current != head:
-        raise SchemaNotAtHead(migrations.service, current, head)
+    if current == head:
+        return
+    if current is not None and not migrations.knows(current):
+        log.warning("schema.newer_than_code", revision=current, head=head)
+        return
+    raise SchemaNotAtHead(migrations.service, current, head)
 
 
 async def prepare_schema(

@@ -45,6 +45,7 @@ from shared.eventstore.tables import kernel_metadata
 from shared.migrations.runner import (
     Migrations,
     SchemaNotAtHead,
+    check_at_head,
     revision_of,
     schema_differences,
     upgrade,
@@ -317,8 +318,21 @@ async def test_a_later_change_of_a_table_runs_in_batch_mode_on_both_engines(
                 await conn.exec_driver_sql("SELECT last_name, contract_kind FROM assistants")
             ).all()
         assert [tuple(r) for r in rows] == [("Poprzednia", "full")]
+        # During the rolling update the previous release's replicas still start on it (its
+        # migrations are written to keep them working); the new release refuses a database
+        # that has not had them.
+        await check_at_head(engine, locate.migrations_of("directory"))
     finally:
         await engine.dispose()
+    behind = create_engine(databases["referrals"], pooled=False)
+    try:
+        await upgrade(behind, Migrations("directory", locate.migrations_of("directory").location))
+        with pytest.raises(
+            SchemaNotAtHead, match="w wersji 0001, a ta wersja Asysty wymaga wersji 0002"
+        ):
+            await check_at_head(behind, Migrations("directory", history))
+    finally:
+        await behind.dispose()
 
 
 def test_a_database_the_migrations_cannot_take_over_fails_with_nothing_applied(
