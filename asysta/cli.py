@@ -21,6 +21,7 @@ from typing import Annotated, Any, TypeVar
 import httpx
 import redis.asyncio as aioredis
 import typer
+from alembic.util import CommandError
 from redis.exceptions import RedisError
 from rich.console import Console
 from rich.table import Table
@@ -31,10 +32,10 @@ from asysta import locate
 from shared.messaging import dead_letters as dl
 from shared.messaging.sealing import BusKeys
 from shared.messaging.streams import PRODUCERS
+from shared.migrations.runner import current_revision, upgrade
 from shared.runtime.database import create_engine
 from shared.runtime.logging import configure_logging
 from shared.runtime.metrics import read_group_lag, read_outbox
-from shared.runtime.service import ServiceRuntime
 from shared.web.auth import Role, issue_token
 
 OK, FAILED, NOT_CONFIGURED, UNREACHABLE, REFUSED = 0, 1, 2, 3, 4
@@ -148,44 +149,38 @@ def outbox_status() -> None:
     _emit(_run(read()), "Outbox")
 
 
-# ---- migrate -----------------------------------------------------------------------------
-
-
-def _runtime_of(service: str) -> ServiceRuntime:
-    """The service's runtime as its composition root builds it."""
-    if service == "casework":
-        from services.casework.bootstrap import build_app
-
-        return build_app().runtime
-    if service == "reporting":
-        from services.reporting.bootstrap import build_reporting
-
-        return build_reporting().runtime
-    if service == "referrals":
-        from services.referrals.bootstrap import build_runtime as referrals_runtime
-
-        return referrals_runtime()
-    from services.directory.bootstrap import build_runtime as directory_runtime
-
-    return directory_runtime()
+# ---- migrate ---------------------------------------------------------------------------
 
 
 @app.command()
 def migrate() -> None:
-    """Schemat bazy każdej usługi do bieżącej wersji (przed startem nowej wersji usług)."""
+    """Schemat bazy każdej usługi do bieżącej wersji (migracje Alembic), przed startem nowej
+    wersji usług. Bezpieczne do powtórzenia: baza już aktualna zostaje bez zmian."""
 
     async def run() -> list[dict[str, Any]]:
         rows = []
         for service in locate.SERVICES:
-            locate.settings_of(service)  # a missing setting is exit code 2, not a traceback
-            runtime = _runtime_of(service)
-            # Starting with neither relay nor worker only brings the schema up to date.
-            await runtime.start(relay=False, worker=False)
-            await runtime.stop()
-            rows.append({"service": service, "schema": "current"})
+            settings = locate.settings_of(service)  # a missing setting is exit code 2
+            engine = create_engine(settings.database_url, pooled=False)
+            try:
+                done = await upgrade(engine, locate.migrations_of(service))
+            except (RuntimeError, CommandError) as exc:
+                # A migration refused (nothing of it was applied: one transaction).
+                errors.print(f"[red]Migracja bazy {service} nie powiodła się:[/red] {exc}")
+                raise typer.Exit(FAILED) from exc
+            finally:
+                await engine.dispose()
+            rows.append(
+                {
+                    "service": service,
+                    "before": done.before or "",
+                    "after": done.after,
+                    "changed": done.changed,
+                }
+            )
         return rows
 
-    _emit(_run(run()), "Migracje")
+    _emit(_run(run()), "Migracje", ["service", "before", "after", "changed"])
 
 
 # ---- check -------------------------------------------------------------------------------
@@ -193,7 +188,7 @@ def migrate() -> None:
 
 @app.command()
 def check() -> None:
-    """Ustawienia, bazy danych i Redis: czy się wczytują i odpowiadają."""
+    """Ustawienia, bazy danych (i czy ich schemat jest aktualny) i Redis."""
 
     async def probe() -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
@@ -208,11 +203,21 @@ def check() -> None:
             try:
                 async with engine.connect() as conn:
                     await conn.execute(text("SELECT 1"))
+                    revision = await conn.run_sync(current_revision, service)
                 rows.append(
                     {
                         "what": f"{service}: database",
                         "ok": True,
                         "detail": locate.redacted(settings.database_url),
+                    }
+                )
+                head = locate.migrations_of(service).head()
+                rows.append(
+                    {
+                        "what": f"{service}: schema",
+                        "ok": revision == head,
+                        "detail": f"{revision or 'brak'} (wymagana {head})"
+                        + ("" if revision == head else ": uruchom `asysta migrate`"),
                     }
                 )
             except (SQLAlchemyError, OSError) as exc:

@@ -13,6 +13,7 @@ from services.casework.settings import CaseworkSettings
 from services.directory.settings import DirectorySettings
 from services.referrals.settings import ReferralsSettings
 from services.reporting.settings import ReportingSettings
+from shared.migrations.runner import Migrations
 from shared.runtime.settings import ServiceSettings
 
 SERVICES = ("referrals", "casework", "directory", "reporting")
@@ -46,6 +47,14 @@ def settings_of(service: str) -> ServiceSettings:
         url = f"sqlite+aiosqlite:///{data_dir() / (service + '.db')}"
         settings = settings.model_copy(update={"database_url": url})
     return settings
+
+
+def migrations_of(service: str) -> Migrations:
+    """The service's schema history, as its composition root names it."""
+    import importlib
+
+    bootstrap = importlib.import_module(f"services.{service}.bootstrap")
+    return Migrations(service, bootstrap.MIGRATIONS)
 
 
 def redis_url() -> str:

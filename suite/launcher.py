@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -25,7 +26,13 @@ from shared.runtime.settings import DEVELOPMENT_JWT_SECRET
 from shared.web.auth import Role, issue_token
 from suite.demo_data import DEMO_DISTRICTS, OCHOTA
 from suite.embedded_redis import free_port
-from suite.processes import DEFAULT_PORTS, SERVICES, WEB_DEFAULT_PORT, SuiteProcesses
+from suite.processes import (
+    DEFAULT_PORTS,
+    SERVICES,
+    WEB_DEFAULT_PORT,
+    ProcessExited,
+    SuiteProcesses,
+)
 from suite.scenario import (
     ScenarioFailed,
     Suite,
@@ -35,6 +42,8 @@ from suite.scenario import (
     run_scenario,
     wait_for_reports,
 )
+
+REDIS_URL_FILE = "redis-url"  # asysta.locate reads it
 
 
 def demo_tokens(secret: str, assistants: dict[str, list[dict[str, str]]]) -> dict[str, str]:
@@ -102,20 +111,47 @@ def _is_empty(suite: Suite) -> bool:
     return not response.json()
 
 
+class Stopped(Exception):
+    """SIGTERM (a supervisor, systemd, `kill`) or SIGHUP: stop as Ctrl-C does."""
+
+
+def _stop_on_signals() -> None:
+    def stop(signum: int, _frame: object) -> None:
+        raise Stopped(signal.Signals(signum).name)
+
+    for sig in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, stop)
+
+
+def _ignore_signals() -> None:
+    """While stopping: a second Ctrl-C or SIGTERM must not cut the stop short (that would
+    leave services or Redis running)."""
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
+
+
 def run(args: argparse.Namespace) -> int:
     ports = {
         name: int(os.environ.get(f"{name.upper()}_PORT", DEFAULT_PORTS[name])) for name in SERVICES
     }
     web_port = int(os.environ.get("WEB_PORT", WEB_DEFAULT_PORT))
-    processes = SuiteProcesses(
-        Path(args.data_dir), ports, os.environ.get("REDIS_URL"), web_port=web_port
-    )
+    data_dir = Path(args.data_dir)
+    processes = SuiteProcesses(data_dir, ports, os.environ.get("REDIS_URL"), web_port=web_port)
+    # A taken port or a database that cannot be opened: said in one line, nothing started.
+    problem = processes.start_problem()
+    if problem is not None:
+        print(problem, file=sys.stderr, flush=True)
+        return 2
+    # Left by a run that was killed (SIGKILL, a crash): it names a Redis that is gone.
+    redis_url_file = data_dir / REDIS_URL_FILE
+    redis_url_file.unlink(missing_ok=True)
+    _stop_on_signals()
     # The first line: where people open Asysta (the services keep starting meanwhile).
     print(f"Asysta w przeglądarce: {processes.web_url}  (uruchamiam…)", flush=True)
     try:
         processes.start()
         # `asysta` (the operator's command line) finds the embedded Redis here.
-        (Path(args.data_dir) / "redis-url").write_text(f"{processes.redis_url}\n")
+        redis_url_file.write_text(f"{processes.redis_url}\n")
         suite = _suite(processes)
         if _is_empty(suite):
             print("Pusta baza: wczytuję dane demonstracyjne…", flush=True)
@@ -135,11 +171,15 @@ def run(args: argparse.Namespace) -> int:
             time.sleep(0.5)
         print("Jedna z usług zakończyła działanie; zatrzymuję pozostałe.", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("\nZatrzymuję…")
+    except ProcessExited as exc:
+        print(exc.explanation(), file=sys.stderr, flush=True)
+        return 1
+    except (KeyboardInterrupt, Stopped):
+        print("\nZatrzymuję…", flush=True)
         return 0
     finally:
-        (Path(args.data_dir) / "redis-url").unlink(missing_ok=True)
+        _ignore_signals()
+        redis_url_file.unlink(missing_ok=True)
         processes.stop()
 
 

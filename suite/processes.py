@@ -3,6 +3,7 @@ or API and worker apart (as in deployment), against SQLite files or given databa
 
 from __future__ import annotations
 
+import asyncio
 import os
 import signal
 import subprocess
@@ -16,6 +17,8 @@ from typing import IO
 import httpx
 
 from shared.messaging.streams import consuming_services
+from shared.runtime.database import open_problem
+from shared.runtime.main import port_problem
 from suite.embedded_redis import EmbeddedRedis
 from suite.scenario import wait_for
 
@@ -23,6 +26,49 @@ SERVICES = ("directory", "referrals", "casework", "reporting")
 DEFAULT_PORTS = {"referrals": 8001, "casework": 8002, "directory": 8003, "reporting": 8004}
 WEB = "web"  # the web app: started after the services, a client of their APIs
 WEB_DEFAULT_PORT = 8000
+
+
+class ProcessExited(RuntimeError):
+    """A process of the suite ended while the suite was starting."""
+
+    def __init__(self, name: str, code: int | None, log_path: Path) -> None:
+        self.name, self.code, self.log_path = name, code, log_path
+        super().__init__(f"{name} exited with code {code}; see {log_path}")
+
+    def explanation(self) -> str:
+        """One Polish line: the process's own last words when it said why (a service that
+        cannot start says so in one line, see shared.runtime.main.preflight), else where to
+        look."""
+        last = ""
+        with suppress(OSError):
+            lines = [x for x in self.log_path.read_text(errors="replace").splitlines() if x]
+            last = lines[-1] if lines else ""
+        if self.code == 3 and last and not last.startswith("{"):
+            return last
+        return f"{self.name} nie wystartował (kod wyjścia {self.code}): szczegóły w {self.log_path}"
+
+
+def start_problem(
+    ports: dict[str, int], web_port: int | None, database_urls: dict[str, str]
+) -> str | None:
+    """Why the suite cannot start, in one Polish line with what to do (a port taken, a
+    database that cannot be opened), checked before anything starts; None if nothing is."""
+    wanted = [(f"usługi {name}", port, f"{name.upper()}_PORT") for name, port in ports.items()]
+    if web_port:
+        wanted.insert(0, ("aplikacji webowej", web_port, "WEB_PORT"))
+    for who, port, variable in wanted:
+        problem = port_problem("127.0.0.1", port, who, variable)
+        if problem is not None:
+            return problem
+
+    async def databases() -> str | None:
+        for name, url in database_urls.items():
+            problem = await open_problem(name, url)
+            if problem is not None:
+                return problem
+        return None
+
+    return asyncio.run(databases())
 
 
 class SuiteProcesses:
@@ -65,6 +111,29 @@ class SuiteProcesses:
     def web_url(self) -> str | None:
         return f"http://127.0.0.1:{self.web_port}" if self.web_port else None
 
+    def service_database_urls(self) -> dict[str, str]:
+        """Each service's database: given, from the environment, or a file in data_dir."""
+        urls = {}
+        for name in SERVICES:
+            default_db = f"sqlite+aiosqlite:///{self.data_dir / (name + '.db')}"
+            urls[name] = self.database_urls.get(
+                name,
+                self.extra_env.get(f"{name.upper()}_DATABASE_URL")
+                or os.environ.get(f"{name.upper()}_DATABASE_URL", default_db),
+            )
+        return urls
+
+    def start_problem(self) -> str | None:
+        """What would stop the suite from starting (one Polish line), checked first."""
+        try:
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            return (
+                f"Nie mogę utworzyć katalogu danych {self.data_dir}: {exc.strerror}. Wskaż inny "
+                "(--data-dir) albo nadaj prawa zapisu."
+            )
+        return start_problem(self.ports, self.web_port, self.service_database_urls())
+
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         (self.data_dir / "logs").mkdir(exist_ok=True)
@@ -82,13 +151,9 @@ class SuiteProcesses:
             "CASEWORK_URL": self.urls["casework"],
             "DIRECTORY_URL": self.urls["directory"],
         }
-        for name in SERVICES:
-            prefix = name.upper()
-            default_db = f"sqlite+aiosqlite:///{self.data_dir / (name + '.db')}"
-            env[f"{prefix}_DATABASE_URL"] = self.database_urls.get(
-                name, env.get(f"{prefix}_DATABASE_URL", default_db)
-            )
-            env[f"{prefix}_PORT"] = str(self.ports[name])
+        for name, url in self.service_database_urls().items():
+            env[f"{name.upper()}_DATABASE_URL"] = url
+            env[f"{name.upper()}_PORT"] = str(self.ports[name])
         self._env = env
         for name in SERVICES:
             workers = self.separate_workers.get(name, 0)
@@ -122,10 +187,7 @@ class SuiteProcesses:
     def _web_ready(self) -> bool:
         process = self.processes[WEB]
         if process.poll() is not None:
-            raise RuntimeError(
-                f"the web app exited with code {process.returncode}; see "
-                f"{self.data_dir / 'logs' / (WEB + '.log')}"
-            )
+            raise ProcessExited(WEB, process.returncode, self.data_dir / "logs" / f"{WEB}.log")
         with suppress(httpx.HTTPError):
             return httpx.get(f"{self.web_url}/health", timeout=2).status_code == 200
         return False
@@ -185,10 +247,7 @@ class SuiteProcesses:
     def _ready(self, name: str) -> bool:
         process = self.processes[name]
         if process.poll() is not None:
-            raise RuntimeError(
-                f"{name} exited with code {process.returncode}; see "
-                f"{self.data_dir / 'logs' / (name + '.log')}"
-            )
+            raise ProcessExited(name, process.returncode, self.data_dir / "logs" / f"{name}.log")
         with suppress(httpx.HTTPError):
             return httpx.get(f"{self.urls[name]}/ready", timeout=2).status_code == 200
         return False

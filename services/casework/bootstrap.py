@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from services.casework.adapters.inbox import CaseworkSubscriptions
 from services.casework.adapters.tables import assistant_logins, metadata
@@ -28,6 +29,8 @@ from shared.runtime.logging import get_logger
 from shared.runtime.service import PeriodicJob, ServiceRuntime
 
 NAME = "casework"
+# The schema history of the service's database (Alembic; see shared.migrations).
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 log = get_logger(__name__)
 
@@ -77,7 +80,7 @@ def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = No
         settings=settings,
         metadata=metadata,
         produces_events=True,
-        grows_in_place=True,
+        migrations=MIGRATIONS,
         clock=clock,
     )
 

@@ -4,6 +4,7 @@ typed DirectoryApp that the routes receive as a dependency."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -17,13 +18,13 @@ from services.directory.domain.institution import INSTITUTION
 from services.directory.settings import DirectorySettings
 from shared.domain.clock import Clock
 from shared.domain.values import use_today
-from shared.eventstore import kernel_metadata
 from shared.eventstore.runner import CommandRunner
 from shared.eventstore.unit_of_work import SqlUnitOfWork, UnitOfWorkFactory
-from shared.runtime.database import create_schema
 from shared.runtime.service import ServiceRuntime
 
 NAME = "directory"
+# The schema history of the service's database (Alembic; see shared.migrations).
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class DirectoryRuntime(ServiceRuntime):
@@ -31,7 +32,7 @@ class DirectoryRuntime(ServiceRuntime):
     shape this code expects (rebuilt from the event store if it is older)."""
 
     async def start(self, *, relay: bool, worker: bool) -> None:
-        await create_schema(self.engine, kernel_metadata, self.metadata)
+        await self.prepare_schema()
         await ensure_read_model(self)
         await super().start(relay=relay, worker=worker)
 
@@ -55,6 +56,7 @@ def build_runtime(
         settings=settings,
         metadata=metadata,
         produces_events=True,
+        migrations=MIGRATIONS,
         clock=clock or settings.clock(),
     )
 

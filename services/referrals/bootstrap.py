@@ -4,6 +4,7 @@ index -> a typed ReferralsApp that the routes receive as a dependency."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -24,6 +25,8 @@ from shared.messaging.streams import consumed_streams
 from shared.runtime.service import ServiceRuntime
 
 NAME = "referrals"
+# The schema history of the service's database (Alembic; see shared.migrations).
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @dataclass(frozen=True)
@@ -49,8 +52,7 @@ def build_runtime(
         settings=settings,
         metadata=metadata,
         produces_events=True,
-        # The referrals list gained the family's sealed card and digests: add the columns.
-        grows_in_place=True,
+        migrations=MIGRATIONS,
         subscriptions=dict.fromkeys(consumed_streams(NAME), on_casework_event),
         clock=clock or settings.clock(),
     )

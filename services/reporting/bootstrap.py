@@ -6,6 +6,7 @@ handed. Nothing is built at import time."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -21,6 +22,8 @@ from shared.runtime.assistant_logins import lookup_in
 from shared.runtime.service import PeriodicJob, ServiceRuntime
 
 NAME = "reporting"
+# The schema history of the service's database (Alembic; see shared.migrations).
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,7 @@ def build_reporting(
         settings=settings,
         metadata=metadata,
         produces_events=False,
-        grows_in_place=True,
+        migrations=MIGRATIONS,
         subscriptions=dict.fromkeys(consumed_streams(NAME), project),
         handled_types=dict.fromkeys(consumed_streams(NAME), frozenset(APPLY)),
         clock=clock,

@@ -10,16 +10,46 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import MetaData, event, inspect, text
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
-
-from shared.eventstore.tables import kernel_metadata
 
 
 def _dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+def redacted(url: str) -> str:
+    """A database URL fit to print: its password hidden."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def cannot_open(service: str, url: str, exc: BaseException) -> str:
+    """One Polish line: the service's database could not be opened, and what to check."""
+    cause = getattr(exc, "orig", None) or exc
+    reason = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:200]
+    return (
+        f"Nie mogę otworzyć bazy usługi {service} ({redacted(url)}): {reason}. Sprawdź "
+        f"{service.upper()}_DATABASE_URL (czy serwer bazy działa, czy plik jest bazą SQLite, "
+        f"czy jego katalog istnieje i można w nim pisać)."
+    )
+
+
+async def open_problem(service: str, url: str) -> str | None:
+    """Why the service's database cannot be opened (one Polish line), or None."""
+    engine = create_engine(url, pooled=False)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(
+                text("SELECT count(*) FROM sqlite_master" if is_sqlite(engine) else "SELECT 1")
+            )
+    except (SQLAlchemyError, OSError) as exc:
+        return cannot_open(service, url, exc)
+    finally:
+        await engine.dispose()
+    return None
 
 
 def is_sqlite(engine: AsyncEngine) -> bool:
@@ -67,39 +97,13 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-async def create_schema(
-    engine: AsyncEngine, *metadatas: MetaData, grow: tuple[MetaData, ...] = ()
-) -> None:
-    """Create missing tables. The kernel's tables (the event store, outbox, inbox, keys,
-    audit) also get the nullable columns an earlier release lacked: they cannot be rebuilt.
-    A service's own read models are its business (they can be rebuilt from its events), unless
-    it lists them in `grow`."""
+async def create_schema(engine: AsyncEngine, *metadatas: MetaData) -> None:
+    """Create the tables of `metadatas` as they are declared, for tests and benchmarks of the
+    kernel alone. A service's database is never made this way: its schema comes from its
+    migrations (shared.migrations), run by `asysta migrate` or at the service's start."""
     async with engine.begin() as conn:
         if not is_sqlite(engine):
-            # Several processes of one service may start at once; one creates, the rest wait.
+            # Several processes may start at once; one creates, the rest wait.
             await conn.execute(text("SELECT pg_advisory_xact_lock(7305510012)"))
         for metadata in metadatas:
             await conn.run_sync(metadata.create_all)
-            if metadata is kernel_metadata or metadata in grow:
-                await conn.run_sync(_add_missing_columns, metadata)
-
-
-def _add_missing_columns(sync_conn: Any, metadata: MetaData) -> None:
-    inspector = inspect(sync_conn)
-    preparer = sync_conn.dialect.identifier_preparer
-    for table in metadata.sorted_tables:
-        present = {c["name"] for c in inspector.get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present:
-                continue
-            if not column.nullable:
-                raise RuntimeError(
-                    f"{table.name}.{column.name} is new and NOT NULL: write a migration"
-                )
-            kind = column.type.compile(dialect=sync_conn.dialect)
-            sync_conn.execute(
-                text(
-                    f"ALTER TABLE {preparer.quote(table.name)} "
-                    f"ADD COLUMN {preparer.quote(column.name)} {kind}"
-                )
-            )

@@ -10,13 +10,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import signal
+import socket
+import sys
 from collections.abc import Callable
 
 import uvicorn
 from fastapi import FastAPI
 from prometheus_client import start_http_server
+from sqlalchemy.exc import SQLAlchemyError
 
+from shared.migrations.runner import SchemaNotAtHead
+from shared.runtime.database import cannot_open, create_engine
 from shared.runtime.logging import configure_logging, get_logger
 from shared.runtime.service import ServiceRuntime
 
@@ -38,6 +44,11 @@ def main(
         return extra_commands[args.mode](rest)
     runtime = build_runtime()
     configure_logging(name, level=runtime.settings.log_level, json=runtime.settings.log_json)
+    problem = preflight(runtime, serves_http=args.mode != "worker")
+    if problem is not None:
+        # One line an operator can act on, instead of a traceback after a server started.
+        print(problem, file=sys.stderr, flush=True)
+        return 3
     if args.mode == "worker":
         asyncio.run(_run_worker(runtime))
         return 0
@@ -54,6 +65,49 @@ def main(
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(config).run()
     return 0
+
+
+def port_problem(host: str, port: int, who: str, variable: str) -> str | None:
+    """One Polish line if `port` cannot be listened on (taken by another program), or None."""
+    with socket.socket() as probe:
+        # As uvicorn binds: a port in TIME_WAIT after a stop is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            state = "zajęty" if exc.errno == errno.EADDRINUSE else "niedostępny"
+            return (
+                f"Port {port} {who} jest {state} ({host}): zatrzymaj program, który go używa "
+                f"(np. poprzednie `make run`), albo ustaw {variable} na inny."
+            )
+    return None
+
+
+def preflight(runtime: ServiceRuntime, *, serves_http: bool) -> str | None:
+    """What stops this process from running, said in Polish with what to do: its port taken,
+    its database unreachable, or its schema not at head. None when it can start."""
+    settings = runtime.settings
+    if serves_http:
+        problem = port_problem(
+            settings.host, settings.port, f"usługi {runtime.name}", f"{runtime.name.upper()}_PORT"
+        )
+        if problem is not None:
+            return problem
+
+    async def schema() -> None:
+        engine = create_engine(settings.database_url, pooled=False)
+        try:
+            await runtime.prepare_schema(engine)
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(schema())
+    except SchemaNotAtHead as exc:
+        return str(exc)
+    except (SQLAlchemyError, OSError) as exc:
+        return cannot_open(runtime.name, settings.database_url, exc)
+    return None
 
 
 async def _run_worker(runtime: ServiceRuntime) -> None:

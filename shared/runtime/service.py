@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from uuid import UUID
 
 from sqlalchemy import MetaData, text
@@ -21,7 +22,8 @@ from shared.messaging.consumer import StreamConsumer
 from shared.messaging.inbox import Handler, Inbox
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.streams import parse_extra_groups
-from shared.runtime.database import create_engine, create_schema
+from shared.migrations.runner import Migrations, prepare_schema
+from shared.runtime.database import create_engine
 from shared.runtime.logging import get_logger
 from shared.runtime.metrics import BUILD_INFO, MetricsSampler, Probe, observe_projection_lag
 from shared.runtime.settings import ServiceSettings
@@ -44,8 +46,9 @@ class ServiceRuntime:
     settings: ServiceSettings
     metadata: MetaData
     produces_events: bool = True
-    # Read models whose tables get the nullable columns a newer release adds.
-    grows_in_place: bool = False
+    # The service's schema history (services/<name>/migrations); None: tables created as the
+    # metadata says (a test's runtime).
+    migrations: Path | None = None
     subscriptions: Mapping[str, Handler] = field(default_factory=dict)
     # Per source stream, the event types its handler is interested in; the others are skipped
     # on purpose. A source not named here hands every type the registry knows to its handler.
@@ -65,6 +68,7 @@ class ServiceRuntime:
     relay: OutboxRelay | None = field(init=False, default=None)
     consumers: list[StreamConsumer] = field(init=False, default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
+    _schema_ready: bool = field(init=False, default=False)
 
     def __post_init__(self) -> None:
         self.engine = create_engine(self.settings.database_url)
@@ -81,14 +85,26 @@ class ServiceRuntime:
     def consumer_name(self) -> str:
         return self.settings.stable_consumer_name(self.name)
 
-    async def start(self, *, relay: bool, worker: bool) -> None:
-        """Create the schema, then start the relay and/or the subscriptions."""
-        await create_schema(
-            self.engine,
-            kernel_metadata,
-            self.metadata,
-            grow=(self.metadata,) if self.grows_in_place else (),
+    async def prepare_schema(self, engine: AsyncEngine | None = None) -> None:
+        """Bring the database to the schema this code expects (Alembic's head), or check that
+        it is there and refuse to run otherwise (`ServiceSettings.migrates_at_start`), through
+        `engine` if given (a process's check before its server's event loop runs)."""
+        if self._schema_ready:
+            return
+        upgraded = await prepare_schema(
+            engine or self.engine,
+            Migrations(self.name, self.migrations) if self.migrations else None,
+            (kernel_metadata, self.metadata),
+            migrate=self.settings.migrates_at_start(),
         )
+        if upgraded is not None and upgraded.changed:
+            log.info("schema.migrated", before=upgraded.before, after=upgraded.after)
+        self._schema_ready = True
+
+    async def start(self, *, relay: bool, worker: bool) -> None:
+        """Bring the schema to head (or check it), then start the relay and/or the
+        subscriptions."""
+        await self.prepare_schema()
         if not (relay or worker):
             return
         if not self.settings.redis_url:

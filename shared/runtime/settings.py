@@ -53,6 +53,9 @@ class ServiceSettings(BaseSettings):
     metrics_interval_seconds: float = Field(
         10.0, gt=0, validation_alias="ASYSTA_METRICS_INTERVAL_SECONDS"
     )
+    # Whether a service upgrades its own database at start (None: on SQLite or outside
+    # production) or only checks it is at head and refuses to run otherwise.
+    migrate_on_start: bool | None = Field(None, validation_alias="ASYSTA_MIGRATE_ON_START")
 
     # Prefixed per service (REFERRALS_DATABASE_URL, ...); subclasses give the defaults.
     database_url: str = "sqlite+aiosqlite:///.asysta/service.db"
@@ -76,6 +79,13 @@ class ServiceSettings(BaseSettings):
                 "(or ASYSTA_JWT_PUBLIC_KEY for RS256) outside development"
             )
         return self
+
+    def migrates_at_start(self) -> bool:
+        """An embedded SQLite file (`make run`) and development upgrade at start; production on
+        PostgreSQL leaves it to `asysta migrate`, run once before the new version starts."""
+        if self.migrate_on_start is not None:
+            return self.migrate_on_start
+        return self.environment != "production" or self.database_url.startswith("sqlite")
 
     def master_key(self) -> bytes:
         """The deployment's master key: family keys are wrapped with a key derived from it,

@@ -54,7 +54,19 @@ def test_services_start_after_healthy_dependencies() -> None:
             assert "healthcheck" in service
             continue
         conditions = {dep["condition"] for dep in service["depends_on"].values()}
-        assert conditions == {"service_healthy"}, name
+        assert conditions <= {"service_healthy", "service_completed_successfully"}, name
+
+
+def test_the_migration_runs_once_before_any_service_starts() -> None:
+    services = compose()["services"]
+    migrate = services["migrate"]
+    assert migrate["command"] == ["python", "-m", "asysta", "migrate"]
+    assert migrate["restart"] == "no"
+    assert migrate["depends_on"] == {"postgres": {"condition": "service_healthy"}}
+    for name in ("referrals", "casework", "directory", "reporting"):
+        assert services[name]["depends_on"]["migrate"] == {
+            "condition": "service_completed_successfully"
+        }, name
 
 
 def test_no_default_secret_in_deployment() -> None:

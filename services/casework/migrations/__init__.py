@@ -1,0 +1,1 @@
+"""The casework service's schema history (Alembic; see shared.migrations)."""

@@ -1,0 +1,1 @@
+"""The casework service's revisions, oldest first."""

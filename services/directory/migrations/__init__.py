@@ -1,0 +1,1 @@
+"""The directory service's schema history (Alembic; see shared.migrations)."""

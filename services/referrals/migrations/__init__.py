@@ -1,0 +1,1 @@
+"""The referrals service's schema history (Alembic; see shared.migrations)."""

@@ -1,0 +1,1 @@
+"""The referrals service's revisions, oldest first."""

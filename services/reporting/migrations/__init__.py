@@ -1,0 +1,1 @@
+"""The reporting service's schema history (Alembic; see shared.migrations)."""
