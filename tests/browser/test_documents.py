@@ -13,7 +13,7 @@ from pathlib import Path
 from playwright.sync_api import BrowserContext, expect
 
 from shared.domain.labels import format_date
-from suite.demo_data import ASSIGNMENTS, OCHOTA
+from suite.demo_data import ASSIGNMENTS, ASSISTANTS, OCHOTA
 from tests.browser.conftest import (
     WebSuite,
     screenshot,
@@ -156,7 +156,8 @@ def test_the_assistant_prints_and_downloads_the_work_plan_and_the_analyst_may_no
     audit.goto(f"{web.web_url}/admin/audit?family_id={family_id}")
     issued = audit.locator("tr", has_text="wydano dokument: plan pracy z rodziną")
     expect(issued.first).to_be_visible()
-    expect(issued.first).to_contain_text(assistant_id)
+    # Who: the assistant as their token names them, by the login they sign in with.
+    expect(issued.first).to_contain_text(ASSISTANTS[ASSIGNMENTS["nowak"]]["login"])
     expect(issued.first).to_contain_text("asystent rodziny")
     expect(issued.first).to_contain_text(format_date(datetime.now(UTC)))  # Warsaw's day
     expect(

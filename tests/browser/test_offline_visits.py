@@ -20,6 +20,7 @@ from typing import Any
 
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
+from services.web.catalogue import label
 from suite.demo_data import pesel
 from suite.scenario import Suite, wait_for
 from tests.browser.conftest import (
@@ -108,7 +109,7 @@ def fill_visit(page: Page, family: str, minutes: str, note: str) -> None:
     )
     form = section.locator("form[data-kind=visit]")
     form.get_by_label("Czas trwania (minuty)").fill(minutes)
-    form.get_by_label("trening budżetowy").check()
+    form.get_by_label(label("visit_topic", "budget")).check()
     form.get_by_label("Notatka").fill(note)
     form.get_by_role("button", name="Zapisz wizytę").click()
 
