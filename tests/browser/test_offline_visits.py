@@ -26,6 +26,7 @@ from suite.scenario import Suite, wait_for
 from tests.browser.conftest import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    CHROMIUM_ENV,
     SCREENSHOTS,
     WebSuite,
     screenshot,
@@ -149,8 +150,10 @@ def test_visits_logged_offline_arrive_once_and_a_closed_case_goes_to_review(
             str(profile),
             executable_path=CHROMIUM,
             args=CHROMIUM_ARGS,
+            env=CHROMIUM_ENV,  # Polish date and time fields, as in the other browser tests
             viewport={"width": 1100, "height": 900},
             locale="pl-PL",
+            timezone_id="Europe/Warsaw",
             offline=offline,
         )
         ctx.set_default_timeout(20_000)
