@@ -319,3 +319,14 @@ def test_the_administrator_is_led_to_the_familys_audit_trail(
     assert [(s, p, q) for s, p, q, _t in fake.calls] == [("casework", "/cases", {"q": "Wojcik"})]
     assert f'href="/admin/audit?family_id={FAMILY_ID}"' in page.text
     assert f"<code>{FAMILY_ID}</code>" in page.text
+
+
+def test_the_institutions_search_as_you_type_returns_the_results_alone(
+    web: TestClient, fake: FakeServices
+) -> None:
+    sign_in(web, "admin", "*")
+    typing = web.get("/admin/institutions", params={"q": "porad"}, headers={"HX-Request": "true"})
+    assert typing.status_code == 200, typing.text
+    assert "<html" not in typing.text
+    assert "Liczba pozycji: <strong>0</strong>" in typing.text
+    assert ("directory", "/institutions") in fake.paths()
