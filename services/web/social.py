@@ -60,6 +60,26 @@ def member_field_names(prefix: str = "m", rows: int = MEMBER_ROWS) -> dict[str, 
     return names
 
 
+def with_contact(members: list[dict[str, Any]], address: str, phone: str) -> int | None:
+    """The family's address and phone go to its first adult (the person the centre contacts;
+    the first member if all are children); returns that member's index."""
+    if not members or not (address or phone):
+        return None
+    index = next((i for i, m in enumerate(members) if m["role"] != "child"), 0)
+    if address:
+        members[index]["address"] = address
+    if phone:
+        members[index]["phone"] = phone
+    return index
+
+
+def contact_field_names(index: int | None) -> dict[str, str]:
+    """The service's paths of the contact details -> the form's fields."""
+    if index is None:
+        return {}
+    return {f"members.{index}.address": "address", f"members.{index}.phone": "phone"}
+
+
 def _new_referral_page(page: Page, form: Form | None, status_code: int = 200) -> Response:
     return page.render(
         "pages/new_referral.html",
@@ -82,19 +102,14 @@ async def new_referral(page: Page = SocialPage) -> Response:
 async def create_referral(page: Page = SocialPage) -> Response:
     form = Form(await checked_form(page.request), page.lang)
     members = read_members(form)
-    address = form.get("address")
-    phone = form.get("phone")
     reason = form.get("reason", required=True)
-    contact = "; ".join(
-        p for p in (f"Adres: {address}" if address else "", f"Tel.: {phone}" if phone else "") if p
-    )
+    contact_of = with_contact(members, form.get("address"), form.get("phone"))
     body = {
         "district": page.user.district,
         "source": form.get("source", required=True),
         "sender_reference": form.optional("sender_reference"),
         "members": members,
-        # The referral has no address or phone fields yet: they travel in the description.
-        "reason": f"{reason}\n{contact}".strip() if contact else reason,
+        "reason": reason,
     }
     if form.ok:
         try:
@@ -102,7 +117,7 @@ async def create_referral(page: Page = SocialPage) -> Response:
         except ApiError as exc:
             if exc.status not in (409, 422):
                 raise
-            form.absorb(exc, member_field_names())
+            form.absorb(exc, {**member_field_names(), **contact_field_names(contact_of)})
         else:
             return page.redirect(
                 f"/referrals/{created['referral_id']}",

@@ -100,9 +100,13 @@ class FakeServices:
     """Answers the list routes and records every call: (service, path, params, token)."""
 
     calls: list[tuple[str, str, dict[str, str], str]] = field(default_factory=list)
+    posted: list[tuple[str, str, Any]] = field(default_factory=list)
 
     def transport(self, service: str) -> httpx.MockTransport:
         def answer(request: httpx.Request) -> httpx.Response:
+            if request.method == "POST":
+                self.posted.append((service, request.url.path, json.loads(request.content)))
+                return httpx.Response(201, json={"referral_id": OTHER_REFERRAL_ID})
             params = dict(request.url.params)
             token = request.headers["authorization"].removeprefix("Bearer ")
             self.calls.append((service, request.url.path, params, token))
@@ -330,3 +334,33 @@ def test_the_institutions_search_as_you_type_returns_the_results_alone(
     assert "<html" not in typing.text
     assert "Liczba pozycji: <strong>0</strong>" in typing.text
     assert ("directory", "/institutions") in fake.paths()
+
+
+def test_a_new_referral_gives_the_familys_address_and_phone_to_its_first_adult(
+    web: TestClient, fake: FakeServices
+) -> None:
+    sign_in(web, "social_worker")
+    form = {
+        "csrf_token": "c",
+        "source": "social_worker",
+        "reason": "Zaległości w opłatach, dzieci opuszczają szkołę.",
+        "address": "ul. Grójecka 1 m. 2, 02-021 Warszawa",
+        "phone": "600 100 200",
+        "m-0-role": "child",
+        "m-0-first_name": "Kacper",
+        "m-0-last_name": "Wójcik",
+        "m-0-pesel": pesel(date(2014, 3, 9), 25, female=False),
+        "m-1-role": "parent",
+        "m-1-first_name": "Marek",
+        "m-1-last_name": "Wójcik",
+        "m-1-pesel": GOOD_PESEL,
+    }
+    response = web.post("/social/referrals/new", data=form)
+    assert response.status_code == 303, response.text
+    [(service, path, body)] = fake.posted
+    assert (service, path) == ("referrals", "/referrals")
+    child, parent = body["members"]
+    assert parent["address"] == "ul. Grójecka 1 m. 2, 02-021 Warszawa"
+    assert parent["phone"] == "600 100 200"
+    assert "address" not in child and "phone" not in child
+    assert body["reason"] == "Zaległości w opłatach, dzieci opuszczają szkołę."
