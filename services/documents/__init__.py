@@ -8,8 +8,8 @@ calls
                issued_by="Anna Nowak", issued_on=today)
 
 (or `render_html` with the same arguments). The centre heading the document is the centre of
-the case's (else the referral's) district (`centres.centre_for`), unless `centre=` names one. Access rules and the audit record of each issued
-document belong to the route that calls this.
+the case's (else the referral's) district (`centres.centre_for`), unless `centre=` names one.
+Access rules and the audit record of each issued document belong to the route that calls this.
 """
 
 from __future__ import annotations

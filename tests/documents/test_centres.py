@@ -178,5 +178,5 @@ def test_the_web_app_does_not_start_on_a_missing_file_of_centres(
     from services.web.app import create_app
 
     monkeypatch.setenv("ASYSTA_CENTRES_FILE", str(tmp_path / "missing.json"))
-    with pytest.raises(CentresFileError, match="missing.json"):
+    with pytest.raises(CentresFileError, match=r"missing\.json"):
         create_app()

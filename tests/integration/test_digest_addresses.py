@@ -6,6 +6,7 @@ address the directory refuses is a 422 in Polish."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from typing import Any
 
 import httpx
 import pytest
+from aiosmtpd.smtp import SMTP
 from sqlalchemy import select
 
 from services.directory.api import build_api as directory_api
@@ -29,7 +31,7 @@ from shared.web.auth import Role
 from tests.conftest import PG_HOST_URL, create_pg_database, drop_pg_database, token
 from tests.integration.test_reports import OCHOTA, History, case
 from tests.integration.test_tasks import NOW, apply_history
-from tests.integration.test_tasks_digest import Inbox, body, smtp  # noqa: F401 (fixture)
+from tests.integration.test_tasks_digest import Inbox, body
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -58,6 +60,19 @@ class Centre:
         async with self.reporting.engine.connect() as conn:
             columns = (assistants_view.c.assistant_id, assistants_view.c.email)
             return {row.assistant_id: row.email for row in await conn.execute(select(*columns))}
+
+
+@pytest.fixture
+async def smtp() -> AsyncIterator[tuple[Inbox, int]]:
+    """aiosmtpd's SMTP server on the test's loop (as in test_tasks_digest.py)."""
+    inbox = Inbox()
+    loop = asyncio.get_running_loop()
+    server = await loop.create_server(lambda: SMTP(inbox), "127.0.0.1", 0)
+    try:
+        yield inbox, server.sockets[0].getsockname()[1]
+    finally:
+        server.close()
+        await server.wait_closed()
 
 
 @pytest.fixture
