@@ -20,7 +20,7 @@ from services.documents import (
 )
 from shared.domain.districts import WARSAW_DISTRICTS
 from tests.documents import scenario
-from tests.documents.conftest import ISSUED_BY, ISSUED_ON, pdf_text
+from tests.documents.conftest import ISSUED_BY, ISSUED_ON, first_page_png, pdf_text
 
 WOLA = "1465188"
 OSTRODA = "2815011"  # Ostróda, an urban gmina outside Warsaw: in no shipped table
@@ -46,7 +46,11 @@ def consent_text(data: dict[str, Any]) -> str:
 
 
 def test_a_wola_case_is_printed_by_the_wola_centre() -> None:
-    text = consent_text(in_district(WOLA))
+    pdf = render_pdf(
+        DocumentKind.CONSENT_FORM, in_district(WOLA), issued_by=ISSUED_BY, issued_on=ISSUED_ON
+    )
+    first_page_png(pdf, "consent_form_wola")
+    text = pdf_text(pdf)
     assert "Ośrodek Pomocy Społecznej Dzielnicy Wola m.st. Warszawy" in text
     assert "ul. Leszno 7" in text and "01-192 Warszawa" in text
     assert "wyznaczonym przez Ośrodek Pomocy Społecznej Dzielnicy Wola" in text
