@@ -24,6 +24,7 @@ TABLE = {
     "assistant.read": rule(*STAFF),
     "assistant.change": rule(HEAD, ADMIN, writes=True),
     "assistant.login": rule(ADMIN, writes=True),
+    "assistant.email": rule(ADMIN, writes=True),
     "assistant.me": rule(Role.ASSISTANT),
     "institution.register": rule(HEAD, ADMIN, writes=True),
     "institution.search": rule(*STAFF, Role.CITY_ANALYST),

@@ -13,6 +13,7 @@ from services.directory.access import POLICY, require_assistant_district
 from services.directory.application import handlers
 from services.directory.bootstrap import DirectoryApp, DirectoryAppDep, build_app
 from services.directory.domain.assistant import (
+    ChangeEmail,
     ChangeEmployment,
     ChangeLogin,
     DeactivateAssistant,
@@ -83,6 +84,19 @@ class RegisterAssistantRequest(BaseModel):
         description="login asystenta u dostawcy tożsamości miasta (np. anna.nowak): "
         "nim się loguje; jeden login, jeden asystent",
     )
+    email: Email | None = Field(
+        None,
+        description="służbowy adres e-mail asystenta, na który idzie codzienne zestawienie "
+        "przypomnień (np. anna.nowak@ops.waw.pl)",
+    )
+
+
+class EmailRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    email: Email | None = Field(
+        description="adres e-mail na codzienne zestawienie przypomnień; null usuwa adres"
+    )
 
 
 class LoginRequest(BaseModel):
@@ -140,6 +154,7 @@ class AssistantOut(BaseModel):
     ended_on: date | None
     end_reason: str | None
     login: str | None = None
+    email: str | None = None
 
 
 def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
@@ -254,6 +269,23 @@ async def put_login(
 ) -> AssistantOut:
     command = ChangeLogin(assistant_id, body.login)
     await app.runner.run(app.logins.change_login, command, _metadata(grant, correlation_id))
+    return await _assistant(app, assistant_id)
+
+
+@assistants_router.put(
+    "/assistants/{assistant_id}/email",
+    response_model=AssistantOut,
+    summary="Zmień adres e-mail asystenta (administrator)",
+)
+async def put_email(
+    assistant_id: UUID,
+    body: EmailRequest,
+    app: DirectoryAppDep,
+    grant: Annotated[Grant, POLICY.require("assistant.email", resource="assistant")],
+    correlation_id: CorrelationId,
+) -> AssistantOut:
+    command = ChangeEmail(assistant_id, body.email)
+    await app.runner.run(handlers.change_email, command, _metadata(grant, correlation_id))
     return await _assistant(app, assistant_id)
 
 

@@ -5,10 +5,11 @@ may read (`GET /referrals/{id}`, `GET /cases/{id}`, assistants' names from the d
 calls
 
     render_pdf(kind, {"case": case_json, "referral": referral_json, "people": names},
-               centre=CentreSettings(), issued_by="Anna Nowak", issued_on=today)
+               issued_by="Anna Nowak", issued_on=today)
 
-(or `render_html` with the same arguments). Access rules and the audit record of each issued
-document belong to the route that calls this.
+(or `render_html` with the same arguments). The centre heading the document is the centre of
+the case's (else the referral's) district (`centres.centre_for`), unless `centre=` names one.
+Access rules and the audit record of each issued document belong to the route that calls this.
 """
 
 from __future__ import annotations
@@ -28,14 +29,17 @@ from services.documents.build import (
     SourceData,
     assistant_names,
 )
+from services.documents.centres import CentresFileError, centre_for, centres_table
 from services.documents.compose import AnyDocument, compose
 from services.documents.models import DocumentKind
 from services.documents.pdf import Frame
-from services.documents.settings import CentreSettings
+from services.documents.settings import Centre, CentreSettings
 from services.documents.texts import Language, catalogue
 
 __all__ = [
+    "Centre",
     "CentreSettings",
+    "CentresFileError",
     "DocumentKind",
     "DocumentUnavailable",
     "IssuedDocument",
@@ -43,6 +47,9 @@ __all__ = [
     "SourceData",
     "assistant_names",
     "build_document",
+    "centre_for",
+    "centres_table",
+    "district_of",
     "file_name",
     "issue_document",
     "render_html",
@@ -80,27 +87,45 @@ def build_document(
     return document
 
 
+def district_of(data: Data) -> str | None:
+    """The district whose centre issues a document of `data`: the case's, else the
+    referral's (None for a document already built)."""
+    if isinstance(data, BaseModel):
+        return None
+    source = _source(data)
+    for part in (source.case, source.referral):
+        if part is not None and part.get("district"):
+            return str(part["district"])
+    return None
+
+
+def _centre(centre: Centre | CentreSettings | None, data: Data) -> Centre:
+    if isinstance(centre, CentreSettings):
+        return centre.centre()
+    return centre or centre_for(district_of(data))
+
+
 def _prepare(
     kind: DocumentKind | str,
     data: Data,
-    centre: CentreSettings | None,
+    centre: Centre | CentreSettings | None,
     issued_by: str,
     issued_on: date,
     selection: Selection | None,
     language: Language | str,
 ) -> tuple[Composed, Frame]:
     texts = catalogue(language)
-    centre = centre or CentreSettings()
+    chosen = _centre(centre, data)
     document = build_document(kind, data, selection=selection, language=language)
-    frame = Frame(centre=centre, issued_by=issued_by, issued_on=issued_on, texts=texts)
-    return compose(document, texts, centre), frame
+    frame = Frame(centre=chosen, issued_by=issued_by, issued_on=issued_on, texts=texts)
+    return compose(document, texts, chosen), frame
 
 
 def render_pdf(
     kind: DocumentKind | str,
     data: Data,
     *,
-    centre: CentreSettings | None = None,
+    centre: Centre | CentreSettings | None = None,
     issued_by: str,
     issued_on: date,
     selection: Selection | None = None,
@@ -117,7 +142,7 @@ def render_html(
     kind: DocumentKind | str,
     data: Data,
     *,
-    centre: CentreSettings | None = None,
+    centre: Centre | CentreSettings | None = None,
     issued_by: str,
     issued_on: date,
     selection: Selection | None = None,
@@ -167,7 +192,7 @@ def issue_document(
     data: Data,
     *,
     output: Literal["pdf", "html"] = "pdf",
-    centre: CentreSettings | None = None,
+    centre: Centre | CentreSettings | None = None,
     issued_by: str,
     issued_on: date,
     selection: Selection | None = None,

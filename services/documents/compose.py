@@ -30,7 +30,7 @@ from services.documents.models import (
     VisitDiary,
     WorkPlan,
 )
-from services.documents.settings import CentreSettings
+from services.documents.settings import Centre
 from services.documents.texts import Catalogue
 
 AnyDocument = (
@@ -47,7 +47,7 @@ AnyDocument = (
 
 
 class Composer:
-    def __init__(self, texts: Catalogue, centre: CentreSettings) -> None:
+    def __init__(self, texts: Catalogue, centre: Centre) -> None:
         self.t = texts
         self.centre = centre
 
@@ -387,7 +387,7 @@ class Composer:
         return f"{self.t.date(at.date())}, {at:%H:%M}"
 
 
-def compose(document: AnyDocument, texts: Catalogue, centre: CentreSettings) -> Composed:
+def compose(document: AnyDocument, texts: Catalogue, centre: Centre) -> Composed:
     composer = Composer(texts, centre)
     blocks = tuple(getattr(composer, str(document.kind))(document))
     first = blocks[0]

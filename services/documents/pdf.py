@@ -25,7 +25,7 @@ from services.documents.blocks import (
     TableOfContents,
     Title,
 )
-from services.documents.settings import ASSETS, CentreSettings
+from services.documents.settings import ASSETS, Centre
 from services.documents.texts import Catalogue
 
 FONT = "DejaVu"
@@ -52,7 +52,7 @@ TABLE_PADDING = 1.2
 class Frame:
     """What every page carries besides the document: the centre, who issued it and when."""
 
-    centre: CentreSettings
+    centre: Centre
     issued_by: str
     issued_on: date
     texts: Catalogue

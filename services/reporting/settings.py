@@ -37,7 +37,7 @@ class ReportingSettings(ServiceSettings):
     )
     assistant_emails: dict[str, str] = Field(
         default_factory=dict,
-        description="JSON: id asystenta -> adres; gdy zdarzenia katalogu nie niosą adresu",
+        description="JSON: id asystenta -> adres; dla asystentów bez adresu w katalogu",
     )
     digest_hour: int = Field(7, ge=0, le=23, description="godzina wysyłki (Europe/Warsaw)")
     digest_check_seconds: float = Field(300.0, gt=0)

@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from services.documents.centres import centres_table
 from services.web import (
     assistant,
     cases,
@@ -57,6 +58,8 @@ START_PAGES = {
 
 def create_app(settings: WebSettings | None = None) -> FastAPI:
     settings = settings or WebSettings()
+    # A file of centres (ASYSTA_CENTRES_FILE) that cannot be used stops the start, not a print.
+    centres_table()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -69,6 +69,21 @@ TEXTS: dict[str, tuple[str, str]] = {
     "assistant_login.change": ("Zmień login", "Change login"),
     "assistant_login.save": ("Zapisz login", "Save the login"),
     "assistant_login.saved": ("Zapisano login asystenta.", "The assistant's login was saved."),
+    "assistant_email.heading": ("Adres e-mail asystenta", "Assistant's e-mail address"),
+    "assistant_email.label": ("E-mail", "E-mail"),
+    "assistant_email.hint": (
+        "Służbowy adres, na który co rano idzie zestawienie przypomnień (np. "
+        "anna.nowak@ops.waw.pl). Puste pole usuwa adres.",
+        "The work address the morning digest of reminders goes to (e.g. "
+        "anna.nowak@ops.waw.pl). Empty removes it.",
+    ),
+    "assistant_email.none": ("brak", "none"),
+    "assistant_email.change": ("Zmień e-mail", "Change e-mail"),
+    "assistant_email.save": ("Zapisz adres e-mail", "Save the e-mail address"),
+    "assistant_email.saved": (
+        "Zapisano adres e-mail asystenta.",
+        "The assistant's e-mail address was saved.",
+    ),
     "dead_letters.intro": (
         "Zdarzenia, których usługa nie zdołała przetworzyć po kilku próbach. Treść zdarzeń "
         "(dane rodzin) nie jest tu pokazywana. Po usunięciu przyczyny błędu ponów wiadomość; "

@@ -20,7 +20,6 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from services.documents import (
-    CentreSettings,
     DocumentKind,
     DocumentUnavailable,
     IssuedDocument,
@@ -85,7 +84,7 @@ async def _issue(
             kind,
             data,
             output=output,
-            centre=CentreSettings(),
+            # The centre heading it is the one of the case's (or referral's) district.
             issued_by=page.user.name,
             issued_on=today_in_warsaw(),
             selection=chosen,

@@ -1,4 +1,5 @@
-"""The administrator's pages: assistants (and the login each signs in with), institutions (the
+"""The administrator's pages: assistants (the login each signs in with, the address of each
+one's daily digest), institutions (the
 directory's search), the audit trail of a family, and the erasure of a family with a
 confirmation step."""
 
@@ -75,6 +76,7 @@ async def register_assistant(page: Page = AdminPage) -> Response:
         "working_time": form.optional("working_time"),
         "hours_per_week": form.number("hours_per_week"),
         "login": form.optional("login"),
+        "email": form.optional("email"),
     }
     if form.ok:
         try:
@@ -92,9 +94,13 @@ async def register_assistant(page: Page = AdminPage) -> Response:
 
 
 def _absorb_login(form: Form, exc: ApiError) -> None:
-    """A login another assistant has (409) goes beside the login field, like a 422 would."""
-    if str(exc.problem.get("type", "")).endswith("/login-taken"):
+    """A login another assistant has (409) goes beside the login field, like a 422 would; the
+    directory's refusal of an address, beside the e-mail field."""
+    kind = str(exc.problem.get("type", ""))
+    if kind.endswith("/login-taken"):
         form.fail("login", exc.detail or exc.title)
+    elif kind.endswith("/invalid-email"):
+        form.fail("email", exc.detail or exc.title)
     else:
         form.absorb(exc)
 
@@ -136,6 +142,41 @@ async def change_assistant_login(assistant_id: UUID, page: Page = AdminPage) -> 
         _absorb_login(form, exc)
         return _login_page(page, assistant, form, status_code=exc.status)
     return page.redirect("/admin/assistants", flash=page.t("assistant_login.saved"))
+
+
+def _email_page(
+    page: Page, assistant: dict[str, Any], form: Form | None, status_code: int = 200
+) -> Response:
+    context = form_context(form)
+    if form is None:
+        context["values"] = {"email": assistant.get("email") or ""}
+    return page.render(
+        "pages/admin_assistant_email.html",
+        {"heading": page.t("assistant_email.heading"), "assistant": assistant, **context},
+        status_code=status_code,
+    )
+
+
+@router.get("/admin/assistants/{assistant_id}/email")
+async def assistant_email(assistant_id: UUID, page: Page = AdminPage) -> Response:
+    assistant = await page.api.get("directory", f"/assistants/{assistant_id}")
+    return _email_page(page, assistant, None)
+
+
+@router.post("/admin/assistants/{assistant_id}/email")
+async def change_assistant_email(assistant_id: UUID, page: Page = AdminPage) -> Response:
+    """Set the address of the assistant's daily digest (empty: remove it)."""
+    form = Form(await checked_form(page.request), page.lang)
+    email = form.optional("email")
+    assistant = await page.api.get("directory", f"/assistants/{assistant_id}")
+    try:
+        await page.api.put("directory", f"/assistants/{assistant_id}/email", {"email": email})
+    except ApiError as exc:
+        if exc.status != 422:
+            raise
+        _absorb_login(form, exc)
+        return _email_page(page, assistant, form, status_code=exc.status)
+    return page.redirect("/admin/assistants", flash=page.t("assistant_email.saved"))
 
 
 @router.get("/admin/institutions")

@@ -75,6 +75,34 @@ Login = Annotated[str, Field(max_length=64), AfterValidator(check_login)]
 """How an assistant signs in: their login at the identity provider, linked to their record."""
 
 
+# Deliberately simple (no dependency on email-validator): one @, a dotted domain of letters,
+# digits and hyphens, no spaces. It catches typing errors, not undeliverable addresses.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
+def check_email(value: str) -> str:
+    """An e-mail address; the domain is lower-cased."""
+    value = value.strip()
+    local, _, domain = value.rpartition("@")
+    if (
+        len(value) > 254
+        or len(local) > 64
+        or not _EMAIL.match(value)
+        or local.startswith(".")
+        or local.endswith(".")
+        or ".." in local
+    ):
+        raise invalid("invalid_email", "nieprawidłowy adres e-mail", "invalid e-mail address")
+    return f"{local}@{domain.lower()}"
+
+
+Email = Annotated[str, Field(max_length=254), AfterValidator(check_email)]
+"""An e-mail address, syntax checked (an institution's contact, an assistant's digest)."""
+
+
 class AssistantRegistered(DomainEvent):
     """The fields after `works_since` came later: they have defaults, so events stored before
     them still read (as 'not recorded'), and no upcaster is needed."""
@@ -90,12 +118,21 @@ class AssistantRegistered(DomainEvent):
     works_until: date | None = None
     # Added with sign-in by login: an assistant registered before has none (None).
     login: Login | None = None
+    # Added with the daily digest: where it goes; an assistant registered before has none.
+    email: Email | None = None
 
 
 class AssistantLoginChanged(DomainEvent):
     """The login the assistant signs in with, from now on (None: no longer linked)."""
 
     login: Login | None = None
+
+
+class AssistantEmailChanged(DomainEvent):
+    """The address the assistant's daily digest goes to, from now on (None: none any more).
+    Staff's work address, not a family's personal data (kept in clear)."""
+
+    email: Email | None = None
 
 
 class AssistantEmploymentChanged(DomainEvent):
@@ -206,33 +243,8 @@ def check_phone(value: str) -> str:
     return value
 
 
-# Deliberately simple (no dependency on email-validator): one @, a dotted domain of letters,
-# digits and hyphens, no spaces. It catches typing errors, not undeliverable addresses.
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@"
-    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
-
-
-def check_email(value: str) -> str:
-    """An e-mail address; the domain is lower-cased."""
-    value = value.strip()
-    local, _, domain = value.rpartition("@")
-    if (
-        len(value) > 254
-        or len(local) > 64
-        or not _EMAIL.match(value)
-        or local.startswith(".")
-        or local.endswith(".")
-        or ".." in local
-    ):
-        raise invalid("invalid_email", "nieprawidłowy adres e-mail", "invalid e-mail address")
-    return f"{local}@{domain.lower()}"
-
-
 PostalCode = Annotated[str, AfterValidator(check_postal_code)]
 Phone = Annotated[str, Field(max_length=40), AfterValidator(check_phone)]
-Email = Annotated[str, Field(max_length=254), AfterValidator(check_email)]
 Competence = Annotated[ShortText, Field(max_length=200)]
 OpeningHours = Annotated[ShortText, Field(max_length=500)] | Literal[""]
 ClosureReason = Annotated[Reason, Field(max_length=500)] | Literal[""]

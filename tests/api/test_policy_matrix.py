@@ -254,6 +254,8 @@ MATRIX = [
     route("directory", "PUT", "/assistants/{assistant_id}/employment", head=OK_404, admin=OK_404),
     # Only an administrator links an assistant to the login they sign in with.
     route("directory", "PUT", "/assistants/{assistant_id}/login", admin=OK_404),
+    # And sets the address their daily digest goes to.
+    route("directory", "PUT", "/assistants/{assistant_id}/email", admin=OK_404),
     # "Who am I" for an assistant's token: the world's assistant works in casework only (no
     # record in this directory), so it is not found; every other role is refused.
     route("directory", "GET", "/assistants/me", assistant=(HIDDEN, HIDDEN)),

@@ -26,6 +26,7 @@ from shared.domain.districts import district_name
 from shared.events import Envelope
 from shared.events.directory import (
     AssistantDeactivated,
+    AssistantEmailChanged,
     AssistantEmploymentChanged,
     AssistantLoginChanged,
     AssistantReactivated,
@@ -157,6 +158,7 @@ async def project(conn: AsyncConnection, envelope: Envelope) -> None:
                     works_until=event.works_until,
                     active=True,
                     login=event.login,
+                    email=event.email,
                 ),
             )
         case AssistantLoginChanged():
@@ -166,6 +168,12 @@ async def project(conn: AsyncConnection, envelope: Envelope) -> None:
                 update(assistants)
                 .where(assistants.c.assistant_id == envelope.aggregate_id)
                 .values(login=event.login),
+            )
+        case AssistantEmailChanged():
+            await conn.execute(
+                update(assistants)
+                .where(assistants.c.assistant_id == envelope.aggregate_id)
+                .values(email=event.email)
             )
         case AssistantEmploymentChanged():
             await conn.execute(

@@ -51,6 +51,8 @@ assistants = Table(
     Column("end_reason", String(40), nullable=True),
     # How the assistant signs in (one login, one assistant: the rule's backstop is this key).
     Column("login", String(64), nullable=True, unique=True),
+    # Where the assistant's daily digest goes (staff's work address; none for most so far).
+    Column("email", String(254), nullable=True),
 )
 
 institutions = Table(

@@ -12,6 +12,7 @@ from uuid import UUID
 from services.directory.domain import assistant, institution
 from services.directory.domain.assistant import (
     ASSISTANT,
+    ChangeEmail,
     ChangeEmployment,
     ChangeLogin,
     DeactivateAssistant,
@@ -76,6 +77,17 @@ class LoginHandlers:
     async def change_login(self, cmd: ChangeLogin, uow: UnitOfWork, clock: Clock) -> UUID:
         holder = await self.logins.holder(cmd.login) if cmd.login else None
         return await change_login(cmd, uow, clock, holder)
+
+
+async def change_email(cmd: ChangeEmail, uow: UnitOfWork, clock: Clock) -> UUID:
+    async with uow:
+        state = await uow.get(ASSISTANT, cmd.assistant_id)
+        uow.add(
+            ASSISTANT, cmd.assistant_id, assistant.change_email(state, cmd, today=clock.today())
+        )
+    # Whether an address is set, never the address.
+    log.info("assistant.email_changed", assistant_id=str(cmd.assistant_id), set=bool(cmd.email))
+    return cmd.assistant_id
 
 
 async def change_employment(cmd: ChangeEmployment, uow: UnitOfWork, clock: Clock) -> UUID:

@@ -72,6 +72,13 @@ MESSAGES: dict[str, Message] = {
         "Another assistant in the directory has the login {login}; each assistant signs in "
         "with a login of their own.",
     ),
+    "invalid-email": Message(
+        "Nieprawidłowy adres e-mail",
+        "Invalid e-mail address",
+        "Adres e-mail asystenta ma postać nazwa@domena.pl (jedna @, domena z kropką, bez spacji).",
+        "An assistant's e-mail address reads name@domain.pl (one @, a domain with a dot, no "
+        "spaces).",
+    ),
     "institution-already-registered": Message(
         "Instytucja już zarejestrowana",
         "Institution already registered",

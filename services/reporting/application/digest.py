@@ -126,7 +126,7 @@ class DigestResult:
 @dataclass
 class Digest:
     """Decides and sends the day's digests. `head_emails`: TERC -> address;
-    `assistant_emails`: the addresses the directory's events do not carry."""
+    `assistant_emails`: assistant id -> address, for those the directory has none for."""
 
     engine: AsyncEngine
     clock: Clock

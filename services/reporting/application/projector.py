@@ -56,6 +56,7 @@ from shared.events import (
 )
 from shared.events.directory import (
     AssistantDeactivated,
+    AssistantEmailChanged,
     AssistantEmploymentChanged,
     AssistantLoginChanged,
     AssistantReactivated,
@@ -428,12 +429,12 @@ async def _family_erased(conn: AsyncConnection, envelope: Envelope, _event: Any)
     )
 
 
-async def _assistant_email(conn: AsyncConnection, envelope: Envelope, event: Any) -> None:
-    # The directory's assistant events carry no e-mail address today; when a later version
-    # adds one (`email`), it is projected here without a change of this module.
-    email = getattr(event, "email", None)
-    if email:
-        await _assistant(conn, envelope, email=email)
+async def _assistant_email(
+    conn: AsyncConnection, envelope: Envelope, event: AssistantRegistered | AssistantEmailChanged
+) -> None:
+    # Where the assistant's digest goes: the directory's address (None: none, the settings'
+    # REPORTING_ASSISTANT_EMAILS may still name one).
+    await _assistant(conn, envelope, email=event.email)
 
 
 def _chain(first: Apply | None, then: Apply) -> Apply:
@@ -464,7 +465,7 @@ REMINDERS: list[tuple[str, Apply]] = [
     _on(FamilyConsentRecorded, _consent_recorded),
     _on(FamilyDataErased, _family_erased),
     _on(AssistantRegistered, _assistant_email),
-    _on(AssistantEmploymentChanged, _assistant_email),
+    _on(AssistantEmailChanged, _assistant_email),
     _on(AssistantRegistered, lambda c, e, _ev: project_login(c, assistant_logins, e)),
     _on(AssistantLoginChanged, lambda c, e, _ev: project_login(c, assistant_logins, e)),
 ]

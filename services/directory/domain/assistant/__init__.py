@@ -4,6 +4,7 @@ of employment that change over time, working or not."""
 from __future__ import annotations
 
 from services.directory.domain.assistant.commands import (
+    ChangeEmail,
     ChangeEmployment,
     ChangeLogin,
     DeactivateAssistant,
@@ -11,6 +12,7 @@ from services.directory.domain.assistant.commands import (
     RegisterAssistant,
 )
 from services.directory.domain.assistant.decide import (
+    change_email,
     change_employment,
     change_login,
     deactivate,
@@ -24,6 +26,7 @@ from services.directory.domain.assistant.errors import (
     ChangeBeforeStartOfWork,
     EndOfWorkInFuture,
     HoursRequiredForPartTime,
+    InvalidEmail,
     InvalidResumptionDate,
     LoginTaken,
     WorkEndsBeforeStart,
@@ -51,18 +54,21 @@ __all__ = [
     "AssistantAlreadyRegistered",
     "AssistantInactive",
     "ChangeBeforeStartOfWork",
+    "ChangeEmail",
     "ChangeEmployment",
     "ChangeLogin",
     "DeactivateAssistant",
     "EmploymentTerms",
     "EndOfWorkInFuture",
     "HoursRequiredForPartTime",
+    "InvalidEmail",
     "InvalidResumptionDate",
     "LoginTaken",
     "ReactivateAssistant",
     "RegisterAssistant",
     "WorkEndsBeforeStart",
     "WorkingTimeSystemOnCivilLawContract",
+    "change_email",
     "change_employment",
     "change_login",
     "deactivate",

@@ -29,6 +29,7 @@ class RegisterAssistant:
     working_time_system: WorkingTimeSystem | None = None
     works_until: date | None = None
     login: str | None = None
+    email: str | None = None
     assistant_id: UUID = field(default_factory=uuid.uuid4)
 
     @property
@@ -62,6 +63,14 @@ class ChangeLogin:
 
     assistant_id: UUID
     login: str | None
+
+
+@dataclass(frozen=True)
+class ChangeEmail:
+    """Send the assistant's daily digest to another address (None: no address any more)."""
+
+    assistant_id: UUID
+    email: str | None
 
 
 @dataclass(frozen=True)

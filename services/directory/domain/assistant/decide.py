@@ -12,7 +12,9 @@ change over time, working or not.
 - the terms of an assistant who does not work are not changed: reactivate first;
 - a login (how the assistant signs in at the identity provider) belongs to one assistant at
   most: the caller says who holds it now (`holder`, from the directory's read model, whose
-  unique key also refuses a login taken by a concurrent command).
+  unique key also refuses a login taken by a concurrent command);
+- an assistant's e-mail address (where their daily digest goes) is optional and, when given,
+  a well-formed address (`check_email`: one @, a dotted domain; the domain in lower case).
 
 Every decision has one signature: `(state, command, *, today) -> new events`.
 """
@@ -23,6 +25,7 @@ from datetime import date
 from uuid import UUID
 
 from services.directory.domain.assistant.commands import (
+    ChangeEmail,
     ChangeEmployment,
     ChangeLogin,
     DeactivateAssistant,
@@ -36,6 +39,7 @@ from services.directory.domain.assistant.errors import (
     ChangeBeforeStartOfWork,
     EndOfWorkInFuture,
     HoursRequiredForPartTime,
+    InvalidEmail,
     InvalidResumptionDate,
     LoginTaken,
     WorkEndsBeforeStart,
@@ -46,12 +50,14 @@ from shared.domain.errors import NotFound
 from shared.events import DomainEvent
 from shared.events.directory import (
     AssistantDeactivated,
+    AssistantEmailChanged,
     AssistantEmploymentChanged,
     AssistantLoginChanged,
     AssistantReactivated,
     AssistantRegistered,
     EmploymentForm,
     WorkingTime,
+    check_email,
 )
 
 
@@ -78,6 +84,16 @@ def _working(state: Assistant, assistant_id: object) -> date:
     return state.working_since
 
 
+def _email(email: str | None) -> str | None:
+    """The address as the directory keeps it (None for none); a malformed one is refused."""
+    if email is None or not email.strip():
+        return None
+    try:
+        return check_email(email)
+    except ValueError as exc:  # pydantic's custom error, the value type's rule
+        raise InvalidEmail() from exc
+
+
 def _check_login(login: str | None, holder: UUID | None, assistant_id: UUID) -> None:
     if login is not None and holder is not None and holder != assistant_id:
         raise LoginTaken(login=login)
@@ -90,6 +106,7 @@ def register(
     if state.registered:
         raise AssistantAlreadyRegistered()
     _check_login(command.login, holder, command.assistant_id)
+    email = _email(command.email)
     works_since = command.works_since or today
     _check_terms(command.terms, starts=works_since)
     return [
@@ -104,6 +121,7 @@ def register(
             working_time_system=command.working_time_system,
             works_until=command.works_until,
             login=command.login,
+            email=email,
         )
     ]
 
@@ -120,6 +138,18 @@ def change_login(
         return []
     _check_login(command.login, holder, command.assistant_id)
     return [AssistantLoginChanged(login=command.login)]
+
+
+def change_email(state: Assistant, command: ChangeEmail, *, today: date) -> list[DomainEvent]:
+    """Send the assistant's digest to another address (also for one who stopped working, as
+    with a login); nothing happens if it is the current one."""
+    del today  # the same signature as every decision; an address has no date
+    if not state.registered:
+        raise NotFound(entity="assistant", id=command.assistant_id)
+    email = _email(command.email)
+    if email == state.email:
+        return []
+    return [AssistantEmailChanged(email=email)]
 
 
 def change_employment(

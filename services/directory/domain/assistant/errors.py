@@ -53,6 +53,13 @@ class LoginTaken(DirectoryError):
     kind = ErrorKind.CONFLICT
 
 
+class InvalidEmail(DirectoryError):
+    """Not an e-mail address (a plain syntax check: one @, a dotted domain)."""
+
+    code = "invalid-email"
+    kind = ErrorKind.INVALID
+
+
 class ChangeBeforeStartOfWork(DirectoryError):
     code = "change-before-start-of-work"
     kind = ErrorKind.INVALID

@@ -10,6 +10,7 @@ from services.directory.domain.assistant.state import Assistant, EmploymentTerms
 from shared.events import DomainEvent
 from shared.events.directory import (
     AssistantDeactivated,
+    AssistantEmailChanged,
     AssistantEmploymentChanged,
     AssistantLoginChanged,
     AssistantReactivated,
@@ -43,12 +44,18 @@ def _(event: AssistantRegistered, state: Assistant) -> Assistant:
         working_since=event.works_since,
         active=True,
         login=event.login,
+        email=event.email,
     )
 
 
 @_apply.register
 def _(event: AssistantLoginChanged, state: Assistant) -> Assistant:
     return replace(state, login=event.login)
+
+
+@_apply.register
+def _(event: AssistantEmailChanged, state: Assistant) -> Assistant:
+    return replace(state, email=event.email)
 
 
 @_apply.register
@@ -91,5 +98,6 @@ EVENT_TYPES: tuple[type[DomainEvent], ...] = (
     AssistantDeactivated,
     AssistantReactivated,
     AssistantLoginChanged,
+    AssistantEmailChanged,
 )
 """Every event of an assistant's stream (a test checks each is handled)."""

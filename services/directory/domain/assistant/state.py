@@ -30,6 +30,7 @@ class Assistant:
     active: bool = False
     ended_on: date | None = None
     login: str | None = None
+    email: str | None = None
 
     @property
     def employment_form(self) -> EmploymentForm | None:
