@@ -38,6 +38,7 @@ from shared.events import EVENT_TYPES, Envelope
 from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.tables import inbox_parked, inbox_tracking
 from shared.messaging.sealing import BusKeys
+from shared.runtime.database import is_disconnect
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -139,8 +140,7 @@ class Inbox:
             return []
         keys = await self.keys.keys_for(envelopes) if self.keys is not None else {}
         try:
-            async with self.engine.begin() as conn:
-                await self.apply(conn, envelopes, keys=keys)
+            await self._in_transaction(envelopes, keys)
             self.on_commit()
             return [None] * len(envelopes)
         except Exception as exc:
@@ -149,13 +149,25 @@ class Inbox:
         results: list[BaseException | None] = []
         for envelope in envelopes:
             try:
-                async with self.engine.begin() as conn:
-                    await self.apply(conn, [envelope], keys=keys)
+                await self._in_transaction([envelope], keys)
                 self.on_commit()
                 results.append(None)
             except Exception as exc:
                 results.append(exc)
         return results
+
+    async def _in_transaction(self, envelopes: Sequence[Envelope], keys: dict[UUID, bytes]) -> None:
+        """`apply` in a transaction of its own; run once more if the connection turned out to
+        be one the database dropped (restarted): nothing of the first try was committed."""
+        for attempt in (1, 2):
+            try:
+                async with self.engine.begin() as conn:
+                    await self.apply(conn, envelopes, keys=keys)
+                return
+            except Exception as exc:
+                if attempt == 2 or not is_disconnect(exc):
+                    raise
+                log.warning("inbox.reconnected", consumer=self.consumer)
 
     async def apply(
         self,
@@ -202,10 +214,14 @@ class Inbox:
                         "b_has_parked": has_parked,
                     }
                 )
-        if collected and self.set_wise is not None:
-            await self.set_wise(conn, collected)
+        if collected:
+            await self._apply_set_wise(conn, collected)
         if changed:
             await self._record(conn, changed)
+
+    async def _apply_set_wise(self, conn: AsyncConnection, envelopes: list[Envelope]) -> None:
+        if self.set_wise is not None:
+            await self.set_wise(conn, envelopes)
 
     def _hold_unknown(self, envelopes: Sequence[Envelope]) -> None:
         for envelope in envelopes:
