@@ -42,8 +42,11 @@ _PG_APPEND = text(
     " CAST(:occurred_at AS timestamptz[]), CAST(:recorded_at AS timestamptz[]),"
     " CAST(:actor AS varchar[]), CAST(:correlation_id AS varchar[]),"
     " CAST(:causation_id AS varchar[]), CAST(:payload AS jsonb[]))"
-    " WHERE CAST(:expected AS integer) = 0 OR EXISTS (SELECT 1 FROM events"
-    " WHERE stream_id = :stream AND version = CAST(:expected AS integer))"
+    " WHERE (CAST(:expected AS integer) = 0 OR EXISTS (SELECT 1 FROM events"
+    " WHERE stream_id = :stream AND version = CAST(:expected AS integer)))"
+    # A family key taken from memory: only if it is still the family's (not erased since).
+    " AND (CAST(:family AS uuid) IS NULL OR EXISTS (SELECT 1 FROM family_keys"
+    " WHERE family_id = CAST(:family AS uuid) AND wrapped_key = CAST(:wrapped AS bytea)))"
     " RETURNING event_id)"
     " INSERT INTO outbox (event_id) SELECT event_id FROM appended RETURNING id"
 )
@@ -216,42 +219,69 @@ class EventStore:
     ) -> None:
         """The events and their outbox rows. On PostgreSQL, with an `expected_version` above
         0, only if the first envelope's stream has that version stored."""
-        rows = await self._rows(conn, envelopes)
         first = envelopes[0]
         if conn.dialect.name == "postgresql":
-            columns = {name: [row[name] for row in rows] for name in rows[0]}
-            columns["payload"] = [_json(p) for p in columns["payload"]]
-            try:
-                result = await conn.execute(
-                    _PG_APPEND,
-                    {
-                        **columns,
-                        "expected": expected_version,
-                        "stream": first.stream_id,
-                    },
-                )
-            except IntegrityError as exc:
-                raise ConcurrencyConflict(
-                    first.stream_id, first.aggregate_version - 1, None
-                ) from exc
-            if len(result.all()) != len(envelopes):
-                # Nothing was written: the expected version is not the stream's.
-                raise ConcurrencyConflict(first.stream_id, first.aggregate_version - 1, None)
+            await self._store_postgresql(conn, envelopes, expected_version)
             return
+        rows = self._rows(envelopes, await self._keys(conn, envelopes))
         try:
             await conn.execute(insert(events), rows)
         except IntegrityError as exc:
             raise ConcurrencyConflict(first.stream_id, first.aggregate_version - 1, None) from exc
         await conn.execute(insert(outbox), [{"event_id": e.event_id} for e in envelopes])
 
-    async def _rows(
+    async def _store_postgresql(
+        self, conn: AsyncConnection, envelopes: Sequence[Envelope], expected_version: int
+    ) -> None:
+        first = envelopes[0]
+        families = {e.family_id for e in envelopes if e.family_id is not None}
+        guard: tuple[UUID, bytes] | None = None
+        if self._keyring is not None and len(families) == 1:
+            (family,) = families
+            key, wrapped = await self._keyring.key_for_writing_unread(
+                conn, family, self._clock.now()
+            )
+            keys: dict[UUID, bytes | None] = {family: key}
+            if wrapped is not None:
+                guard = (family, wrapped)
+        else:
+            keys = await self._keys(conn, envelopes)
+        rows = self._rows(envelopes, keys)
+        columns = {name: [row[name] for row in rows] for name in rows[0]}
+        columns["payload"] = [_json(p) for p in columns["payload"]]
+        try:
+            result = await conn.execute(
+                _PG_APPEND,
+                {
+                    **columns,
+                    "expected": expected_version,
+                    "stream": first.stream_id,
+                    "family": guard[0] if guard else None,
+                    "wrapped": guard[1] if guard else None,
+                },
+            )
+        except IntegrityError as exc:
+            raise ConcurrencyConflict(first.stream_id, first.aggregate_version - 1, None) from exc
+        if len(result.all()) != len(envelopes):
+            # Nothing was written: the expected version is not the stream's, or the family
+            # key from memory is no longer the family's (read it again on the next try).
+            if guard is not None and self._keyring is not None:
+                self._keyring.forget(guard[0])
+            raise ConcurrencyConflict(first.stream_id, first.aggregate_version - 1, None)
+
+    async def _keys(
         self, conn: AsyncConnection, envelopes: Sequence[Envelope]
-    ) -> list[dict[str, Any]]:
+    ) -> dict[UUID, bytes | None]:
         keys: dict[UUID, bytes | None] = {}
         if self._keyring is not None:
             now = self._clock.now()
             for family_id in {e.family_id for e in envelopes if e.family_id is not None}:
                 keys[family_id] = await self._keyring.key_for_writing(conn, family_id, now)
+        return keys
+
+    def _rows(
+        self, envelopes: Sequence[Envelope], keys: dict[UUID, bytes | None]
+    ) -> list[dict[str, Any]]:
         return [
             {
                 "event_id": e.event_id,
