@@ -175,9 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     configure_logging("bench", level="INFO", json=True)
     if args.what == "projection":
-        asyncio.run(
-            breakdown_projection(args.events, args.batch, args.sqlite)
-        )
+        asyncio.run(breakdown_projection(args.events, args.batch, args.sqlite))
     else:
         asyncio.run(breakdown_append(args.events, args.what_if_pre_ping))
     return 0

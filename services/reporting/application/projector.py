@@ -3,8 +3,12 @@
 The inbox hands `project` a batch's events, inside its transaction, each aggregate's in
 version order (events of types reporting does not use pass through; their version still
 counts). The batch's effect is folded in memory, row by row, exactly as applying the events
-one after another would leave each row, then written with a handful of set-wise statements
-per table (see `Changes`). Called with one event, it is the same path with a batch of one."""
+one after another would leave each row, then written set-wise: on PostgreSQL one statement
+for the whole batch (per table a multi-row upsert of the rows the batch wrote whole, an
+UPDATE ... FROM unnest of the rows it changed, the links it added or removed), on SQLite per
+row (see `Changes` and shared.eventstore.sql.SetWrites). An event that reaches rows by
+something other than their key (a transfer moving a case's court requests, an erasure) writes
+what came before it first. Called with one event, it is the same path with a batch of one."""
 
 from __future__ import annotations
 
@@ -63,7 +67,7 @@ from shared.events.directory import (
     AssistantEmploymentChanged,
     AssistantReactivated,
 )
-from shared.eventstore.sql import FIRST, LATEST, SET, delete_rows, update_rows, upsert_rows
+from shared.eventstore.sql import FIRST, LATEST, SET, SetWrites
 from shared.messaging.inbox import SetWise
 
 Apply = Callable[["Changes", Envelope, Any], Awaitable[None]]
@@ -199,35 +203,24 @@ class Changes:
 
     async def flush(self) -> None:
         rows, self._rows = self._rows, {}
+        writes = SetWrites(self.conn)
         for table in PROJECTION_TABLES:
             changes = rows.get(table.name)
             if not changes:
                 continue
             key = _KEYS[table.name]
-            await upsert_rows(
-                self.conn,
-                table,
-                [row.whole for row in changes.values() if row.whole is not None],
-                key=key,
+            writes.upsert(
+                table, [row.whole for row in changes.values() if row.whole is not None], key=key
             )
-            await update_rows(
-                self.conn,
+            writes.update(
                 table,
                 [(k, row.ops) for k, row in changes.items() if row.whole is None and row.ops],
                 key=key,
             )
-            links = [k for k, row in changes.items() if row.present]
-            if links:
-                await upsert_rows(
-                    self.conn,
-                    table,
-                    [dict(zip(key, k, strict=True)) for k in links],
-                    key=key,
-                    update=(),
-                )
-            await delete_rows(
-                self.conn, table, [k for k, row in changes.items() if row.present is False], key=key
-            )
+            links = [dict(zip(key, k, strict=True)) for k, row in changes.items() if row.present]
+            writes.upsert(table, links, key=key, update=())
+            writes.delete(table, [k for k, row in changes.items() if row.present is False], key=key)
+        await writes.run()
 
 
 async def _case(changes: Changes, envelope: Envelope, **values: Any) -> None:
