@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Table, and_, bindparam, case, delete, func, or_, text, update
+from sqlalchemy import String, Table, and_, bindparam, case, delete, func, or_, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -42,8 +42,13 @@ Changes = Sequence[tuple[tuple[Any, ...], dict[str, tuple[int, Any]]]]
 
 
 def _pg_type(table: Table, column: str) -> str:
+    kind = table.c[column].type
+    if isinstance(kind, String):
+        # Unbounded: an explicit cast to varchar(n) would cut a longer value silently, where
+        # storing it in the column refuses it, as a plain INSERT does.
+        return "varchar[]"
     dialect: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
-    return f"{table.c[column].type.compile(dialect=dialect)}[]"
+    return f"{kind.compile(dialect=dialect)}[]"
 
 
 def _arrays(table: Table, columns: Sequence[str], prefix: str) -> str:

@@ -15,9 +15,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.reporting.adapters.tables import PROJECTION_TABLES, metadata
+from services.reporting.adapters.tables import PROJECTION_TABLES, metadata, referrals_view
 from services.reporting.application.projector import project
 from shared.events import (
     AssistantAssigned,
@@ -42,6 +43,7 @@ from shared.events import (
 )
 from shared.events.directory import AssistantEmploymentChanged
 from shared.eventstore import kernel_metadata
+from shared.eventstore.sql import SetWrites
 from shared.messaging.inbox import Inbox
 from shared.runtime.database import create_engine, create_schema
 from tests.integration.test_reports import OCHOTA, WOLA, History, assistant, case
@@ -255,3 +257,30 @@ async def test_batches_of_any_size_leave_the_rows_one_event_at_a_time_leaves(
         # aggregates in the order of their stream ids, not of their arrival).
         assert await inbox.process([erasure]) == [None]
         assert await rows(engine) == expected, attempt
+
+
+async def test_a_value_too_long_for_its_column_is_refused_not_cut(pg_url: str) -> None:
+    """The rows travel as arrays: a string longer than its column is refused, as a plain
+    INSERT would refuse it, never shortened to fit."""
+    engine = create_engine(pg_url)
+    try:
+        await create_schema(engine, metadata)
+        row = {
+            "referral_id": uuid.uuid4(),
+            "family_id": uuid.uuid4(),
+            "district": "14650681",  # 8 characters in a String(7)
+            "source": "family",
+            "status": "awaiting_decision",
+            "referred_on": DAY,
+            "decided_on": None,
+            "family_initials": None,
+        }
+        with pytest.raises(DBAPIError):
+            async with engine.begin() as conn:
+                writes = SetWrites(conn)
+                writes.upsert(referrals_view, [row], key=["referral_id"])
+                await writes.run()
+        async with engine.connect() as conn:
+            assert (await conn.execute(select(referrals_view))).all() == []
+    finally:
+        await engine.dispose()
