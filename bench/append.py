@@ -2,8 +2,9 @@
 
 Ours is what a command does after deciding (the unit of work): `engine.begin()`, then
 `append` on a store with a keyring, as `ServiceRuntime` builds it, for a case of a family
-(read the stream's version, take the family's key, encrypt the personal fields, insert the
-event and its outbox row), commit. The
+(take the family's key, from memory if it was read lately, encrypt the personal fields, insert
+the event and its outbox row in one statement that the unique key and the expected version
+guard), commit. The
 raw side is one prepared single-row INSERT into the same `events` table, autocommitted: one
 round trip and one commit per event, the most this PostgreSQL can take one event at a time.
 Both write a VisitLogged, the commonest event, with the same payload, each into a fresh

@@ -6,11 +6,9 @@ time per event spent in each. Stages nest (the handler contains the inbox, which
 the projector, which contains SQL), so they do not add up; the timers themselves cost a few
 per cent.
 
-What-ifs, to measure a change before anyone makes it:
-- `projection --what-if-cached-upsert`: the projector's upsert statements built once and
-  reused, instead of once per event (`shared.eventstore.sql.upsert` builds `excluded` every call);
-- `append --what-if-no-pre-ping`: our engine without `pool_pre_ping` (one round trip fewer
-  per transaction).
+What-if, to measure a change before anyone makes it:
+- `append --what-if-pre-ping`: our engine with `pool_pre_ping` (one round trip more per
+  transaction), as it was before the append path was made lean.
 """
 
 from __future__ import annotations
@@ -23,7 +21,6 @@ import gc
 import json
 import sys
 import time
-from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
@@ -31,10 +28,10 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_en
 import services.reporting.application.projector as projector
 import shared.events.base as events_base
 import shared.eventstore.crypto as crypto
-import shared.eventstore.sql as sql_module
 import shared.eventstore.store as store_module
 import shared.messaging.consumer as consumer_module
 import shared.messaging.inbox as inbox_module
+import shared.messaging.sealing as sealing
 from bench import append, projection
 from bench.events import generate
 from bench.infra import fresh_pg_database, fresh_sqlite_file, redis_prefix
@@ -84,34 +81,19 @@ def _print(title: str, events: int, seconds: float) -> None:
         )
 
 
-def _cached_upsert() -> Callable[..., Any]:
-    """The projector's `upsert`, built once per (dialect, table, key, columns)."""
-    build = sql_module.upsert
-
-    @functools.cache
-    def cached(dialect: str, table: Any, key: tuple[str, ...], update: tuple[str, ...]) -> Any:
-        # upsert only reads conn.dialect.name; any object with that shape will do.
-        conn: Any = type("Conn", (), {"dialect": type("Dialect", (), {"name": dialect})})()
-        return build(conn, table, key=list(key), update=list(update))
-
-    def upsert(conn: AsyncConnection, table: Any, *, key: list[str], update: list[str]) -> Any:
-        return cached(conn.dialect.name, table, tuple(key), tuple(update))
-
-    return upsert
-
-
-async def breakdown_projection(events: int, batch: int, sqlite: bool, cached: bool) -> None:
-    if cached:
-        projector.upsert = _cached_upsert()  # type: ignore[assignment]
+async def breakdown_projection(events: int, batch: int, sqlite: bool) -> None:
     consumer, inbox = consumer_module.StreamConsumer, inbox_module.Inbox
     _timed(consumer, "_on_batch", "1 consumer handler (decode, inbox, ack)")
     _timed(consumer, "_decode", "2 decode: Envelope.model_validate_json")
     _timed(inbox, "process", "3 Inbox.process (transaction, commit)")
-    _timed(inbox, "_lock_tracking", "4 inbox tracking: insert + SELECT FOR UPDATE")
-    _timed(inbox, "_handle", "5 projector, per event")
-    _timed(events_base.Envelope, "event", "6 envelope.event(): validate payload")
-    _timed(projector, "upsert", "7 build upsert statement")
-    _timed(AsyncConnection, "execute", "8 AsyncConnection.execute (all SQL)")
+    _timed(inbox, "_lock_tracking", "4 inbox tracking: lock and read (one statement)")
+    _timed(inbox, "_record", "4 inbox tracking: record (one statement)")
+    _timed(inbox, "_handle", "5 inbox: open sealed fields, per event")
+    _timed(sealing.BusKeys, "keys_for", "5 inbox: families' bus keys")
+    _timed(inbox, "_apply_set_wise", "6 projector, per batch (fold and write)")
+    _timed(events_base.Envelope, "event", "7 envelope.event(): validate payload")
+    _timed(projector.Changes, "flush", "8 projector: set-wise writes")
+    _timed(AsyncConnection, "execute", "9 AsyncConnection.execute (all SQL)")
     mix = generate(events)
     gc.collect()
     gc.freeze()  # as bench.run does: the mix in memory is the bench's, not the worker's
@@ -130,14 +112,13 @@ async def breakdown_projection(events: int, batch: int, sqlite: bool, cached: bo
                     database, mix, prefix, source="breakdown", group="b", batch=batch
                 )
     where = "SQLite" if sqlite else "PostgreSQL"
-    what_if = ", what-if: cached upsert" if cached else ""
-    _print(f"projection apply ({where}, batch {batch}{what_if})", rate.events, rate.seconds)
+    _print(f"projection apply ({where}, batch {batch})", rate.events, rate.seconds)
 
 
 async def breakdown_append(count: int, pre_ping: bool) -> None:
     _timed(store_module.EventStore, "append", "1 EventStore.append")
-    _timed(store_module.EventStore, "stream_version", "2 version SELECT (with the BEGIN)")
-    _timed(crypto.Keyring, "key_for_writing", "3 family key: insert-ignore + SELECT")
+    _timed(store_module.EventStore, "_envelopes", "2 envelopes built (pydantic)")
+    _timed(crypto.Keyring, "key_for_writing", "3 family key: SELECT (with the BEGIN)")
     _timed(store_module, "encrypt_payload", "4 encrypt personal fields")
     _timed(AsyncConnection, "execute", "5 AsyncConnection.execute (all SQL)")
     async with fresh_pg_database() as db:
@@ -152,21 +133,21 @@ async def breakdown_append(count: int, pre_ping: bool) -> None:
             seconds = time.perf_counter() - start
         finally:
             await engine.dispose()
-    what_if = ", what-if: no pool_pre_ping" if not pre_ping else ""
+    what_if = ", what-if: pool_pre_ping" if pre_ping else ""
     _print(f"event append (PostgreSQL, 1 writer{what_if})", count, seconds)
-    print("  (the rest of each append: pool checkout with pre-ping, COMMIT, checkin)")
+    print("  (the rest of each append: pool checkout, BEGIN, COMMIT, checkin)")
 
 
 def _engine(url: str, pre_ping: bool) -> AsyncEngine:
-    if pre_ping:
+    if not pre_ping:
         return create_engine(url)
-    # shared.runtime.database.create_engine's arguments for PostgreSQL, minus the pre-ping.
+    # shared.runtime.database.create_engine's arguments for PostgreSQL, plus the pre-ping.
     return create_async_engine(
         url,
         json_serializer=functools.partial(json.dumps, ensure_ascii=False, separators=(",", ":")),
         pool_size=10,
         max_overflow=10,
-        pool_pre_ping=False,
+        pool_pre_ping=True,
     )
 
 
@@ -188,18 +169,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--events", type=int, default=10_000)
     p.add_argument("--batch", type=int, default=100)
     p.add_argument("--sqlite", action="store_true")
-    p.add_argument("--what-if-cached-upsert", action="store_true")
     a = sub.add_parser("append")
     a.add_argument("--events", type=int, default=2_000)
-    a.add_argument("--what-if-no-pre-ping", action="store_true")
+    a.add_argument("--what-if-pre-ping", action="store_true")
     args = parser.parse_args(argv)
     configure_logging("bench", level="INFO", json=True)
     if args.what == "projection":
-        asyncio.run(
-            breakdown_projection(args.events, args.batch, args.sqlite, args.what_if_cached_upsert)
-        )
+        asyncio.run(breakdown_projection(args.events, args.batch, args.sqlite))
     else:
-        asyncio.run(breakdown_append(args.events, not args.what_if_no_pre_ping))
+        asyncio.run(breakdown_append(args.events, args.what_if_pre_ping))
     return 0
 
 

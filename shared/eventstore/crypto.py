@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import time
 import types
 from collections.abc import Iterable
 from datetime import datetime
@@ -34,6 +35,10 @@ from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.tables import family_keys
 
 _ENCRYPTED = "$enc"
+# Family keys kept in memory for writing (see Keyring.key_for_writing_unread): how many, and
+# for how long before they are read again.
+WRITING_CACHE_SIZE = 10_000
+WRITING_CACHE_SECONDS = 300.0
 
 Path = tuple[str, ...]  # field names, "*" for every item of a list
 
@@ -144,6 +149,8 @@ class Keyring:
 
     def __init__(self, master_key: bytes) -> None:
         self._wrap = AESGCM(derive_key(master_key, "family-keys"))
+        # Keys read for writing lately: family -> (read at, key, wrapped key as stored).
+        self._writing: dict[UUID, tuple[float, bytes, bytes]] = {}
 
     def _seal(self, family_id: UUID, key: bytes) -> bytes:
         nonce = os.urandom(12)
@@ -178,8 +185,34 @@ class Keyring:
                 )
             ).first()
         if row is None or row.wrapped_key is None:
+            self.forget(family_id)
             return None
-        return self._unseal(family_id, row.wrapped_key)
+        key = self._unseal(family_id, row.wrapped_key)
+        self._remember(family_id, key, row.wrapped_key)
+        return key
+
+    async def key_for_writing_unread(
+        self, conn: AsyncConnection, family_id: UUID, now: datetime
+    ) -> tuple[bytes | None, bytes | None]:
+        """The family's key as `key_for_writing`, without reading it if it was read in the
+        last WRITING_CACHE_SECONDS. Then the wrapped key comes too: the statement that writes
+        with the key must write only if the family's stored wrapped key is still that one (an
+        erasure destroyed it, or the transaction that created it rolled back), and the caller,
+        if not, `forget` it and try again. (key, None) when the key was read now."""
+        cached = self._writing.get(family_id)
+        clock = time.monotonic()
+        if cached is not None and clock - cached[0] < WRITING_CACHE_SECONDS:
+            return cached[1], cached[2]
+        key = await self.key_for_writing(conn, family_id, now)
+        return key, None
+
+    def forget(self, family_id: UUID) -> None:
+        self._writing.pop(family_id, None)
+
+    def _remember(self, family_id: UUID, key: bytes, wrapped: bytes) -> None:
+        if len(self._writing) >= WRITING_CACHE_SIZE:
+            self._writing.pop(next(iter(self._writing)))
+        self._writing[family_id] = (time.monotonic(), key, wrapped)
 
     async def keys(self, conn: AsyncConnection, family_ids: Iterable[UUID]) -> dict[UUID, bytes]:
         """Keys of the families that have one (erased and unknown families are absent)."""
@@ -195,6 +228,7 @@ class Keyring:
 
     async def erase(self, conn: AsyncConnection, family_id: UUID, now: datetime) -> None:
         """Destroy the family's key for good (and refuse a new one later)."""
+        self.forget(family_id)
         await conn.execute(
             insert_ignoring_duplicates(conn, family_keys),
             {"family_id": family_id, "wrapped_key": None, "created_at": now, "erased_at": now},

@@ -7,6 +7,7 @@ stored encrypted with the family's key (see shared.crypto) and decrypted on ever
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +15,8 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import func, insert, select
+from pydantic import ValidationError
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,6 +24,37 @@ from shared.domain.clock import Clock, SystemClock, as_utc
 from shared.events import DomainEvent, Envelope, stream_id
 from shared.eventstore.crypto import Keyring, decrypt_payload, encrypt_payload
 from shared.eventstore.tables import events, outbox
+
+# PostgreSQL: the events and their outbox rows in one statement, one round trip, its text the
+# same for any number of events (one array per column), so its prepared plan is reused. No
+# SELECT of the stream's version first: a version already taken is refused by the unique key
+# (stream_id, version), and a version beyond the next one (the caller expected a version the
+# stream has not reached) by the condition that the expected version is stored, or is 0.
+_PG_APPEND = text(
+    "WITH appended AS ("
+    " INSERT INTO events (event_id, stream_id, version, event_type, schema_version,"
+    " aggregate_type, aggregate_id, family_id, district, occurred_at, recorded_at, actor,"
+    " correlation_id, causation_id, payload)"
+    " SELECT * FROM unnest(CAST(:event_id AS uuid[]), CAST(:stream_id AS varchar[]),"
+    " CAST(:version AS integer[]), CAST(:event_type AS varchar[]),"
+    " CAST(:schema_version AS integer[]), CAST(:aggregate_type AS varchar[]),"
+    " CAST(:aggregate_id AS uuid[]), CAST(:family_id AS uuid[]), CAST(:district AS varchar[]),"
+    " CAST(:occurred_at AS timestamptz[]), CAST(:recorded_at AS timestamptz[]),"
+    " CAST(:actor AS varchar[]), CAST(:correlation_id AS varchar[]),"
+    " CAST(:causation_id AS varchar[]), CAST(:payload AS jsonb[]))"
+    " WHERE (CAST(:expected AS integer) = 0 OR EXISTS (SELECT 1 FROM events"
+    " WHERE stream_id = :stream AND version = CAST(:expected AS integer)))"
+    # A family key taken from memory: only if it is still the family's (not erased since).
+    " AND (CAST(:family AS uuid) IS NULL OR EXISTS (SELECT 1 FROM family_keys"
+    " WHERE family_id = CAST(:family AS uuid) AND wrapped_key = CAST(:wrapped AS bytea)))"
+    " RETURNING event_id)"
+    " INSERT INTO outbox (event_id) SELECT event_id FROM appended RETURNING id"
+)
+
+
+def _json(value: Any) -> str:
+    # As the engine's serializer writes JSON (shared.runtime.database).
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 class ConcurrencyConflict(Exception):
@@ -130,11 +163,34 @@ class EventStore:
         if not new_events:
             return []
         sid = aggregate.stream_id
+        if conn.dialect.name != "postgresql":
+            # SQLite: the transaction holds the write lock from its BEGIN; reading is local.
+            await self._check_version(conn, sid, expected_version)
+        try:
+            envelopes = self._envelopes(aggregate, expected_version, new_events, metadata)
+        except ValidationError:
+            # Events that make no envelope (e.g. a stream's later events appended as if it
+            # were new, with none of what its first event says): a conflict if the stream
+            # moved on, which is what the caller must hear first.
+            await self._check_version(conn, sid, expected_version)
+            raise
+        await self._store(conn, envelopes, expected_version)
+        return envelopes
+
+    async def _check_version(self, conn: AsyncConnection, sid: str, expected: int) -> None:
         current = await self.stream_version(conn, sid)
-        if current != expected_version:
-            raise ConcurrencyConflict(sid, expected_version, current)
+        if current != expected:
+            raise ConcurrencyConflict(sid, expected, current)
+
+    def _envelopes(
+        self,
+        aggregate: Aggregate,
+        expected_version: int,
+        new_events: Sequence[DomainEvent],
+        metadata: EventMetadata,
+    ) -> list[Envelope]:
         now = self._clock.now()
-        envelopes = [
+        return [
             Envelope(
                 event_id=uuid.uuid4(),
                 event_type=event.event_type,
@@ -153,17 +209,80 @@ class EventStore:
             )
             for i, event in enumerate(new_events, start=1)
         ]
-        await self.append_envelopes(conn, envelopes)
-        return envelopes
 
     async def append_envelopes(self, conn: AsyncConnection, envelopes: Sequence[Envelope]) -> None:
         """Store envelopes built elsewhere (a transfer, an import); versions must follow on."""
+        await self._store(conn, envelopes, 0)
+
+    async def _store(
+        self, conn: AsyncConnection, envelopes: Sequence[Envelope], expected_version: int
+    ) -> None:
+        """The events and their outbox rows. On PostgreSQL, with an `expected_version` above
+        0, only if the first envelope's stream has that version stored."""
+        first = envelopes[0]
+        if conn.dialect.name == "postgresql":
+            await self._store_postgresql(conn, envelopes, expected_version)
+            return
+        rows = self._rows(envelopes, await self._keys(conn, envelopes))
+        try:
+            await conn.execute(insert(events), rows)
+        except IntegrityError as exc:
+            raise ConcurrencyConflict(first.stream_id, first.aggregate_version - 1, None) from exc
+        await conn.execute(insert(outbox), [{"event_id": e.event_id} for e in envelopes])
+
+    async def _store_postgresql(
+        self, conn: AsyncConnection, envelopes: Sequence[Envelope], expected_version: int
+    ) -> None:
+        first = envelopes[0]
+        families = {e.family_id for e in envelopes if e.family_id is not None}
+        guard: tuple[UUID, bytes] | None = None
+        if self._keyring is not None and len(families) == 1:
+            (family,) = families
+            key, wrapped = await self._keyring.key_for_writing_unread(
+                conn, family, self._clock.now()
+            )
+            keys: dict[UUID, bytes | None] = {family: key}
+            if wrapped is not None:
+                guard = (family, wrapped)
+        else:
+            keys = await self._keys(conn, envelopes)
+        rows = self._rows(envelopes, keys)
+        columns = {name: [row[name] for row in rows] for name in rows[0]}
+        columns["payload"] = [_json(p) for p in columns["payload"]]
+        try:
+            result = await conn.execute(
+                _PG_APPEND,
+                {
+                    **columns,
+                    "expected": expected_version,
+                    "stream": first.stream_id,
+                    "family": guard[0] if guard else None,
+                    "wrapped": guard[1] if guard else None,
+                },
+            )
+        except IntegrityError as exc:
+            raise ConcurrencyConflict(first.stream_id, first.aggregate_version - 1, None) from exc
+        if len(result.all()) != len(envelopes):
+            # Nothing was written: the expected version is not the stream's, or the family
+            # key from memory is no longer the family's (read it again on the next try).
+            if guard is not None and self._keyring is not None:
+                self._keyring.forget(guard[0])
+            raise ConcurrencyConflict(first.stream_id, first.aggregate_version - 1, None)
+
+    async def _keys(
+        self, conn: AsyncConnection, envelopes: Sequence[Envelope]
+    ) -> dict[UUID, bytes | None]:
         keys: dict[UUID, bytes | None] = {}
         if self._keyring is not None:
             now = self._clock.now()
             for family_id in {e.family_id for e in envelopes if e.family_id is not None}:
                 keys[family_id] = await self._keyring.key_for_writing(conn, family_id, now)
-        rows = [
+        return keys
+
+    def _rows(
+        self, envelopes: Sequence[Envelope], keys: dict[UUID, bytes | None]
+    ) -> list[dict[str, Any]]:
+        return [
             {
                 "event_id": e.event_id,
                 "stream_id": e.stream_id,
@@ -187,12 +306,6 @@ class EventStore:
             }
             for e in envelopes
         ]
-        try:
-            await conn.execute(insert(events), rows)
-        except IntegrityError as exc:
-            first = envelopes[0]
-            raise ConcurrencyConflict(first.stream_id, first.aggregate_version - 1, None) from exc
-        await conn.execute(insert(outbox), [{"event_id": e.event_id} for e in envelopes])
 
     async def envelopes(self, conn: AsyncConnection, rows: Sequence[Any]) -> list[Envelope]:
         """Envelopes of stored rows (selected with EVENT_COLUMNS), personal data decrypted

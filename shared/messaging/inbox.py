@@ -26,22 +26,57 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, Collection, Sequence
+from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
 import structlog
-from sqlalchemy import and_, bindparam, delete, select, update
+from sqlalchemy import and_, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events import EVENT_TYPES, Envelope
 from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.tables import inbox_parked, inbox_tracking
 from shared.messaging.sealing import BusKeys
+from shared.runtime.database import is_disconnect
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
 
 Handler = Callable[[AsyncConnection, Envelope], Awaitable[None]]
+BatchHandler = Callable[[AsyncConnection, Sequence[Envelope]], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class SetWise:
+    """A handler that applies a batch's events together (a projection writing set-wise):
+    the inbox hands `apply` every event of the batch it is to apply, once, each aggregate's in
+    version order (parked ones that now follow on included), inside its transaction. Called
+    with one envelope, it is an ordinary handler."""
+
+    apply: BatchHandler
+
+    async def __call__(self, conn: AsyncConnection, envelope: Envelope) -> None:
+        await self.apply(conn, [envelope])
+
+
+# The tracking rows of a batch's aggregates, created if missing and locked in the order given
+# (sorted: two batches cannot deadlock), with what they say, in one statement. The no-op update
+# is what locks a row that exists (and waits for a replica holding it, then reads its latest
+# version); a row another replica is inserting is waited for the same way.
+_PG_LOCK_TRACKING = text(
+    "INSERT INTO inbox_tracking (consumer, stream_id, version, has_parked) "
+    "SELECT :consumer, sid, 0, false FROM unnest(CAST(:streams AS varchar[])) AS sid "
+    "ON CONFLICT (consumer, stream_id) DO UPDATE SET version = inbox_tracking.version "
+    "RETURNING stream_id, version, has_parked"
+)
+_PG_RECORD_TRACKING = text(
+    "UPDATE inbox_tracking AS t SET version = v.version, last_event_id = v.last_event_id, "
+    "has_parked = v.has_parked FROM unnest(CAST(:streams AS varchar[]), "
+    "CAST(:versions AS integer[]), CAST(:event_ids AS uuid[]), CAST(:parked AS boolean[])) "
+    "AS v(stream_id, version, last_event_id, has_parked) "
+    "WHERE t.consumer = :consumer AND t.stream_id = v.stream_id"
+)
 
 
 class UnknownEvent(Exception):
@@ -90,6 +125,8 @@ class Inbox:
         self.engine = engine
         self.consumer = consumer
         self.handler = handler
+        # Set-wise: the batch's events go to the handler together, after the inbox's checks.
+        self.set_wise = handler.apply if isinstance(handler, SetWise) else None
         self.handles = frozenset(handles) if handles is not None else None
         self.keys = keys
         # Called after a transaction commits: the handler may have stored events to publish.
@@ -103,8 +140,7 @@ class Inbox:
             return []
         keys = await self.keys.keys_for(envelopes) if self.keys is not None else {}
         try:
-            async with self.engine.begin() as conn:
-                await self.apply(conn, envelopes, keys=keys)
+            await self._in_transaction(envelopes, keys)
             self.on_commit()
             return [None] * len(envelopes)
         except Exception as exc:
@@ -113,13 +149,25 @@ class Inbox:
         results: list[BaseException | None] = []
         for envelope in envelopes:
             try:
-                async with self.engine.begin() as conn:
-                    await self.apply(conn, [envelope], keys=keys)
+                await self._in_transaction([envelope], keys)
                 self.on_commit()
                 results.append(None)
             except Exception as exc:
                 results.append(exc)
         return results
+
+    async def _in_transaction(self, envelopes: Sequence[Envelope], keys: dict[UUID, bytes]) -> None:
+        """`apply` in a transaction of its own; run once more if the connection turned out to
+        be one the database dropped (restarted): nothing of the first try was committed."""
+        for attempt in (1, 2):
+            try:
+                async with self.engine.begin() as conn:
+                    await self.apply(conn, envelopes, keys=keys)
+                return
+            except Exception as exc:
+                if attempt == 2 or not is_disconnect(exc):
+                    raise
+                log.warning("inbox.reconnected", consumer=self.consumer)
 
     async def apply(
         self,
@@ -130,6 +178,52 @@ class Inbox:
     ) -> None:
         """Apply envelopes inside the caller's transaction. Raises UnknownEvent (and applies
         nothing) if one of them is of a type or version this code does not know."""
+        self._hold_unknown(envelopes)
+        if keys is None and self.keys is not None:
+            keys = await self.keys.keys_for(envelopes)
+        by_stream: dict[str, list[Envelope]] = defaultdict(list)
+        for envelope in envelopes:
+            by_stream[envelope.stream_id].append(envelope)
+        streams = sorted(by_stream)
+        tracked = await self._lock_tracking(conn, streams)
+        changed: list[dict[str, Any]] = []
+        collected: list[Envelope] | None = [] if self.set_wise is not None else None
+        for sid in streams:
+            last, has_parked = tracked[sid]
+            start = last
+            last_event_id = None
+            for envelope in sorted(by_stream[sid], key=lambda e: e.aggregate_version):
+                if envelope.aggregate_version <= last:
+                    continue  # already applied: a redelivery or a republish
+                if envelope.aggregate_version == last + 1:
+                    await self._handle(conn, envelope, keys or {}, collected)
+                    last += 1
+                    last_event_id = envelope.event_id
+                else:
+                    await self._park(conn, envelope)
+                    has_parked = True
+            if has_parked and last > start:
+                last, drained_id, has_parked = await self._drain(conn, sid, last, collected)
+                last_event_id = drained_id or last_event_id
+            if last != start or has_parked != tracked[sid][1]:
+                changed.append(
+                    {
+                        "b_stream": sid,
+                        "b_version": last,
+                        "b_last_event_id": last_event_id,
+                        "b_has_parked": has_parked,
+                    }
+                )
+        if collected:
+            await self._apply_set_wise(conn, collected)
+        if changed:
+            await self._record(conn, changed)
+
+    async def _apply_set_wise(self, conn: AsyncConnection, envelopes: list[Envelope]) -> None:
+        if self.set_wise is not None:
+            await self.set_wise(conn, envelopes)
+
+    def _hold_unknown(self, envelopes: Sequence[Envelope]) -> None:
         for envelope in envelopes:
             if not is_known(envelope):
                 log.error(
@@ -141,41 +235,21 @@ class Inbox:
                     schema_version=envelope.schema_version,
                 )
                 raise UnknownEvent(envelope)
-        if keys is None and self.keys is not None:
-            keys = await self.keys.keys_for(envelopes)
-        by_stream: dict[str, list[Envelope]] = defaultdict(list)
-        for envelope in envelopes:
-            by_stream[envelope.stream_id].append(envelope)
-        streams = sorted(by_stream)
-        tracked = await self._lock_tracking(conn, streams)
-        changed: list[dict[str, Any]] = []
-        for sid in streams:
-            last, has_parked = tracked[sid]
-            start = last
-            last_event_id = None
-            for envelope in sorted(by_stream[sid], key=lambda e: e.aggregate_version):
-                if envelope.aggregate_version <= last:
-                    continue  # already applied: a redelivery or a republish
-                if envelope.aggregate_version == last + 1:
-                    await self._handle(conn, envelope, keys or {})
-                    last += 1
-                    last_event_id = envelope.event_id
-                else:
-                    await self._park(conn, envelope)
-                    has_parked = True
-            if has_parked and last > start:
-                last, drained_id, has_parked = await self._drain(conn, sid, last)
-                last_event_id = drained_id or last_event_id
-            if last != start or has_parked != tracked[sid][1]:
-                changed.append(
-                    {
-                        "b_stream": sid,
-                        "b_version": last,
-                        "b_last_event_id": last_event_id,
-                        "b_has_parked": has_parked,
-                    }
-                )
-        if changed:
+
+    async def _record(self, conn: AsyncConnection, changed: list[dict[str, Any]]) -> None:
+        """Record the aggregates' new versions, in one statement."""
+        if conn.dialect.name == "postgresql":
+            await conn.execute(
+                _PG_RECORD_TRACKING,
+                {
+                    "consumer": self.consumer,
+                    "streams": [c["b_stream"] for c in changed],
+                    "versions": [c["b_version"] for c in changed],
+                    "event_ids": [c["b_last_event_id"] for c in changed],
+                    "parked": [c["b_has_parked"] for c in changed],
+                },
+            )
+        else:
             await conn.execute(
                 update(inbox_tracking)
                 .where(
@@ -193,12 +267,19 @@ class Inbox:
             )
 
     async def _handle(
-        self, conn: AsyncConnection, envelope: Envelope, keys: dict[UUID, bytes]
+        self,
+        conn: AsyncConnection,
+        envelope: Envelope,
+        keys: dict[UUID, bytes],
+        collected: list[Envelope] | None,
     ) -> None:
         if self.handles is not None and envelope.event_type not in self.handles:
             return  # not of interest to this consumer: skipped on purpose, counted as applied
         if self.keys is not None:
             envelope = self.keys.open(envelope, keys)
+        if collected is not None:
+            collected.append(envelope)  # applied with the rest of the batch
+            return
         with structlog.contextvars.bound_contextvars(
             correlation_id=envelope.correlation_id,
             event_id=str(envelope.event_id),
@@ -209,6 +290,12 @@ class Inbox:
     async def _lock_tracking(
         self, conn: AsyncConnection, streams: list[str]
     ) -> dict[str, tuple[int, bool]]:
+        if conn.dialect.name == "postgresql":
+            rows = await conn.execute(
+                _PG_LOCK_TRACKING, {"consumer": self.consumer, "streams": streams}
+            )
+            return {row.stream_id: (row.version, row.has_parked) for row in rows}
+        # SQLite: the transaction holds the database's write lock from its BEGIN.
         await conn.execute(
             insert_ignoring_duplicates(conn, inbox_tracking),
             [
@@ -246,7 +333,9 @@ class Inbox:
             },
         )
 
-    async def _drain(self, conn: AsyncConnection, sid: str, last: int) -> tuple[int, Any, bool]:
+    async def _drain(
+        self, conn: AsyncConnection, sid: str, last: int, collected: list[Envelope] | None
+    ) -> tuple[int, Any, bool]:
         """Apply parked events that now follow on; drop parked ones already applied."""
         where = and_(inbox_parked.c.consumer == self.consumer, inbox_parked.c.stream_id == sid)
         rows = await conn.execute(
@@ -268,7 +357,7 @@ class Inbox:
             if version != last + 1:
                 remaining = True
                 break
-            await self._handle(conn, envelope, keys)
+            await self._handle(conn, envelope, keys, collected)
             last = envelope.aggregate_version
             last_event_id = envelope.event_id
         await conn.execute(delete(inbox_parked).where(where, inbox_parked.c.version <= last))

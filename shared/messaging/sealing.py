@@ -207,11 +207,17 @@ def seal_payload(
 
 
 def is_sealed(value: Any) -> bool:
+    """Whether a sealed field is anywhere in `value` (a payload: checked for every event a
+    consumer reads, so leaves are not visited by a call of their own)."""
     if isinstance(value, dict):
-        return SEALED in value or any(is_sealed(v) for v in value.values())
-    if isinstance(value, list):
-        return any(is_sealed(v) for v in value)
-    return False
+        if SEALED in value:
+            return True
+        children: Any = value.values()
+    elif isinstance(value, list):
+        children = value
+    else:
+        return False
+    return any(isinstance(v, (dict, list)) and is_sealed(v) for v in children)
 
 
 def _open_everywhere(value: Any, key: bytes | None, family_id: UUID) -> Any:

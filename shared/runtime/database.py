@@ -12,9 +12,13 @@ from typing import Any
 
 from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
+
+# Connections are renewed after half an hour (no ping per checkout: a dropped connection is
+# retried by the command runner and the inbox).
+RECYCLE_SECONDS = 1800
 
 
 def _dumps(value: Any) -> str:
@@ -71,14 +75,25 @@ def create_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> Asyn
         )
         _configure_sqlite(engine)
         return engine
+    # No pre-ping (a round trip on every checkout): a connection PostgreSQL dropped (a
+    # restart, a failover) fails its first statement instead, which invalidates every pooled
+    # connection opened before it; the unit of work that met it runs again (CommandRunner,
+    # Inbox.process: nothing of it was committed). Connections are renewed after half an hour,
+    # before a firewall's or a proxy's idle timeout drops them silently.
     return create_async_engine(
         url,
         json_serializer=_dumps,
         hide_parameters=True,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        pool_recycle=RECYCLE_SECONDS,
     )
+
+
+def is_disconnect(error: BaseException) -> bool:
+    """Whether `error` is a connection the database dropped (the pool was invalidated; a
+    transaction that met it committed nothing and can be run again)."""
+    return isinstance(error, DBAPIError) and bool(error.connection_invalidated)
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from uuid import UUID
@@ -19,7 +19,7 @@ from shared.eventstore import EventStore, kernel_metadata
 from shared.eventstore.crypto import Keyring
 from shared.messaging.bus import Bus
 from shared.messaging.consumer import StreamConsumer
-from shared.messaging.inbox import Handler, Inbox
+from shared.messaging.inbox import Handler, Inbox, SetWise
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.streams import parse_extra_groups
 from shared.migrations.runner import Migrations, prepare_schema
@@ -166,6 +166,16 @@ class ServiceRuntime:
 
     def _timed(self, source: str, handler: Handler) -> Handler:
         """The handler, observing each event's projection lag once its effect is applied."""
+        if isinstance(handler, SetWise):
+            apply_many = handler.apply
+
+            async def timed_many(conn: AsyncConnection, envelopes: Sequence[Envelope]) -> None:
+                await apply_many(conn, envelopes)
+                now = self.clock.now()
+                for envelope in envelopes:
+                    observe_projection_lag(self.name, source, envelope.recorded_at, now)
+
+            return SetWise(timed_many)
 
         async def timed(conn: AsyncConnection, envelope: Envelope) -> None:
             await handler(conn, envelope)

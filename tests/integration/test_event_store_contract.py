@@ -3,22 +3,44 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import uuid
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.events import AssistantRegistered, DomainEvent
+from shared.events import (
+    AssistantRegistered,
+    DomainEvent,
+    VisitLogged,
+    VisitPlace,
+    VisitTopic,
+)
+from shared.events.personal import ERASED
 from shared.eventstore import Aggregate, ConcurrencyConflict, EventMetadata, EventStore
-from shared.eventstore.tables import kernel_metadata, outbox
+from shared.eventstore.crypto import Keyring
+from shared.eventstore.tables import events, kernel_metadata, outbox
 from shared.runtime.database import create_engine, create_schema
 
 pytestmark = pytest.mark.integration
 
 META = EventMetadata(actor="admin:test", correlation_id="corr-1")
+
+
+def visit(note: str) -> DomainEvent:
+    return VisitLogged(
+        visit_id=uuid.uuid4(),
+        assistant_id=uuid.uuid4(),
+        visited_on=date(2026, 3, 2),
+        duration_minutes=60,
+        place=VisitPlace.HOME,
+        present=("matka",),
+        topics=(VisitTopic.BUDGET,),
+        note=note,
+    )
 
 
 def registered(name: str = "Ewa") -> DomainEvent:
@@ -134,3 +156,49 @@ async def test_every_event_gets_an_outbox_row_in_the_same_transaction(engine: As
             await store.append(conn, an_aggregate(), 0, [registered()], META)
             raise Abort
     assert await outbox_rows() == 2
+
+
+async def test_an_append_ahead_of_the_stream_is_a_conflict_and_writes_nothing(
+    engine: AsyncEngine,
+) -> None:
+    store, aggregate = EventStore(), an_aggregate()
+    async with engine.begin() as conn:
+        await store.append(conn, aggregate, 0, [registered()], META)
+    for expected in (2, 7):
+        with pytest.raises(ConcurrencyConflict):
+            async with engine.begin() as conn:
+                await store.append(conn, aggregate, expected, [registered("X")] * 2, META)
+    async with engine.connect() as conn:
+        assert len(await store.read_stream(conn, aggregate.stream_id)) == 1
+        assert (await conn.execute(select(func.count()).select_from(outbox))).scalar_one() == 1
+
+
+async def test_a_family_s_key_held_in_memory_is_not_written_with_once_erased(
+    engine: AsyncEngine,
+) -> None:
+    """A process keeps a family's key it read lately; another process erases the family. The
+    next append refuses the key from memory (a conflict, as the stream had moved on), and the
+    one after reads the key again: the family's personal fields are stored erased."""
+    master = os.urandom(32)
+    writer, eraser = Keyring(master), Keyring(master)
+    store = EventStore(keyring=writer)
+    family = uuid.uuid4()
+    aggregate = Aggregate("case", uuid.uuid4(), "1465188", family)
+    async with engine.begin() as conn:
+        await store.append(conn, aggregate, 0, [visit("Anna")], META)
+    async with engine.begin() as conn:
+        await eraser.erase(conn, family, datetime.now(UTC))
+    conflicts = 0
+    if engine.dialect.name == "postgresql":
+        with pytest.raises(ConcurrencyConflict):
+            async with engine.begin() as conn:
+                await store.append(conn, aggregate, 1, [visit("Beata")], META)
+        conflicts = 1
+    async with engine.begin() as conn:
+        await store.append(conn, aggregate, 1, [visit("Beata")], META)
+    async with engine.connect() as conn:
+        read = await store.read_stream(conn, aggregate.stream_id)
+        stored = (await conn.execute(select(events.c.payload).order_by(events.c.version))).all()
+    assert [e.payload["note"] for e in read] == [ERASED, ERASED]
+    assert stored[1].payload["note"] == ERASED  # never encrypted with the old key
+    assert conflicts == (1 if engine.dialect.name == "postgresql" else 0)

@@ -1,17 +1,26 @@
-"""Applies events of every producing service to reporting's projections.
+"""Applies events of every producing service to reporting's projections, a batch at a time.
 
-Called by the inbox, inside its transaction, once per event and in each aggregate's order;
-events of types reporting does not use pass through (their version still counts)."""
+The inbox hands `project` a batch's events, inside its transaction, each aggregate's in
+version order (events of types reporting does not use pass through; their version still
+counts). The batch's effect is folded in memory, row by row, exactly as applying the events
+one after another would leave each row, then written set-wise: on PostgreSQL one statement
+for the whole batch (per table a multi-row upsert of the rows the batch wrote whole, an
+UPDATE ... FROM unnest of the rows it changed, the links it added or removed), on SQLite per
+row (see `Changes` and shared.eventstore.sql.SetWrites). An event that reaches rows by
+something other than their key (a transfer moving a case's court requests, an erasure) writes
+what came before it first. Called with one event, it is the same path with a batch of one."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Table, case, delete, func, update
+from sqlalchemy import Table, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.adapters.tables import (
+    PROJECTION_TABLES,
     assistant_logins,
     assistants_view,
     caseload_cases_view,
@@ -61,51 +70,204 @@ from shared.events.directory import (
     AssistantLoginChanged,
     AssistantReactivated,
 )
-from shared.eventstore.sql import insert_ignoring_duplicates, upsert
+from shared.eventstore.sql import EARLIEST, FIRST, LATEST, SET, SetWrites
+from shared.messaging.inbox import SetWise
 from shared.runtime.assistant_logins import project_login
 
-Apply = Callable[[AsyncConnection, Envelope, Any], Awaitable[None]]
-
-_UPSERTS: dict[tuple[str, str], Any] = {}
+Apply = Callable[["Changes", Envelope, Any], Awaitable[None]]
 
 
-async def _upsert(conn: AsyncConnection, table: Table, row: dict[str, Any]) -> None:
-    # Built once per table and dialect: building the statement costs more than running it.
-    key = (conn.dialect.name, table.name)
-    if key not in _UPSERTS:
-        primary = [c.name for c in table.primary_key.columns]
-        others = [c.name for c in table.columns if c.name not in primary]
-        _UPSERTS[key] = upsert(conn, table, key=primary, update=others)
-    await conn.execute(_UPSERTS[key], row)
+@dataclass(frozen=True, slots=True)
+class First:
+    """A column's new value that only fills it if it is empty (the first date stays)."""
+
+    value: Any
 
 
-async def _case(conn: AsyncConnection, envelope: Envelope, **values: Any) -> None:
-    await conn.execute(
-        update(cases_view).where(cases_view.c.case_id == envelope.aggregate_id).values(**values)
-    )
+@dataclass(frozen=True, slots=True)
+class Latest:
+    """A column's new value that replaces it only if it is empty or earlier."""
+
+    value: Any
 
 
-async def _assistant(conn: AsyncConnection, envelope: Envelope, **values: Any) -> None:
-    await conn.execute(
-        update(assistants_view)
-        .where(assistants_view.c.assistant_id == envelope.aggregate_id)
-        .values(**values)
-    )
+@dataclass(frozen=True, slots=True)
+class Earliest:
+    """A column's new value that replaces it only if it is empty or later (the earliest date
+    stays, whatever order the events arrive in)."""
+
+    value: Any
 
 
-async def _caseload(conn: AsyncConnection, envelope: Envelope, **values: Any) -> None:
-    await conn.execute(
-        update(caseloads_view)
-        .where(caseloads_view.c.assistant_id == envelope.aggregate_id)
-        .values(**values)
-    )
+def _earlier(stored: Any, new: Any) -> Any:
+    # As SQL's `stored IS NULL OR stored > new`: a NULL new value never wins over a stored one.
+    if stored is None or (new is not None and new < stored):
+        return new
+    return stored
 
 
-async def _caseload_opened(
-    conn: AsyncConnection, envelope: Envelope, event: CaseloadOpened
-) -> None:
-    await _upsert(
-        conn,
+def _later(stored: Any, new: Any) -> Any:
+    # As SQL's `stored IS NULL OR stored < new`: a NULL new value never wins over a stored one.
+    if stored is None or (new is not None and stored < new):
+        return new
+    return stored
+
+
+def _as_op(value: Any) -> tuple[int, Any]:
+    if isinstance(value, First):
+        return FIRST, value.value
+    if isinstance(value, Latest):
+        return LATEST, value.value
+    if isinstance(value, Earliest):
+        return EARLIEST, value.value
+    return SET, value
+
+
+def _then(before: tuple[int, Any], after: tuple[int, Any]) -> tuple[int, Any] | None:
+    """One column op standing for `before` then `after` on an unknown stored value; None if
+    no single op does."""
+    (op1, v1), (op2, v2) = before, after
+    if op2 == SET:
+        return after
+    if op1 == SET:
+        if op2 == FIRST:
+            return SET, v1 if v1 is not None else v2
+        return SET, _later(v1, v2) if op2 == LATEST else _earlier(v1, v2)
+    if op1 == op2 == FIRST:
+        return FIRST, v1 if v1 is not None else v2
+    if op1 == op2 == LATEST and v1 is not None and v2 is not None:
+        return LATEST, max(v1, v2)
+    if op1 == op2 == EARLIEST and v1 is not None and v2 is not None:
+        return EARLIEST, min(v1, v2)
+    return None
+
+
+@dataclass
+class _Row:
+    # The whole row, when the batch wrote it whole (an upsert replaces every column), with the
+    # later changes folded in; else the changes to make to the stored row, column by column.
+    whole: dict[str, Any] | None = None
+    ops: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    # For a table of links (key columns only): whether the link ends present or deleted.
+    present: bool | None = None
+
+
+def _defaults(table: Table) -> dict[str, Any]:
+    """A row's values where an insert names no value: the columns' scalar defaults, or NULL."""
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        default = column.default
+        values[column.name] = (
+            getattr(default, "arg", None) if getattr(default, "is_scalar", False) else None
+        )
+    return values
+
+
+_DEFAULTS = {table.name: _defaults(table) for table in PROJECTION_TABLES}
+_KEYS = {table.name: [c.name for c in table.primary_key.columns] for table in PROJECTION_TABLES}
+
+
+class Changes:
+    """A batch's effect on the projections: per table, per row key, what the events did to
+    the row, folded in the events' order; written by `flush`, set-wise."""
+
+    def __init__(self, conn: AsyncConnection) -> None:
+        self.conn = conn
+        self._rows: dict[str, dict[tuple[Any, ...], _Row]] = {}
+
+    def _row(self, table: Table, key: tuple[Any, ...]) -> _Row:
+        rows = self._rows.setdefault(table.name, {})
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = _Row()
+        return row
+
+    def put(self, table: Table, values: dict[str, Any]) -> None:
+        """INSERT the row, or replace every column of the stored one (an upsert)."""
+        whole = dict(_DEFAULTS[table.name])
+        whole.update(values)
+        key = tuple(whole[k] for k in _KEYS[table.name])
+        row = self._row(table, key)
+        row.whole, row.ops = whole, {}
+
+    async def change(self, table: Table, key: tuple[Any, ...], **values: Any) -> None:
+        """UPDATE the row with this key, if there is one: a plain value sets a column, a
+        `First` fills it if empty, a `Latest` keeps the later date."""
+        row = self._row(table, key)
+        if row.whole is not None:
+            for column, value in values.items():
+                if isinstance(value, First):
+                    if row.whole[column] is None:
+                        row.whole[column] = value.value
+                elif isinstance(value, Latest):
+                    row.whole[column] = _later(row.whole[column], value.value)
+                elif isinstance(value, Earliest):
+                    row.whole[column] = _earlier(row.whole[column], value.value)
+                else:
+                    row.whole[column] = value
+            return
+        for column, value in values.items():
+            op = _as_op(value)
+            if column in row.ops:
+                folded = _then(row.ops[column], op)
+                if folded is None:
+                    # No one op says both: write what is pending, then keep folding.
+                    await self.flush()
+                    row = self._row(table, key)
+                else:
+                    op = folded
+            row.ops[column] = op
+
+    def link(self, table: Table, key: tuple[Any, ...], *, present: bool) -> None:
+        """A row made of its key only: inserted (if missing) or deleted."""
+        self._row(table, key).present = present
+
+    async def execute(self, statement: Any) -> None:
+        """A statement of its own (one that reaches rows by something other than their key):
+        what the batch did before it is written first, so it sees it."""
+        await self.flush()
+        await self.conn.execute(statement)
+
+    async def flush(self) -> None:
+        rows, self._rows = self._rows, {}
+        writes = SetWrites(self.conn)
+        for table in PROJECTION_TABLES:
+            changes = rows.get(table.name)
+            if not changes:
+                continue
+            key = _KEYS[table.name]
+            writes.upsert(
+                table, [row.whole for row in changes.values() if row.whole is not None], key=key
+            )
+            writes.update(
+                table,
+                [(k, row.ops) for k, row in changes.items() if row.whole is None and row.ops],
+                key=key,
+            )
+            links = [dict(zip(key, k, strict=True)) for k, row in changes.items() if row.present]
+            writes.upsert(table, links, key=key, update=())
+            writes.delete(table, [k for k, row in changes.items() if row.present is False], key=key)
+        await writes.run()
+
+
+async def _case(changes: Changes, envelope: Envelope, **values: Any) -> None:
+    await changes.change(cases_view, (envelope.aggregate_id,), **values)
+
+
+async def _assistant(changes: Changes, envelope: Envelope, **values: Any) -> None:
+    await changes.change(assistants_view, (envelope.aggregate_id,), **values)
+
+
+async def _caseload(changes: Changes, envelope: Envelope, **values: Any) -> None:
+    await changes.change(caseloads_view, (envelope.aggregate_id,), **values)
+
+
+async def _referral(changes: Changes, envelope: Envelope, **values: Any) -> None:
+    await changes.change(referrals_view, (envelope.aggregate_id,), **values)
+
+
+async def _caseload_opened(changes: Changes, envelope: Envelope, event: CaseloadOpened) -> None:
+    changes.put(
         caseloads_view,
         {
             "assistant_id": envelope.aggregate_id,
@@ -117,38 +279,21 @@ async def _caseload_opened(
 
 
 async def _case_added_to_caseload(
-    conn: AsyncConnection, envelope: Envelope, event: CaseAddedToCaseload
+    changes: Changes, envelope: Envelope, event: CaseAddedToCaseload
 ) -> None:
-    await conn.execute(
-        insert_ignoring_duplicates(conn, caseload_cases_view),
-        {"assistant_id": envelope.aggregate_id, "case_id": event.case_id},
-    )
+    changes.link(caseload_cases_view, (envelope.aggregate_id, event.case_id), present=True)
 
 
 async def _case_removed_from_caseload(
-    conn: AsyncConnection, envelope: Envelope, event: CaseRemovedFromCaseload
+    changes: Changes, envelope: Envelope, event: CaseRemovedFromCaseload
 ) -> None:
-    await conn.execute(
-        delete(caseload_cases_view).where(
-            caseload_cases_view.c.assistant_id == envelope.aggregate_id,
-            caseload_cases_view.c.case_id == event.case_id,
-        )
-    )
-
-
-async def _referral(conn: AsyncConnection, envelope: Envelope, **values: Any) -> None:
-    await conn.execute(
-        update(referrals_view)
-        .where(referrals_view.c.referral_id == envelope.aggregate_id)
-        .values(**values)
-    )
+    changes.link(caseload_cases_view, (envelope.aggregate_id, event.case_id), present=False)
 
 
 async def _assistant_registered(
-    conn: AsyncConnection, envelope: Envelope, event: AssistantRegistered
+    changes: Changes, envelope: Envelope, event: AssistantRegistered
 ) -> None:
-    await _upsert(
-        conn,
+    changes.put(
         assistants_view,
         {
             "assistant_id": envelope.aggregate_id,
@@ -163,11 +308,8 @@ async def _assistant_registered(
     )
 
 
-async def _family_referred(
-    conn: AsyncConnection, envelope: Envelope, event: FamilyReferred
-) -> None:
-    await _upsert(
-        conn,
+async def _family_referred(changes: Changes, envelope: Envelope, event: FamilyReferred) -> None:
+    changes.put(
         referrals_view,
         {
             "referral_id": envelope.aggregate_id,
@@ -181,9 +323,8 @@ async def _family_referred(
     )
 
 
-async def _case_opened(conn: AsyncConnection, envelope: Envelope, event: CaseOpened) -> None:
-    await _upsert(
-        conn,
+async def _case_opened(changes: Changes, envelope: Envelope, event: CaseOpened) -> None:
+    changes.put(
         cases_view,
         {
             "case_id": envelope.aggregate_id,
@@ -209,9 +350,8 @@ async def _case_opened(conn: AsyncConnection, envelope: Envelope, event: CaseOpe
     )
 
 
-async def _visit_logged(conn: AsyncConnection, envelope: Envelope, event: VisitLogged) -> None:
-    await _upsert(
-        conn,
+async def _visit_logged(changes: Changes, envelope: Envelope, event: VisitLogged) -> None:
+    changes.put(
         visits_view,
         {
             "visit_id": event.visit_id,
@@ -222,20 +362,13 @@ async def _visit_logged(conn: AsyncConnection, envelope: Envelope, event: VisitL
             "duration_minutes": event.duration_minutes,
         },
     )
-    last = cases_view.c.last_visit_on
-    await conn.execute(
-        update(cases_view)
-        .where(cases_view.c.case_id == envelope.aggregate_id)
-        .where(last.is_(None) | (last < event.visited_on))
-        .values(last_visit_on=event.visited_on)
-    )
+    await _case(changes, envelope, last_visit_on=Latest(event.visited_on))
 
 
 async def _court_opinion_requested(
-    conn: AsyncConnection, envelope: Envelope, event: CourtOpinionRequested
+    changes: Changes, envelope: Envelope, event: CourtOpinionRequested
 ) -> None:
-    await _upsert(
-        conn,
+    changes.put(
         court_opinions_view,
         {
             "request_id": event.request_id,
@@ -249,27 +382,21 @@ async def _court_opinion_requested(
 
 
 async def _court_opinion_submitted(
-    conn: AsyncConnection, _envelope: Envelope, event: CourtOpinionSubmitted
+    changes: Changes, _envelope: Envelope, event: CourtOpinionSubmitted
 ) -> None:
-    await conn.execute(
-        update(court_opinions_view)
-        .where(court_opinions_view.c.request_id == event.request_id)
-        .values(submitted_on=event.submitted_on)
-    )
+    await changes.change(court_opinions_view, (event.request_id,), submitted_on=event.submitted_on)
 
 
-async def _case_transferred(
-    conn: AsyncConnection, envelope: Envelope, event: CaseTransferred
-) -> None:
+async def _case_transferred(changes: Changes, envelope: Envelope, event: CaseTransferred) -> None:
     await _case(
-        conn,
+        changes,
         envelope,
         status=event.status.value,
         assistant_id=None,
         district=event.to_district,
         next_assessment_due=None,
     )
-    await conn.execute(
+    await changes.execute(
         update(court_opinions_view)
         .where(court_opinions_view.c.case_id == envelope.aggregate_id)
         .values(district=event.to_district)
@@ -315,7 +442,7 @@ APPLY: dict[str, Apply] = dict(
                 e,
                 status=ev.status.value,
                 assistant_id=ev.assistant_id,
-                assigned_on=func.coalesce(cases_view.c.assigned_on, ev.assigned_on),
+                assigned_on=First(ev.assigned_on),
             ),
         ),
         _on(
@@ -323,7 +450,7 @@ APPLY: dict[str, Apply] = dict(
             lambda c, e, ev: _case(
                 c,
                 e,
-                work_started_on=func.coalesce(cases_view.c.work_started_on, ev.started_on),
+                work_started_on=First(ev.started_on),
                 next_assessment_due=ev.next_assessment_due,
             ),
         ),
@@ -399,9 +526,9 @@ def family_initials(members: Iterable[FamilyMember]) -> str | None:
     return None
 
 
-async def _initials_of_case(conn: AsyncConnection, envelope: Envelope, event: CaseOpened) -> None:
+async def _initials_of_case(changes: Changes, envelope: Envelope, event: CaseOpened) -> None:
     await _case(
-        conn,
+        changes,
         envelope,
         family_initials=family_initials(event.members),
         consent_on=None,
@@ -410,19 +537,19 @@ async def _initials_of_case(conn: AsyncConnection, envelope: Envelope, event: Ca
 
 
 async def _initials_of_referral(
-    conn: AsyncConnection, envelope: Envelope, event: FamilyReferred
+    changes: Changes, envelope: Envelope, event: FamilyReferred
 ) -> None:
-    await _referral(conn, envelope, family_initials=family_initials(event.members))
+    await _referral(changes, envelope, family_initials=family_initials(event.members))
 
 
-async def _family_erased(conn: AsyncConnection, envelope: Envelope, _event: Any) -> None:
+async def _family_erased(changes: Changes, envelope: Envelope, _event: Any) -> None:
     family = envelope.family_id
     if family is None:
         return
-    await conn.execute(
+    await changes.execute(
         update(cases_view).where(cases_view.c.family_id == family).values(family_initials=None)
     )
-    await conn.execute(
+    await changes.execute(
         update(referrals_view)
         .where(referrals_view.c.family_id == family)
         .values(family_initials=None)
@@ -430,29 +557,25 @@ async def _family_erased(conn: AsyncConnection, envelope: Envelope, _event: Any)
 
 
 async def _assistant_email(
-    conn: AsyncConnection, envelope: Envelope, event: AssistantRegistered | AssistantEmailChanged
+    changes: Changes, envelope: Envelope, event: AssistantRegistered | AssistantEmailChanged
 ) -> None:
     # Where the assistant's digest goes: the directory's address (None: none, the settings'
     # REPORTING_ASSISTANT_EMAILS may still name one).
-    await _assistant(conn, envelope, email=event.email)
+    await _assistant(changes, envelope, email=event.email)
+
+
+async def _assistant_login(changes: Changes, envelope: Envelope, _event: Any) -> None:
+    # Not a projection table of the batch: the login table is written at once (rare events).
+    await project_login(changes.conn, assistant_logins, envelope)
 
 
 def _chain(first: Apply | None, then: Apply) -> Apply:
-    async def both(conn: AsyncConnection, envelope: Envelope, event: Any) -> None:
+    async def both(changes: Changes, envelope: Envelope, event: Any) -> None:
         if first is not None:
-            await first(conn, envelope, event)
-        await then(conn, envelope, event)
+            await first(changes, envelope, event)
+        await then(changes, envelope, event)
 
     return both
-
-
-async def _consent_recorded(
-    conn: AsyncConnection, envelope: Envelope, event: FamilyConsentRecorded
-) -> None:
-    # A second consent (signed on paper, recorded offline) may arrive later: the earliest counts.
-    current = cases_view.c.consent_on
-    earliest = case((current.is_(None) | (current > event.given_on), event.given_on), else_=current)
-    await _case(conn, envelope, consent_on=earliest)
 
 
 REMINDERS: list[tuple[str, Apply]] = [
@@ -462,18 +585,30 @@ REMINDERS: list[tuple[str, Apply]] = [
         AssistantAssigned,
         lambda c, e, ev: _case(c, e, assistant_since=ev.assigned_on),
     ),
-    _on(FamilyConsentRecorded, _consent_recorded),
+    # A second consent (signed on paper, recorded offline) may arrive later: the earliest counts.
+    _on(
+        FamilyConsentRecorded,
+        lambda c, e, ev: _case(c, e, consent_on=Earliest(ev.given_on)),
+    ),
     _on(FamilyDataErased, _family_erased),
     _on(AssistantRegistered, _assistant_email),
     _on(AssistantEmailChanged, _assistant_email),
-    _on(AssistantRegistered, lambda c, e, _ev: project_login(c, assistant_logins, e)),
-    _on(AssistantLoginChanged, lambda c, e, _ev: project_login(c, assistant_logins, e)),
+    _on(AssistantRegistered, _assistant_login),
+    _on(AssistantLoginChanged, _assistant_login),
 ]
 for _type, _apply in REMINDERS:
     APPLY[_type] = _chain(APPLY.get(_type), _apply)
 
 
-async def project(conn: AsyncConnection, envelope: Envelope) -> None:
-    apply = APPLY.get(envelope.event_type)
-    if apply is not None:
-        await apply(conn, envelope, envelope.event())
+async def project_batch(conn: AsyncConnection, envelopes: Sequence[Envelope]) -> None:
+    """Apply the events, in the order given, as one set of changes."""
+    changes = Changes(conn)
+    for envelope in envelopes:
+        apply = APPLY.get(envelope.event_type)
+        if apply is not None:
+            await apply(changes, envelope, envelope.event())
+    await changes.flush()
+
+
+# The handler the inbox calls: set-wise for a batch, and for one event (a batch of one).
+project = SetWise(project_batch)
