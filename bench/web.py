@@ -536,6 +536,11 @@ def page_calls(page: str) -> tuple[list[Call], list[Call]]:
     ]
 
 
+def label(call: Call) -> str:
+    service, path, query = call
+    return f"{service} {path}" + (f"?status={query['status']}" if "status" in query else "")
+
+
 @dataclass
 class Measured:
     page: str
@@ -543,6 +548,7 @@ class Measured:
     page_ms: list[float]
     api_ms: list[float]
     listed: dict[str, int]
+    call_median_ms: dict[str, float]
     page_bytes: int
     api_bytes: int
 
@@ -558,6 +564,7 @@ class Measured:
             "who": self.who,
             "requests": len(self.page_ms),
             "listed": self.listed,
+            "api_call_median_ms": self.call_median_ms,
             "page_bytes": self.page_bytes,
             "api_bytes": self.api_bytes,
             "page_median_ms": round(page_median, 1),
@@ -583,9 +590,13 @@ async def measure_page(
         in_order, at_once = page_calls(page)
         page_bytes = api_bytes = 0
 
+        call_ms: dict[str, list[float]] = {label(call): [] for call in in_order + at_once}
+
         async def one(call: Call) -> int:
             service, path, query = call
+            start = time.perf_counter()
             answer = await apis[service].get(path, params=query)
+            call_ms[label(call)].append((time.perf_counter() - start) * 1000)
             if answer.status_code != 200:
                 raise RuntimeError(f"{service} {path}: {answer.status_code} {answer.text[:200]}")
             return len(answer.content)
@@ -613,6 +624,8 @@ async def measure_page(
             for _ in range(WARM_UP):
                 await page_round()
                 await api_round()
+            for times in call_ms.values():
+                times.clear()
             page_ms: list[float] = []
             api_ms: list[float] = []
             for n in range(requests):
@@ -624,14 +637,14 @@ async def measure_page(
                     api_ms.append(await api_round())
             # What the page showed: the length of each list it read.
             listed = {}
-            for service, path, query in at_once:
+            for service, path, query in in_order + at_once:
                 answer = (await apis[service].get(path, params=query)).json()
-                listed[
-                    f"{service} {path}{'?status=' + query['status'] if 'status' in query else ''}"
-                ] = len(answer)
+                rows = answer.get("tasks", []) if isinstance(answer, dict) else answer
+                listed[label((service, path, query))] = len(rows)
         finally:
             await asyncio.gather(*(client.aclose() for client in apis.values()))
-    return Measured(page, who, page_ms, api_ms, listed, page_bytes, api_bytes)
+    calls = {name: round(statistics.median(times), 1) for name, times in call_ms.items()}
+    return Measured(page, who, page_ms, api_ms, listed, calls, page_bytes, api_bytes)
 
 
 def table(results: list[Measured], header: str) -> str:
@@ -707,7 +720,9 @@ def run(args: argparse.Namespace, redis_url: str | None = None) -> dict[str, Any
     )
     print(table(results, header))
     for r in results:
-        shown = ", ".join(f"{k}: {v}" for k, v in r.listed.items())
+        shown = ", ".join(
+            f"{k} ({r.listed[k]} rows, median {ms} ms)" for k, ms in r.call_median_ms.items()
+        )
         print(f"  {r.page} read {shown}; page {r.page_bytes:,} B, API {r.api_bytes:,} B")
     return {
         "parameters": {

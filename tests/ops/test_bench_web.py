@@ -23,7 +23,7 @@ def test_the_small_web_bench_measures_both_pages_against_their_api_calls(
     assert set(by_page) == {"/assistant", "/head"}
     # Each page showed what was made: the assistant's two families; on the desk, the two
     # referrals awaiting a decision and the one case waiting for an assistant.
-    assert by_page["/assistant"]["listed"] == {"casework /cases": 2}
+    assert by_page["/assistant"]["listed"]["casework /cases"] == 2
     desk = by_page["/head"]["listed"]
     assert desk["referrals /referrals?status=awaiting_decision"] == 2
     assert desk["casework /waiting-list"] == 1
