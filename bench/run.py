@@ -244,6 +244,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="without the web pages' section (bench.web: a few minutes to make its district)",
     )
     parser.add_argument("--web-requests", type=int, default=60, help="rounds per web page")
+    parser.add_argument(
+        "--web-small", action="store_true", help="the web section at its smoke-test size"
+    )
     return parser.parse_args(argv)
 
 
@@ -254,7 +257,9 @@ def run_all(args: argparse.Namespace) -> int:
     # The web pages (bench.web) after the rates: it starts the suite as processes, with event
     # loops of its own, and adds its figures under "web" to what main() wrote.
     print()
-    return web.main(web.parse(["--requests", str(args.web_requests)]))
+    return web.main(
+        web.parse(["--small"] if args.web_small else ["--requests", str(args.web_requests)])
+    )
 
 
 if __name__ == "__main__":
