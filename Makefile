@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run tokens browser test demo lint typecheck bench bench-load unit integration e2e rebuild-reports dead-letters clean lock
+.PHONY: run tokens browser test demo lint typecheck bench bench-web bench-load unit integration e2e rebuild-reports dead-letters clean lock
 
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ typecheck: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# The web pages alone (also the last section of `make bench`): the assistant's family list and
+# the head's desk on a district of 15 x 15 cases with a year of history, against their API calls.
+bench-web: $(STAMP)
+	$(BIN)/python -m bench.web $(BENCH_WEB_ARGS)
 
 # The end-to-end load benchmark (a few minutes): the suite as processes under wrk's load.
 bench-load: $(STAMP)

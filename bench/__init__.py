@@ -15,7 +15,9 @@
 processes under `wrk` at stepped rates against a bare FastAPI + asyncpg endpoint
 (`bench.reference`), with the command-to-report lag and CPU per command per process; and
 `python -m bench.history` a command's CPU against its case's history, with and without
-snapshots.
+snapshots. `make bench-web` (`python -m bench.web`, also the last section of `make bench`)
+times the assistant's family list and the head's desk through the web app against the same
+API calls made directly, on a district of 15 assistants × 15 families with a year of history.
 
 Speed is never asserted: the run prints a table and writes the same figures as JSON to
 `.asysta/bench-latest.json` (`.asysta/` is gitignored, so results stay local).

@@ -1,7 +1,9 @@
 """`make bench`: every measurement, ours against the raw limit, in one run on this machine.
 
 Prints the table to stdout (progress and the services' own log lines go to stderr) and writes
-the same figures to .asysta/bench-latest.json. Options: `--help`.
+the same figures to .asysta/bench-latest.json; then the web pages' section (`bench.web`: the
+assistant's family list and the head's desk against their API calls alone), unless
+`--skip-web`. Options: `--help`.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import Any
 import asyncpg
 import redis.asyncio as aioredis
 
-from bench import append, projection, relay
+from bench import append, projection, relay, web
 from bench.events import EventMix, generate
 from bench.infra import (
     PG_ADMIN_DSN,
@@ -236,10 +238,31 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help=f"rounds of ours per database (raw: {RAW_DRAINS} drains around each)",
     )
     parser.add_argument("--skip-sqlite", action="store_true", help="projection on PostgreSQL only")
+    parser.add_argument(
+        "--skip-web",
+        action="store_true",
+        help="without the web pages' section (bench.web: a few minutes to make its district)",
+    )
+    parser.add_argument("--web-requests", type=int, default=60, help="rounds per web page")
+    parser.add_argument(
+        "--web-small", action="store_true", help="the web section at its smoke-test size"
+    )
     return parser.parse_args(argv)
+
+
+def run_all(args: argparse.Namespace) -> int:
+    code = asyncio.run(main(args))
+    if code or args.skip_web:
+        return code
+    # The web pages (bench.web) after the rates: it starts the suite as processes, with event
+    # loops of its own, and adds its figures under "web" to what main() wrote.
+    print()
+    return web.main(
+        web.parse(["--small"] if args.web_small else ["--requests", str(args.web_requests)])
+    )
 
 
 if __name__ == "__main__":
     # Logged as a service logs by default (INFO, JSON, to stderr), so that cost is included.
     configure_logging("bench", level="INFO", json=True)
-    sys.exit(asyncio.run(main(parse())))
+    sys.exit(run_all(parse()))
