@@ -25,7 +25,7 @@ clear that a family's erasure would not reach.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -37,6 +37,7 @@ from shared.events import EVENT_TYPES, Envelope
 from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.tables import inbox_parked, inbox_tracking
 from shared.messaging.sealing import BusKeys
+from shared.runtime import tracing
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -95,16 +96,19 @@ class Inbox:
         # Called after a transaction commits: the handler may have stored events to publish.
         self.on_commit = on_commit or (lambda: None)
 
-    async def process(self, envelopes: Sequence[Envelope]) -> list[BaseException | None]:
+    async def process(
+        self, envelopes: Sequence[Envelope], *, traces: Mapping[UUID, str | None] | None = None
+    ) -> list[BaseException | None]:
         """Apply a batch; returns, per envelope, None if handled (or already handled) or the
         error that stopped it. One transaction for the batch; if it fails, one transaction per
-        envelope, so one bad event does not hold back the others."""
+        envelope, so one bad event does not hold back the others. `traces`: per event id, the
+        trace context it travelled with (tracing on: its span joins that trace)."""
         if not envelopes:
             return []
         keys = await self.keys.keys_for(envelopes) if self.keys is not None else {}
         try:
             async with self.engine.begin() as conn:
-                await self.apply(conn, envelopes, keys=keys)
+                await self.apply(conn, envelopes, keys=keys, traces=traces)
             self.on_commit()
             return [None] * len(envelopes)
         except Exception as exc:
@@ -114,7 +118,7 @@ class Inbox:
         for envelope in envelopes:
             try:
                 async with self.engine.begin() as conn:
-                    await self.apply(conn, [envelope], keys=keys)
+                    await self.apply(conn, [envelope], keys=keys, traces=traces)
                 self.on_commit()
                 results.append(None)
             except Exception as exc:
@@ -127,6 +131,7 @@ class Inbox:
         envelopes: Sequence[Envelope],
         *,
         keys: dict[UUID, bytes] | None = None,
+        traces: Mapping[UUID, str | None] | None = None,
     ) -> None:
         """Apply envelopes inside the caller's transaction. Raises UnknownEvent (and applies
         nothing) if one of them is of a type or version this code does not know."""
@@ -157,7 +162,8 @@ class Inbox:
                 if envelope.aggregate_version <= last:
                     continue  # already applied: a redelivery or a republish
                 if envelope.aggregate_version == last + 1:
-                    await self._handle(conn, envelope, keys or {})
+                    trace = traces.get(envelope.event_id) if traces else None
+                    await self._handle(conn, envelope, keys or {}, trace)
                     last += 1
                     last_event_id = envelope.event_id
                 else:
@@ -193,16 +199,23 @@ class Inbox:
             )
 
     async def _handle(
-        self, conn: AsyncConnection, envelope: Envelope, keys: dict[UUID, bytes]
+        self,
+        conn: AsyncConnection,
+        envelope: Envelope,
+        keys: dict[UUID, bytes],
+        traceparent: str | None = None,
     ) -> None:
         if self.handles is not None and envelope.event_type not in self.handles:
             return  # not of interest to this consumer: skipped on purpose, counted as applied
         if self.keys is not None:
             envelope = self.keys.open(envelope, keys)
-        with structlog.contextvars.bound_contextvars(
-            correlation_id=envelope.correlation_id,
-            event_id=str(envelope.event_id),
-            event_type=envelope.event_type,
+        with (
+            tracing.event_span(self.consumer, envelope, traceparent),
+            structlog.contextvars.bound_contextvars(
+                correlation_id=envelope.correlation_id,
+                event_id=str(envelope.event_id),
+                event_type=envelope.event_type,
+            ),
         ):
             await self.handler(conn, envelope)
 

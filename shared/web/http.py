@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from shared.runtime import tracing
 from shared.runtime.logging import get_logger
 from shared.runtime.service import ServiceRuntime
 from shared.web.access_log import AccessLogMiddleware
@@ -98,6 +99,11 @@ def create_app(
     # Added first, so it runs inside the correlation middleware and its lines carry the id.
     app.add_middleware(AccessLogMiddleware, service=service or title)
     app.add_middleware(CorrelationMiddleware)
+    if tracing.enabled():
+        # Outermost: the request's span is current for every line the others log.
+        from shared.web.tracing import TracingMiddleware
+
+        app.add_middleware(TracingMiddleware)
     install_problem_handlers(app)
 
     @app.get("/health", tags=["health"], summary="Proces działa")
