@@ -17,7 +17,10 @@ to every consumer that applies its events:
   request's trace, whose log lines carry its ids (shared/runtime/logging.py).
 
 When off, nothing here imports OpenTelemetry's SDK, and each hook costs a test of one global.
-The SDK's provider is this module's; it is also made the global one if none was set before.
+The SDK's provider is this module's and is handed to what uses it (faststream's middleware); it
+is never made OpenTelemetry's global one, so nothing instruments itself behind our back:
+FastAPI's own telemetry (0.165+), which would put the query string (`?pesel=`) in its server
+span and exception messages in its log records, stays off (shared/web/http.py).
 """
 
 from __future__ import annotations
@@ -65,7 +68,6 @@ def configure_tracing(
     global _active
     if not settings.tracing:
         return False
-    from opentelemetry import trace
     from opentelemetry.sdk.resources import Resource
     from opentelemetry.sdk.trace import TracerProvider
     from opentelemetry.sdk.trace.export import BatchSpanProcessor, SimpleSpanProcessor
@@ -84,8 +86,6 @@ def configure_tracing(
         )
     else:
         provider.add_span_processor(SimpleSpanProcessor(exporter))
-    if isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider):
-        trace.set_tracer_provider(provider)
     stop_tracing()
     _active = _Tracing(provider, name)
     return True

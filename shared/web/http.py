@@ -86,6 +86,8 @@ def create_app(
     service: str = "",
 ) -> FastAPI:
     # FastAPI's own docs pages load their scripts from a CDN: see install_local_docs.
+    # FastAPI's own telemetry stays off: its server span holds the query string (a PESEL) and
+    # its log records exception messages (SQL parameters); ours is shared/web/tracing.py.
     app = FastAPI(
         title=title,
         description=description,
@@ -93,6 +95,13 @@ def create_app(
         version="0.1.0",
         docs_url=None,
         redoc_url=None,
+        telemetry={
+            "tracing": False,
+            "metrics": False,
+            "logs": False,
+            "operation_spans": False,
+            "auto_configure": False,
+        },
     )
     app.state.token_verifier = token_verifier
     install_local_docs(app)
