@@ -9,7 +9,9 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -17,10 +19,14 @@ from opentelemetry.sdk.trace import ReadableSpan
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import SpanKind, StatusCode
 
+from shared.events import AssistantRegistered
+from shared.eventstore import Aggregate, EventMetadata, EventStore, kernel_metadata
 from shared.messaging.streams import events_stream
 from shared.runtime import tracing
+from shared.runtime.database import create_engine, create_schema
 from shared.runtime.settings import ServiceSettings
 from tests.conftest import PG_HOST_URL, create_pg_database, drop_pg_database
+from tests.integration.kit import envelope
 from tests.ops.conftest import register_assistant, running_pair
 from tests.ops.tracing_flow import (
     capture_log,
@@ -167,3 +173,44 @@ async def test_tracing_off_records_nothing_and_imports_no_sdk(
     assert report["log_lines"] > 0
     assert report["log_lines_with_trace_id"] == 0
     assert "RedisTelemetryMiddleware" not in report["middlewares"]
+
+
+async def test_an_event_a_consumer_stores_continues_the_trace_it_was_applied_in(
+    spans: InMemorySpanExporter, pg_url: str
+) -> None:
+    """A handler's own events (casework opening a case on a grant) keep the consumer span's
+    context in the outbox, so the next consumers join the same trace; outside a span, none."""
+    engine = create_engine(pg_url)
+    await create_schema(engine, kernel_metadata)
+    store = EventStore()
+    trace_id, parent_id = "ab" * 16, "cd" * 8
+    event = AssistantRegistered(
+        first_name="Ewa",
+        last_name="Test",
+        district="1465068",
+        employment_form="employment_contract",
+        works_since=date(2026, 1, 1),
+    )
+
+    async def append() -> None:
+        async with engine.begin() as conn:
+            await store.append(
+                conn,
+                Aggregate("assistant", uuid.uuid4(), "1465068"),
+                0,
+                [event],
+                EventMetadata(actor="t", correlation_id="c"),
+            )
+
+    applied = envelope(uuid.uuid4(), 1)
+    with tracing.event_span("casework", applied, f"00-{trace_id}-{parent_id}-01"):
+        await append()
+    await append()  # outside any span
+    async with engine.connect() as conn:
+        inside, outside = await store.outbox_batch(conn, 10)
+    await engine.dispose()
+
+    (consumed,) = spans.get_finished_spans()
+    assert consumed.parent is not None and _hex(consumed.parent.span_id, 16) == parent_id
+    assert inside.traceparent == f"00-{trace_id}-{_hex(consumed.context.span_id, 16)}-01"
+    assert outside.traceparent is None
