@@ -254,9 +254,8 @@ class EventStore:
 
     async def outbox_batch(self, conn: AsyncConnection, limit: int) -> list[OutboxEntry]:
         """The oldest stored events waiting in the outbox, with their outbox ids and trace
-        contexts. Stored order,
-        not outbox order: a requeued history and new events interleave in the outbox, but each
-        aggregate's versions are stored in order."""
+        contexts. Stored order, not outbox order: a requeued history and new events interleave
+        in the outbox, but each aggregate's versions are stored in order."""
         rows = (
             await conn.execute(
                 select(outbox.c.id.label("outbox_id"), outbox.c.traceparent, *EVENT_COLUMNS)
