@@ -11,8 +11,9 @@ to every consumer that applies its events:
   and publish spans there and puts the context in the message's headers;
 - the relay's batch has a span of its own (`span`), the parent of the events stored without a
   context (a history republished after Redis lost its data);
-- faststream's middleware opens a span per batch a subscriber reads (a trace of its own linked
-  to the messages', as a batch mixes many requests), and the inbox a span per event it applies
+- faststream's middleware opens a span per batch a subscriber reads (a trace of its own, as a
+  batch mixes many requests, whose root links to each message's trace), and the inbox a span
+  per event it applies
   (`event_span`), a child of the context the event travelled with: the consumer's part of the
   request's trace, whose log lines carry its ids (shared/runtime/logging.py).
 

@@ -121,11 +121,18 @@ async def test_one_trace_from_the_request_to_the_consumer(
     published = [s for s in finished if s.name == f"{directory_stream} publish"]
     assert [s.context.trace_id for s in published] == [trace_id]
     # The relay's batch and the batch the consumer read have spans too, each a trace of its own
-    # (a batch mixes many requests' events).
+    # (a batch mixes many requests' events); the read batch's root links to the request's trace.
     (relayed,) = [s for s in finished if s.name == "outbox relay"]
     assert relayed.context.trace_id != trace_id
     (batch,) = [s for s in finished if s.name == f"{directory_stream} process"]
     assert batch.context.trace_id != trace_id
+    (received,) = [
+        s
+        for s in finished
+        if s.name == f"{directory_stream} create" and s.kind == SpanKind.CONSUMER
+    ]
+    assert batch.parent is not None and batch.parent.span_id == received.context.span_id
+    assert [link.context.trace_id for link in received.links] == [trace_id]
     # The message carried the context in its headers.
     assert [h["traceparent"].split("-")[1] for h in headers] == [_hex(trace_id, 32)]
 
