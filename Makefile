@@ -70,7 +70,7 @@ dead-letters: $(STAMP)
 # Regenerates the lock file from pyproject.toml (needs network access to PyPI).
 lock:
 	$(PYTHON) -m pip install --quiet uv
-	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --python-version 3.11 -o requirements.lock --no-header
+	$(PYTHON) -m uv pip compile pyproject.toml --extra dev --extra tracing --python-version 3.11 -o requirements.lock --no-header
 
 clean:
 	rm -rf $(VENV) .asysta .pytest_cache .mypy_cache .ruff_cache

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 from pydantic import ValidationError
@@ -24,6 +24,7 @@ from shared.domain.clock import Clock, SystemClock, as_utc
 from shared.events import DomainEvent, Envelope, stream_id
 from shared.eventstore.crypto import Keyring, decrypt_payload, encrypt_payload
 from shared.eventstore.tables import events, outbox
+from shared.runtime import tracing
 
 # PostgreSQL: the events and their outbox rows in one statement, one round trip, its text the
 # same for any number of events (one array per column), so its prepared plan is reused. No
@@ -48,7 +49,9 @@ _PG_APPEND = text(
     " AND (CAST(:family AS uuid) IS NULL OR EXISTS (SELECT 1 FROM family_keys"
     " WHERE family_id = CAST(:family AS uuid) AND wrapped_key = CAST(:wrapped AS bytea)))"
     " RETURNING event_id)"
-    " INSERT INTO outbox (event_id) SELECT event_id FROM appended RETURNING id"
+    # The trace the events were recorded in (tracing on), for the relay's publish.
+    " INSERT INTO outbox (event_id, traceparent)"
+    " SELECT event_id, CAST(:traceparent AS varchar) FROM appended RETURNING id"
 )
 
 
@@ -67,6 +70,15 @@ class ConcurrencyConflict(Exception):
         self.stream = stream
         self.expected_version = expected_version
         self.actual_version = actual_version
+
+
+class OutboxEntry(NamedTuple):
+    """An event waiting in the outbox: its row's id, the event, and the trace context it was
+    stored in (None when tracing was off)."""
+
+    outbox_id: int
+    envelope: Envelope
+    traceparent: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +240,11 @@ class EventStore:
             await conn.execute(insert(events), rows)
         except IntegrityError as exc:
             raise ConcurrencyConflict(first.stream_id, first.aggregate_version - 1, None) from exc
-        await conn.execute(insert(outbox), [{"event_id": e.event_id} for e in envelopes])
+        traceparent = tracing.current_traceparent()
+        await conn.execute(
+            insert(outbox),
+            [{"event_id": e.event_id, "traceparent": traceparent} for e in envelopes],
+        )
 
     async def _store_postgresql(
         self, conn: AsyncConnection, envelopes: Sequence[Envelope], expected_version: int
@@ -258,6 +274,7 @@ class EventStore:
                     "stream": first.stream_id,
                     "family": guard[0] if guard else None,
                     "wrapped": guard[1] if guard else None,
+                    "traceparent": tracing.current_traceparent(),
                 },
             )
         except IntegrityError as exc:
@@ -351,20 +368,23 @@ class EventStore:
         envelopes = await self.envelopes(conn, rows)
         return [(row.position, envelope) for row, envelope in zip(rows, envelopes, strict=True)]
 
-    async def outbox_batch(self, conn: AsyncConnection, limit: int) -> list[tuple[int, Envelope]]:
-        """The oldest stored events waiting in the outbox, with their outbox ids. Stored order,
-        not outbox order: a requeued history and new events interleave in the outbox, but each
-        aggregate's versions are stored in order."""
+    async def outbox_batch(self, conn: AsyncConnection, limit: int) -> list[OutboxEntry]:
+        """The oldest stored events waiting in the outbox, with their outbox ids and trace
+        contexts. Stored order, not outbox order: a requeued history and new events interleave
+        in the outbox, but each aggregate's versions are stored in order."""
         rows = (
             await conn.execute(
-                select(outbox.c.id.label("outbox_id"), *EVENT_COLUMNS)
+                select(outbox.c.id.label("outbox_id"), outbox.c.traceparent, *EVENT_COLUMNS)
                 .join(events, events.c.event_id == outbox.c.event_id)
                 .order_by(events.c.position)
                 .limit(limit)
             )
         ).all()
         envelopes = await self.envelopes(conn, rows)
-        return [(row.outbox_id, envelope) for row, envelope in zip(rows, envelopes, strict=True)]
+        return [
+            OutboxEntry(row.outbox_id, envelope, row.traceparent)
+            for row, envelope in zip(rows, envelopes, strict=True)
+        ]
 
     async def head_position(self, conn: AsyncConnection) -> int:
         result = await conn.execute(select(func.coalesce(func.max(events.c.position), 0)))

@@ -52,6 +52,9 @@ outbox = Table(
     kernel_metadata,
     Column("id", Position, primary_key=True, autoincrement=True),
     Column("event_id", Uuid, nullable=False, unique=True),
+    # The W3C trace context the event was stored in, when tracing is on: the relay publishes the
+    # event inside that trace (shared/runtime/tracing.py). None for a requeued history.
+    Column("traceparent", String(100), nullable=True),
 )
 
 relay_lease = Table(

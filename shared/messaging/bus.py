@@ -15,6 +15,7 @@ from prometheus_client import REGISTRY
 from shared.events import Envelope
 from shared.messaging.sealing import BusKeys
 from shared.messaging.streams import events_stream
+from shared.runtime import tracing
 from shared.runtime.settings import DEVELOPMENT_DATA_KEY
 
 
@@ -26,12 +27,16 @@ class Bus:
         self.prefix = prefix
         # Per-message "Received"/"Processed" lines only at DEBUG: at INFO they drown the log.
         # faststream's own figures (messages received, processed, failed; durations) in the
-        # process's Prometheus registry, beside ours (shared/runtime/metrics.py).
+        # process's Prometheus registry, beside ours (shared/runtime/metrics.py). With tracing
+        # on, its telemetry middleware too (shared/runtime/tracing.py).
         self.broker = RedisBroker(
             redis_url,
             logger=logging.getLogger("asysta.bus"),
             log_level=logging.DEBUG,
-            middlewares=[RedisPrometheusMiddleware(registry=REGISTRY, app_name="asysta")],
+            middlewares=[
+                RedisPrometheusMiddleware(registry=REGISTRY, app_name="asysta"),
+                *tracing.broker_middlewares(),
+            ],
         )
         self.redis: aioredis.Redis = aioredis.from_url(redis_url)
         self.keys = BusKeys(self.redis, prefix, data_key or DEVELOPMENT_DATA_KEY.encode())
@@ -55,18 +60,25 @@ class Bus:
         await self.redis.aclose()
         self._connected = False
 
-    async def publish(self, stream: str, envelopes: Sequence[Envelope]) -> bytes | None:
+    async def publish(
+        self,
+        stream: str,
+        envelopes: Sequence[Envelope],
+        *,
+        traceparents: Sequence[str | None] | None = None,
+    ) -> bytes | None:
         """Append envelopes to a stream, in order, in one round trip; returns the last entry's
-        id."""
+        id. `traceparents`: per envelope, the trace it is published in (tracing on)."""
         await self.connect()
         async with self.redis.pipeline(transaction=False) as pipe:
-            for envelope in envelopes:
-                await self.broker.publish(
-                    envelope.model_dump_json().encode(),
-                    stream=stream,
-                    correlation_id=envelope.correlation_id,
-                    pipeline=pipe,
-                )
+            for i, envelope in enumerate(envelopes):
+                with tracing.publishing(traceparents[i] if traceparents else None):
+                    await self.broker.publish(
+                        envelope.model_dump_json().encode(),
+                        stream=stream,
+                        correlation_id=envelope.correlation_id,
+                        pipeline=pipe,
+                    )
             added = await pipe.execute()
         return _as_bytes(added[-1]) if added else None
 

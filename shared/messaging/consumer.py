@@ -14,7 +14,9 @@ to us on Redis (see ../shared/docs/faststream-redis.md):
 - a replayed dead letter (dead_letters.py) names its group: other groups acknowledge it
   without effect, its group tries it once and says what became of it;
 - a group created on a stream that was already trimmed says so loudly (it missed history and
-  must be rebuilt from the producers' feeds).
+  must be rebuilt from the producers' feeds);
+- with tracing on, each event's trace context (its message's `traceparent` header) goes to the
+  inbox, whose span for applying it joins the trace of the request that caused it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ from shared.messaging.bus import Bus
 from shared.messaging.inbox import Inbox, UnknownEvent
 from shared.messaging.sealing import FAMILY_FIELD
 from shared.messaging.streams import dead_letter_stream, errors_key, replay_result_key
+from shared.runtime import tracing
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -186,6 +189,7 @@ class StreamConsumer:
     ) -> None:
         by_id = dict(zip(ids, entries, strict=True))
         readable: list[tuple[bytes, Envelope]] = []
+        traces: dict[UUID, str | None] = {}  # event id -> the trace it travelled in (tracing on)
         # message id -> (error, the family whose data the error may quote)
         failed: dict[bytes, tuple[str, UUID | None]] = {}
         # Dead-lettered at once: retrying cannot help (an unknown event), or an operator is
@@ -196,12 +200,15 @@ class StreamConsumer:
             if target is not None and target.decode() != self.group:
                 continue  # replayed for another group: acknowledged without effect
             try:
-                readable.append((message_id, self._decode(entry)))
+                envelope, traceparent = self._read(entry)
             except (ValidationError, ValueError, KeyError) as exc:
                 failed[message_id] = (f"unreadable message: {_describe(exc)}", None)
                 if REPLAY_ID in entry:
                     now.add(message_id)
-        results = await self.inbox.process([envelope for _, envelope in readable])
+                continue
+            readable.append((message_id, envelope))
+            traces[envelope.event_id] = traceparent
+        results = await self.inbox.process([envelope for _, envelope in readable], traces=traces)
         families = {message_id: envelope.family_id for message_id, envelope in readable}
         for (message_id, envelope), error in zip(readable, results, strict=True):
             if error is None:
@@ -268,8 +275,13 @@ class StreamConsumer:
             return None
 
     def _decode(self, entry: dict[bytes, bytes]) -> Envelope:
-        body, _headers = self.bus.broker.message_format.parse(entry[DATA_KEY])
-        return Envelope.model_validate_json(body)
+        return self._read(entry)[0]
+
+    def _read(self, entry: dict[bytes, bytes]) -> tuple[Envelope, str | None]:
+        """The entry's envelope, and its trace context when tracing is on."""
+        body, headers = self.bus.broker.message_format.parse(entry[DATA_KEY])
+        traceparent = headers.get(tracing.TRACEPARENT) if tracing.enabled() else None
+        return Envelope.model_validate_json(body), traceparent
 
     async def _dead_letter(
         self,

@@ -25,7 +25,7 @@ clear that a family's erasure would not reach.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Collection, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -38,6 +38,7 @@ from shared.events import EVENT_TYPES, Envelope
 from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.tables import inbox_parked, inbox_tracking
 from shared.messaging.sealing import BusKeys
+from shared.runtime import tracing
 from shared.runtime.database import is_disconnect
 from shared.runtime.logging import get_logger
 
@@ -132,15 +133,18 @@ class Inbox:
         # Called after a transaction commits: the handler may have stored events to publish.
         self.on_commit = on_commit or (lambda: None)
 
-    async def process(self, envelopes: Sequence[Envelope]) -> list[BaseException | None]:
+    async def process(
+        self, envelopes: Sequence[Envelope], *, traces: Mapping[UUID, str | None] | None = None
+    ) -> list[BaseException | None]:
         """Apply a batch; returns, per envelope, None if handled (or already handled) or the
         error that stopped it. One transaction for the batch; if it fails, one transaction per
-        envelope, so one bad event does not hold back the others."""
+        envelope, so one bad event does not hold back the others. `traces`: per event id, the
+        trace context it travelled with (its span's parent when tracing is on)."""
         if not envelopes:
             return []
         keys = await self.keys.keys_for(envelopes) if self.keys is not None else {}
         try:
-            await self._in_transaction(envelopes, keys)
+            await self._in_transaction(envelopes, keys, traces)
             self.on_commit()
             return [None] * len(envelopes)
         except Exception as exc:
@@ -149,20 +153,25 @@ class Inbox:
         results: list[BaseException | None] = []
         for envelope in envelopes:
             try:
-                await self._in_transaction([envelope], keys)
+                await self._in_transaction([envelope], keys, traces)
                 self.on_commit()
                 results.append(None)
             except Exception as exc:
                 results.append(exc)
         return results
 
-    async def _in_transaction(self, envelopes: Sequence[Envelope], keys: dict[UUID, bytes]) -> None:
+    async def _in_transaction(
+        self,
+        envelopes: Sequence[Envelope],
+        keys: dict[UUID, bytes],
+        traces: Mapping[UUID, str | None] | None = None,
+    ) -> None:
         """`apply` in a transaction of its own; run once more if the connection turned out to
         be one the database dropped (restarted): nothing of the first try was committed."""
         for attempt in (1, 2):
             try:
                 async with self.engine.begin() as conn:
-                    await self.apply(conn, envelopes, keys=keys)
+                    await self.apply(conn, envelopes, keys=keys, traces=traces)
                 return
             except Exception as exc:
                 if attempt == 2 or not is_disconnect(exc):
@@ -175,6 +184,7 @@ class Inbox:
         envelopes: Sequence[Envelope],
         *,
         keys: dict[UUID, bytes] | None = None,
+        traces: Mapping[UUID, str | None] | None = None,
     ) -> None:
         """Apply envelopes inside the caller's transaction. Raises UnknownEvent (and applies
         nothing) if one of them is of a type or version this code does not know."""
@@ -196,7 +206,8 @@ class Inbox:
                 if envelope.aggregate_version <= last:
                     continue  # already applied: a redelivery or a republish
                 if envelope.aggregate_version == last + 1:
-                    await self._handle(conn, envelope, keys or {}, collected)
+                    trace = traces.get(envelope.event_id) if traces else None
+                    await self._handle(conn, envelope, keys or {}, collected, trace)
                     last += 1
                     last_event_id = envelope.event_id
                 else:
@@ -272,18 +283,25 @@ class Inbox:
         envelope: Envelope,
         keys: dict[UUID, bytes],
         collected: list[Envelope] | None,
+        traceparent: str | None = None,
     ) -> None:
         if self.handles is not None and envelope.event_type not in self.handles:
             return  # not of interest to this consumer: skipped on purpose, counted as applied
         if self.keys is not None:
             envelope = self.keys.open(envelope, keys)
         if collected is not None:
-            collected.append(envelope)  # applied with the rest of the batch
+            # Applied with the rest of the batch, in one write: its span (in the trace it came
+            # with) marks that this consumer took it into that batch.
+            with tracing.event_span(self.consumer, envelope, traceparent):
+                collected.append(envelope)
             return
-        with structlog.contextvars.bound_contextvars(
-            correlation_id=envelope.correlation_id,
-            event_id=str(envelope.event_id),
-            event_type=envelope.event_type,
+        with (
+            tracing.event_span(self.consumer, envelope, traceparent),
+            structlog.contextvars.bound_contextvars(
+                correlation_id=envelope.correlation_id,
+                event_id=str(envelope.event_id),
+                event_type=envelope.event_type,
+            ),
         ):
             await self.handler(conn, envelope)
 

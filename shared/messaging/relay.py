@@ -11,6 +11,8 @@
   replica that misses the last writes, while its marker survived).
 - Personal fields go out sealed with the family's bus key (see sealing.py); publishing a
   family's erasure destroys that key first.
+- With tracing on, each event is published in the trace that stored it (the outbox row's
+  traceparent), so a consumer's span joins the request's trace.
 - Trimming waits for the groups the configuration names (streams.expected_groups), not for
   the groups Redis happens to hold: a group missing from Redis blocks it.
 """
@@ -34,6 +36,7 @@ from shared.eventstore.store import EventStore
 from shared.eventstore.tables import events, outbox, relay_lease
 from shared.messaging.bus import Bus
 from shared.messaging.streams import expected_groups, relay_marker_key
+from shared.runtime import tracing
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -109,11 +112,18 @@ class OutboxRelay:
             await conn.rollback()
         if not batch:
             return 0
-        sealed = await self.bus.keys.seal([envelope for _, envelope in batch])
-        last = await self.bus.publish(self.stream, sealed)
+        # With tracing on: each event goes out in the trace that stored it; this batch's span
+        # is the parent of those stored without one.
+        with tracing.span(
+            "outbox relay", {"messaging.destination.name": self.stream, "count": len(batch)}
+        ):
+            sealed = await self.bus.keys.seal([entry.envelope for entry in batch])
+            last = await self.bus.publish(
+                self.stream, sealed, traceparents=[entry.traceparent for entry in batch]
+            )
         if last is not None:
             self._last_added = _stream_id(last)
-        await self._forget([outbox_id for outbox_id, _ in batch])
+        await self._forget([entry.outbox_id for entry in batch])
         log.debug("relay.published", stream=self.stream, count=len(batch))
         return len(batch)
 

@@ -1,8 +1,9 @@
 """structlog, configured once per process: JSON lines when not on a terminal.
 
 The correlation id is bound per HTTP request and per consumed event (contextvars), so every
-line a request or an event causes, in every service, carries the same id. Log fields are ids,
-codes and counts only: never a name, a PESEL or a note.
+line a request or an event causes, in every service, carries the same id. With tracing on
+(shared/runtime/tracing.py), every line written inside a span carries its `trace_id` and
+`span_id` too. Log fields are ids, codes and counts only: never a name, a PESEL or a note.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 import structlog
 
+from shared.runtime import tracing
+
 
 def configure_logging(service: str, *, level: str = "INFO", json: bool | None = None) -> None:
     """Route structlog and the standard library's logging through one JSON renderer."""
@@ -20,6 +23,7 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool | None = 
         json = not sys.stderr.isatty()
     shared_processors: list[Any] = [
         structlog.contextvars.merge_contextvars,
+        add_trace_ids,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
         structlog.processors.StackInfoRenderer(),
@@ -64,6 +68,14 @@ def configure_logging(service: str, *, level: str = "INFO", json: bool | None = 
     logging.getLogger("asysta.bus").setLevel(logging.WARNING)
     structlog.contextvars.clear_contextvars()
     structlog.contextvars.bind_contextvars(service=service)
+
+
+def add_trace_ids(_logger: Any, _method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
+    """The current span's trace and span ids, when tracing is on and a span is current."""
+    ids = tracing.current_ids()
+    if ids is not None:
+        event_dict["trace_id"], event_dict["span_id"] = ids
+    return event_dict
 
 
 def get_logger(name: str) -> Any:

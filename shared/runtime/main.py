@@ -25,6 +25,7 @@ from shared.migrations.runner import SchemaNotAtHead
 from shared.runtime.database import cannot_open, create_engine
 from shared.runtime.logging import configure_logging, get_logger
 from shared.runtime.service import ServiceRuntime
+from shared.runtime.tracing import configure_tracing
 
 log = get_logger(__name__)
 
@@ -44,6 +45,8 @@ def main(
         return extra_commands[args.mode](rest)
     runtime = build_runtime()
     configure_logging(name, level=runtime.settings.log_level, json=runtime.settings.log_json)
+    # Before the API and the bus are built: they add their tracing hooks only when it is on.
+    configure_tracing(name, runtime.settings)
     problem = preflight(runtime, serves_http=args.mode != "worker")
     if problem is not None:
         # One line an operator can act on, instead of a traceback after a server started.

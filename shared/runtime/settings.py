@@ -56,6 +56,17 @@ class ServiceSettings(BaseSettings):
     # Whether a service upgrades its own database at start (None: on SQLite or outside
     # production) or only checks it is at head and refuses to run otherwise.
     migrate_on_start: bool | None = Field(None, validation_alias="ASYSTA_MIGRATE_ON_START")
+    # OpenTelemetry traces (shared/runtime/tracing.py), off by default: when off, the SDK is not
+    # even imported. On: spans go to an OTLP/HTTP collector at the endpoint, as the service
+    # named (asysta-<service> unless set), a share of new traces kept (1.0: all).
+    tracing: bool = Field(False, validation_alias="ASYSTA_TRACING")
+    tracing_endpoint: str = Field(
+        "http://127.0.0.1:4318/v1/traces", validation_alias="ASYSTA_TRACING_ENDPOINT"
+    )
+    tracing_service_name: str | None = Field(None, validation_alias="ASYSTA_TRACING_SERVICE_NAME")
+    tracing_sample_ratio: float = Field(
+        1.0, ge=0.0, le=1.0, validation_alias="ASYSTA_TRACING_SAMPLE_RATIO"
+    )
 
     # Prefixed per service (REFERRALS_DATABASE_URL, ...); subclasses give the defaults.
     database_url: str = "sqlite+aiosqlite:///.asysta/service.db"

@@ -10,6 +10,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from shared.runtime import tracing
 from shared.runtime.logging import get_logger
 from shared.runtime.service import ServiceRuntime
 from shared.web.access_log import AccessLogMiddleware
@@ -85,6 +86,8 @@ def create_app(
     service: str = "",
 ) -> FastAPI:
     # FastAPI's own docs pages load their scripts from a CDN: see install_local_docs.
+    # FastAPI's own telemetry stays off: its server span holds the query string (a PESEL) and
+    # its log records exception messages (SQL parameters); ours is shared/web/tracing.py.
     app = FastAPI(
         title=title,
         description=description,
@@ -92,12 +95,24 @@ def create_app(
         version="0.1.0",
         docs_url=None,
         redoc_url=None,
+        telemetry={
+            "tracing": False,
+            "metrics": False,
+            "logs": False,
+            "operation_spans": False,
+            "auto_configure": False,
+        },
     )
     app.state.token_verifier = token_verifier
     install_local_docs(app)
     # Added first, so it runs inside the correlation middleware and its lines carry the id.
     app.add_middleware(AccessLogMiddleware, service=service or title)
     app.add_middleware(CorrelationMiddleware)
+    if tracing.enabled():
+        # Outermost: the request's span is current for every line the others log.
+        from shared.web.tracing import TracingMiddleware
+
+        app.add_middleware(TracingMiddleware)
     install_problem_handlers(app)
 
     @app.get("/health", tags=["health"], summary="Proces działa")

@@ -4,7 +4,7 @@ reporting (consumes them), so every figure /metrics exports has something to sho
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -44,16 +44,29 @@ class Pair:
 
 @contextlib.asynccontextmanager
 async def running_pair(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, redis_url: str, stream_prefix: str
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    redis_url: str,
+    stream_prefix: str,
+    *,
+    database_urls: dict[str, str] | None = None,
+    before_start: Callable[[ServiceRuntime, ServiceRuntime], None] | None = None,
 ) -> AsyncIterator[Pair]:
+    """`database_urls`: per service (directory, reporting), instead of SQLite files;
+    `before_start`: called with the two runtimes (directory, reporting) before they start."""
+    urls = database_urls or {
+        name: f"sqlite+aiosqlite:///{tmp_path}/{name}.db" for name in ("directory", "reporting")
+    }
     monkeypatch.setenv("REDIS_URL", redis_url)
     monkeypatch.setenv("ASYSTA_STREAM_PREFIX", stream_prefix)
-    monkeypatch.setenv("DIRECTORY_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/directory.db")
-    monkeypatch.setenv("REPORTING_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path}/reporting.db")
+    monkeypatch.setenv("DIRECTORY_DATABASE_URL", urls["directory"])
+    monkeypatch.setenv("REPORTING_DATABASE_URL", urls["reporting"])
     monkeypatch.setenv("ASYSTA_CONSUMER_NAME", "ops-test")
     directory = directory_runtime()
     reporting_app = build_reporting()
     reporting = reporting_app.runtime
+    if before_start is not None:
+        before_start(directory, reporting)
     apps = (directory_api(directory, True, False), reporting_api(reporting_app, False, True))
     await directory.start(relay=True, worker=False)
     await reporting.start(relay=False, worker=True)

@@ -1,0 +1,27 @@
+"""The outbox keeps the trace context its events were stored in (a W3C traceparent, when
+tracing is on), so the relay publishes each event inside the request's trace.
+
+Revision ID: 0004
+Revises: 0003
+Created: 2026-12-05 16:56:09.009364
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0004"
+down_revision: str | None = "0003"
+branch_labels: str | None = None
+depends_on: str | None = None
+
+
+def upgrade() -> None:
+    # A nullable column: SQLite and PostgreSQL add it in place, existing rows get NULL.
+    op.add_column("outbox", sa.Column("traceparent", sa.String(length=100), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_column("traceparent")
