@@ -9,7 +9,8 @@ Created: 2026-12-05 16:56:09.009364
 from __future__ import annotations
 
 import sqlalchemy as sa
-from alembic import op
+
+from shared.migrations.kernel_columns import add_kernel_column, drop_kernel_column
 
 revision: str = "0004"
 down_revision: str | None = "0003"
@@ -18,10 +19,8 @@ depends_on: str | None = None
 
 
 def upgrade() -> None:
-    # A nullable column: SQLite and PostgreSQL add it in place, existing rows get NULL.
-    op.add_column("outbox", sa.Column("traceparent", sa.String(length=100), nullable=True))
+    add_kernel_column("outbox", sa.Column("traceparent", sa.String(length=100), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("outbox") as batch:
-        batch.drop_column("traceparent")
+    drop_kernel_column("outbox", "traceparent")
