@@ -277,6 +277,19 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "offline.bad_body": ("Nieprawidłowe dane do wysłania", "Invalid data to send"),
     "offline.case_file": ("Akta sprawy", "Case file"),
+    "offline.mark": ("Do pracy w terenie", "For field work"),
+    "offline.mark_hint": (
+        "Akta oznaczonej rodziny zostają na tym urządzeniu do pracy bez sieci.",
+        "A marked family's case file stays on this device for work with no network.",
+    ),
+    "offline.keeps_all": (
+        "Na tym urządzeniu zostają akta wszystkich Twoich aktywnych rodzin.",
+        "The case files of all your active families stay on this device.",
+    ),
+    "offline.keeps_marked": (
+        "Na tym urządzeniu zostają akta tylko rodzin oznaczonych „do pracy w terenie”.",
+        "Only the case files of families marked “for field work” stay on this device.",
+    ),
     "review.heading": ("Do wyjaśnienia", "To clarify"),
     "review.intro": (
         "Zapisy z urządzeń, które po dotarciu nie pasowały już do stanu sprawy. Nic nie "
