@@ -278,17 +278,15 @@ TEXTS: dict[str, tuple[str, str]] = {
     "offline.bad_body": ("Nieprawidłowe dane do wysłania", "Invalid data to send"),
     "offline.case_file": ("Akta sprawy", "Case file"),
     "offline.mark": ("Do pracy w terenie", "For field work"),
-    "offline.mark_hint": (
-        "Akta oznaczonej rodziny zostają na tym urządzeniu do pracy bez sieci.",
-        "A marked family's case file stays on this device for work with no network.",
-    ),
     "offline.keeps_all": (
         "Na tym urządzeniu zostają akta wszystkich Twoich aktywnych rodzin.",
         "The case files of all your active families stay on this device.",
     ),
     "offline.keeps_marked": (
-        "Na tym urządzeniu zostają akta tylko rodzin oznaczonych „do pracy w terenie”.",
-        "Only the case files of families marked “for field work” stay on this device.",
+        "Na tym urządzeniu zostają akta tylko rodzin oznaczonych „do pracy w terenie”; "
+        "odznaczenie usuwa je z urządzenia.",
+        "Only the case files of families marked “for field work” stay on this device; "
+        "unmarking removes them.",
     ),
     "review.heading": ("Do wyjaśnienia", "To clarify"),
     "review.intro": (

@@ -228,23 +228,29 @@ def test_with_marked_only_the_marked_families_case_files_open_with_no_network(
     screenshot(page, "offline-case-file-not-kept")
     page.goto(f"{url}/assistant/offline")
     expect(section(page, polna).get_by_label(MARK, exact=True)).to_be_checked()
+    # Marked with no network: kept when the network is back.
+    section(page, laka).get_by_label(MARK, exact=True).check()
+    expect(page.locator("#send-result")).to_contain_text("gdy wróci sieć")
     screenshot(page, "offline-marked-no-network")
-
-    # Back online, the head gives the marked family to another assistant: at the next sync its
-    # case file and its mark leave the device.
+    assert kept_case_files(page) == [case_a]
     ctx.set_offline(False)
+    expect_kept(page, [case_a, case_c])
+
+    # The head gives a marked family to another assistant: at the next sync its case file and
+    # its mark leave the device.
     reassign(web, case_a, other_id)
     wait_until_not_active(web, assistant_id, case_a)
     page.goto(f"{url}/assistant/offline")
     expect(page.locator("section.offline-family")).to_have_count(2)
-    expect_kept(page, [])
+    expect_kept(page, [case_c])
     # Given back later, the family comes without the old mark.
     reassign(web, case_a, assistant_id)
     page.reload()
     expect(page.locator("section.offline-family")).to_have_count(3)
     expect(page.locator("#offline-app")).to_have_attribute("data-synced", "yes")
     expect(section(page, polna).get_by_label(MARK, exact=True)).not_to_be_checked()
-    expect_kept(page, [])
+    expect(section(page, laka).get_by_label(MARK, exact=True)).to_be_checked()
+    expect_kept(page, [case_c])
     ctx.close()
 
 
