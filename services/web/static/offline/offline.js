@@ -317,7 +317,7 @@
           marks = marks || [];
           var still = marks.filter(function (id) { return active.indexOf(id) >= 0; });
           var pruned = still.length !== marks.length ? writeMarks(still) : Promise.resolve();
-          // Marks unknown (no key): keep nothing more than before rather than guess.
+          // Marks unknown (no key, so nothing could be sealed anyway): keep no case file.
           var ids = onlyMarked ? (known ? still : []) : active;
           var pages = ["/assistant", "/assistant/todo", "/assistant/offline", "/review"].concat(
             ids.map(function (id) { return "/cases/" + id; })

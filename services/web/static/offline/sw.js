@@ -5,7 +5,7 @@
 //   when the page syncs ("keep" message), then from the network, refreshed on the way; with no
 //   network, as of the last time. A kept page the server now refuses (the family is no longer
 //   the assistant's) is deleted at once; the next sync deletes every case file not asked for.
-// Signing out deletes every kept page, the outbox and the device's key (register.js).
+// Signing out deletes every kept page, the outbox, the marks and the device's key (register.js).
 "use strict";
 
 const PAGES = "asysta-pages-v1";
