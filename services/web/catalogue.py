@@ -277,6 +277,17 @@ TEXTS: dict[str, tuple[str, str]] = {
     ),
     "offline.bad_body": ("Nieprawidłowe dane do wysłania", "Invalid data to send"),
     "offline.case_file": ("Akta sprawy", "Case file"),
+    "offline.mark": ("Do pracy w terenie", "For field work"),
+    "offline.keeps_all": (
+        "Na tym urządzeniu zostają akta wszystkich Twoich aktywnych rodzin.",
+        "The case files of all your active families stay on this device.",
+    ),
+    "offline.keeps_marked": (
+        "Na tym urządzeniu zostają akta tylko rodzin oznaczonych „do pracy w terenie”; "
+        "odznaczenie usuwa je z urządzenia.",
+        "Only the case files of families marked “for field work” stay on this device; "
+        "unmarking removes them.",
+    ),
     "review.heading": ("Do wyjaśnienia", "To clarify"),
     "review.intro": (
         "Zapisy z urządzeń, które po dotarciu nie pasowały już do stanu sprawy. Nic nie "

@@ -7,8 +7,10 @@
   the network returns or on "Wyślij teraz" through `/assistant/offline/send`, which forwards
   them to casework with the assistant's own token.
 - The web app manifest and the service worker (`/sw.js`) make the assistant's pages open with
-  no network: "Moje rodziny", this page and the case files of their active families, as of the
-  last sync, whose time the page shows.
+  no network: "Moje rodziny", this page and the case files of their active families (or only of
+  those marked "do pracy w terenie" on this page, with WEB_OFFLINE_FAMILIES=marked), as of the
+  last sync, whose time the page shows. A family no longer theirs at a sync (closed,
+  transferred, reassigned) leaves the device: its kept case file and its mark are deleted.
 - `/review` ("Do wyjaśnienia"): the records casework held (the assistant's own; the head's
   district's), each applied to a case or discarded after a confirmation step.
 """
@@ -26,7 +28,7 @@ from fastapi.responses import FileResponse, JSONResponse, Response
 
 from services.web.clients import ApiError, gather_limited
 from services.web.families import family_name
-from services.web.kernel import STATIC, CsrfFailed, Page, checked_form, for_roles
+from services.web.kernel import STATIC, CsrfFailed, Page, checked_form, for_roles, settings_of
 from shared.events import VisitPlace, VisitTopic
 
 router = APIRouter()
@@ -112,6 +114,8 @@ async def offline_page(page: Page = AssistantPage) -> Response:
             "heading": page.t("offline.heading"),
             "families": families,
             "synced_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            # The script keeps these families' case files: "all" active, or the "marked" ones.
+            "offline_families": settings_of(page.request).offline_families,
             "topics": [t.value for t in VisitTopic],
             "places": [p.value for p in VisitPlace],
         },

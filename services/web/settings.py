@@ -35,6 +35,9 @@ class WebSettings(BaseSettings):
     public_url: str | None = None
     # Demo districts offered on the development sign-in page (TERC codes).
     dev_districts: str = "1465068,1465058,1465188"
+    # Which case files an assistant's device keeps for field work with no network: "all" their
+    # active families, or only those they marked "do pracy w terenie" on the field-work page.
+    offline_families: Literal["all", "marked"] = "all"
 
     # Development: the web app signs HS256 tokens with the suite's secret for the demo users.
     jwt_secret: SecretStr | None = Field(None, validation_alias="ASYSTA_JWT_SECRET")

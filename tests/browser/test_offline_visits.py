@@ -216,7 +216,7 @@ def test_visits_logged_offline_arrive_once_and_a_closed_case_goes_to_review(
     log(f"offline: logged 3 visits + 1 consent ({polna}) and 1 visit ({lesna}); waiting: 5")
     stored = page.evaluate(
         """() => new Promise((resolve) => {
-            const open = indexedDB.open("asysta-offline", 1);
+            const open = indexedDB.open("asysta-offline");
             open.onsuccess = () => {
                 const all = open.result.transaction("outbox").objectStore("outbox").getAll();
                 all.onsuccess = () => resolve(all.result.map((i) => ({

@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import json
 import uuid
+from typing import Any
 
+import pytest
+from pydantic import ValidationError
+
+from services.web import offline
 from services.web.session import COOKIE_NAME, fernet_for
+from services.web.settings import WebSettings
 from tests.unit.test_web import SECRET, web
 
 ASSISTANT = str(uuid.uuid4())
@@ -73,3 +79,35 @@ def test_the_outbox_route_needs_an_assistant_their_csrf_token_and_a_list_of_reco
         assert bad.json()["title"] == "Nieprawidłowe dane do wysłania"
         not_a_list = client.post("/assistant/offline/send", json={"records": 3}, headers=headers)
         assert not_a_list.status_code == 400
+
+
+def test_the_setting_says_which_families_the_device_keeps_and_the_page_tells_its_script(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    assert WebSettings(session_secret=SECRET).offline_families == "all"  # type: ignore[arg-type]
+    monkeypatch.setenv("WEB_OFFLINE_FAMILIES", "marked")
+    assert WebSettings(session_secret=SECRET).offline_families == "marked"  # type: ignore[arg-type]
+    monkeypatch.setenv("WEB_OFFLINE_FAMILIES", "some")
+    with pytest.raises(ValidationError):
+        WebSettings(session_secret=SECRET)  # type: ignore[arg-type]
+    monkeypatch.delenv("WEB_OFFLINE_FAMILIES")
+
+    async def one_family(_page: object) -> list[dict[str, Any]]:
+        family = {"case_id": str(uuid.uuid4()), "family": "Anna Polna", "version": 3}
+        return [{**family, "last_visit_on": None, "visits": 0}]
+
+    monkeypatch.setattr(offline, "_active_families", one_family)
+    for mode, marks, says in (
+        ("all", 0, "wszystkich Twoich aktywnych rodzin"),
+        ("marked", 1, "tylko rodzin oznaczonych"),
+    ):
+        with web(offline_families=mode) as client:
+            client.cookies.set(COOKIE_NAME, session_cookie())
+            page = client.get("/assistant/offline")
+            assert page.status_code == 200
+            assert f'data-families="{mode}"' in page.text
+            assert says in page.text
+            # With "marked", each family has its labelled mark, described by what it does.
+            assert page.text.count('class="field-work-mark"') == marks
+            if marks:
+                assert 'aria-describedby="kept-families"> Do pracy w terenie</label>' in page.text

@@ -3,6 +3,9 @@
 // to this signed-in session (kept as a non-extractable CryptoKey, deleted at sign-out), with a
 // UUID made on the device, the device's id and the case version. The outbox is sent when the
 // network comes back and by "Wyślij teraz"; casework answers each record once.
+// The families marked "do pracy w terenie" are kept on the device too (sealed with the same key);
+// with data-families="marked" only their case files are kept, otherwise all active families'.
+// At each sync, a family no longer the assistant's loses its kept case file and its mark.
 (function () {
   "use strict";
   var app = document.getElementById("offline-app");
@@ -14,17 +17,21 @@
   var resultEl = document.getElementById("send-result");
   var netEl = document.getElementById("net-status");
   var syncedEl = document.getElementById("synced-at");
+  var onlyMarked = app.dataset.families === "marked";
   var sending = false;
 
   function say(pl, english) { return en ? english : pl; }
 
   // IndexedDB ----------------------------------------------------------------------------------
+  // Version 2 added "marks" (register.js opens the same database, at the same version).
   function openDb() {
     return new Promise(function (resolve, reject) {
-      var open = indexedDB.open("asysta-offline", 1);
+      var open = indexedDB.open("asysta-offline", 2);
       open.onupgradeneeded = function () {
-        open.result.createObjectStore("outbox", { keyPath: "record_id" });
-        open.result.createObjectStore("keys");
+        var db = open.result;
+        if (!db.objectStoreNames.contains("outbox")) db.createObjectStore("outbox", { keyPath: "record_id" });
+        if (!db.objectStoreNames.contains("keys")) db.createObjectStore("keys");
+        if (!db.objectStoreNames.contains("marks")) db.createObjectStore("marks");
       };
       open.onsuccess = function () { resolve(open.result); };
       open.onerror = function () { reject(open.error); };
@@ -93,6 +100,35 @@
     return key().then(function (k) {
       return crypto.subtle.decrypt({ name: "AES-GCM", iv: item.iv }, k, item.data);
     }).then(function (plain) { return JSON.parse(new TextDecoder().decode(plain)); });
+  }
+
+  // Families marked "do pracy w terenie": one sealed list of case ids per owner ---------------
+  function readMarks() {
+    return run("marks", "readonly", function (s) { return s.get(owner); })
+      .then(function (item) { return item ? open(item) : []; })
+      .catch(function () { return null; });  // no key (never online): unknown, not "none"
+  }
+  function writeMarks(ids) {
+    return seal(ids).then(function (sealed) {
+      return run("marks", "readwrite", function (s) { s.put({ iv: sealed.iv, data: sealed.data }, owner); });
+    });
+  }
+  function showMarks(ids) {
+    document.querySelectorAll(".field-work-mark").forEach(function (box) {
+      box.checked = ids.indexOf(box.closest(".offline-family").dataset.caseId) >= 0;
+    });
+  }
+  // Changes of marks and syncs run one after another, so that none overwrites another's.
+  var queue = Promise.resolve();
+  function inTurn(work) {
+    queue = queue.then(work, work);
+    return queue;
+  }
+  function forget(caseId) {
+    if (!window.caches) return Promise.resolve();
+    return caches.open("asysta-pages-v1").then(function (cache) {
+      return cache.delete(new URL("/cases/" + caseId, location.href).href);
+    });
   }
 
   // What the page shows -------------------------------------------------------------------------
@@ -268,22 +304,67 @@
   }
 
   // Sync: what the device keeps for the next day without network ---------------------------------
-  function sync() {
+  // The case files of the active families (or of the marked ones among them); the service
+  // worker deletes every other kept case file, and a family no longer active loses its mark.
+  function syncOnce() {
     return fetch("/assistant/offline/data", { credentials: "same-origin", cache: "no-store" })
       .then(function (r) { if (!r.ok || r.redirected) throw new Error("data"); return r.json(); })
       .then(function (data) {
         if (data.owner !== owner) return null;
-        var ids = data.families.map(function (f) { return f.case_id; });
-        var pages = ["/assistant", "/assistant/todo", "/assistant/offline", "/review"].concat(
-          ids.map(function (id) { return "/cases/" + id; })
-        );
-        return keep(pages, ids).then(function () {
-          localStorage.setItem("asysta-synced-at:" + owner, data.synced_at);
-          showSynced();
-          app.dataset.synced = "yes";
+        var active = data.families.map(function (f) { return f.case_id; });
+        return readMarks().then(function (marks) {
+          var known = marks !== null;
+          marks = marks || [];
+          var still = marks.filter(function (id) { return active.indexOf(id) >= 0; });
+          var pruned = still.length !== marks.length ? writeMarks(still) : Promise.resolve();
+          // Marks unknown (no key, so nothing could be sealed anyway): keep no case file.
+          var ids = onlyMarked ? (known ? still : []) : active;
+          var pages = ["/assistant", "/assistant/todo", "/assistant/offline", "/review"].concat(
+            ids.map(function (id) { return "/cases/" + id; })
+          );
+          return pruned.then(function () { return keep(pages, ids); }).then(function () {
+            showMarks(still);
+            localStorage.setItem("asysta-synced-at:" + owner, data.synced_at);
+            showSynced();
+            app.dataset.kept = ids.slice().sort().join(" ");
+            app.dataset.synced = "yes";
+          });
         });
       })
       .catch(function () {});
+  }
+  function sync() { return inTurn(syncOnce); }
+
+  // Marking a family "do pracy w terenie": kept at once (online) or at the next sync; unmarking
+  // deletes its kept case file now (with "marked"; otherwise every active family's is kept).
+  function mark(box) {
+    var caseId = box.closest(".offline-family").dataset.caseId;
+    var wanted = box.checked;
+    return inTurn(function () {
+      return readMarks().then(function (marks) {
+        var next = (marks || []).filter(function (id) { return id !== caseId; });
+        if (wanted) next.push(caseId);
+        return writeMarks(next);
+      }).then(function () {
+        if (!wanted && onlyMarked) return forget(caseId);
+      });
+    }).then(function () {
+      if (navigator.onLine) return sync().then(function () { return true; });
+      return false;
+    }).then(function (synced) {
+      if (!wanted) resultEl.textContent = onlyMarked
+        ? say("Akta rodziny usunięto z urządzenia.", "The family's case file was removed from this device.")
+        : say("Usunięto oznaczenie.", "The mark was removed.");
+      else resultEl.textContent = synced || !onlyMarked
+        ? say("Akta rodziny są na urządzeniu.", "The family's case file is on this device.")
+        : say("Akta rodziny zostaną zapisane na urządzeniu, gdy wróci sieć.", "The family's case file will be kept when the network is back.");
+    }).catch(function () {
+      box.checked = !wanted;
+      resultEl.textContent = say(
+        "Nie udało się zapisać oznaczenia. Połącz się raz z siecią, aby otrzymać klucz.",
+        "Could not save the mark. Connect once to get the key."
+      );
+    });
   }
 
   document.querySelectorAll(".offline-form").forEach(function (form) {
@@ -299,6 +380,9 @@
       });
     });
   });
+  document.querySelectorAll(".field-work-mark").forEach(function (box) {
+    box.addEventListener("change", function () { mark(box); });
+  });
   document.getElementById("send-now").addEventListener("click", function () { send(); });
   window.addEventListener("online", function () { showNetwork(); send().then(sync); });
   window.addEventListener("offline", showNetwork);
@@ -307,7 +391,8 @@
   showNetwork();
   showSynced();
   var ready = navigator.serviceWorker ? navigator.serviceWorker.ready : Promise.resolve();
-  refreshCount().then(function () {
+  refreshCount().then(readMarks).then(function (marks) {
+    showMarks(marks || []);
     if (!navigator.onLine) { app.dataset.ready = "yes"; return null; }
     return key().catch(function () {}).then(function () { return send(); })
       .then(function () { return ready; })

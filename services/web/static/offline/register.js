@@ -9,10 +9,13 @@
   function waiting() {
     return new Promise(function (resolve) {
       if (!window.indexedDB) { resolve(0); return; }
-      var open = indexedDB.open("asysta-offline", 1);
+      // The same database and version as offline.js (version 2 added "marks").
+      var open = indexedDB.open("asysta-offline", 2);
       open.onupgradeneeded = function () {
-        open.result.createObjectStore("outbox", { keyPath: "record_id" });
-        open.result.createObjectStore("keys");
+        var db = open.result;
+        if (!db.objectStoreNames.contains("outbox")) db.createObjectStore("outbox", { keyPath: "record_id" });
+        if (!db.objectStoreNames.contains("keys")) db.createObjectStore("keys");
+        if (!db.objectStoreNames.contains("marks")) db.createObjectStore("marks");
       };
       open.onerror = function () { resolve(0); };
       open.onsuccess = function () {
@@ -23,7 +26,7 @@
       };
     });
   }
-  // What the device keeps of this person (pages, outbox, key) goes with the sign-out.
+  // What the device keeps of this person (pages, outbox, marks, key) goes with the sign-out.
   function wipe() {
     var pages = window.caches ? caches.delete("asysta-pages-v1") : Promise.resolve();
     var data = new Promise(function (resolve) {

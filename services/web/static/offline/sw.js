@@ -1,9 +1,11 @@
 // The service worker of the assistant's pages (services/web/offline.py).
 // - Static files: from the cache first.
 // - The assistant's pages ("Moje rodziny", "Do zrobienia", "Praca w terenie", "Do wyjaśnienia"
-//   and the case files of their active families): kept when the page syncs ("keep" message),
-//   then from the network, refreshed on the way; with no network, as of the last time.
-// Signing out deletes every kept page, the outbox and the device's key (register.js).
+//   and the case files of their active families, or of those marked "do pracy w terenie"): kept
+//   when the page syncs ("keep" message), then from the network, refreshed on the way; with no
+//   network, as of the last time. A kept page the server now refuses (the family is no longer
+//   the assistant's) is deleted at once; the next sync deletes every case file not asked for.
+// Signing out deletes every kept page, the outbox, the marks and the device's key (register.js).
 "use strict";
 
 const PAGES = "asysta-pages-v1";
@@ -37,8 +39,9 @@ self.addEventListener("activate", (event) => {
 // never synced) nothing is kept and nothing kept can be read.
 function deviceKey() {
   return new Promise((resolve) => {
-    const open = indexedDB.open("asysta-offline", 1);
-    open.onupgradeneeded = () => open.transaction.abort(); // no database: no key, none created
+    // Whatever version the pages made (offline.js, register.js); none yet: no key, none created.
+    const open = indexedDB.open("asysta-offline");
+    open.onupgradeneeded = () => open.transaction.abort();
     open.onerror = () => resolve(null);
     open.onsuccess = () => {
       const db = open.result;
@@ -97,6 +100,22 @@ async function opened(stored) {
   }
 }
 
+// A case file the device does not keep (not marked "do pracy w terenie", or no longer the
+// assistant's family): said plainly, with the way back to the field-work page.
+function notKept(en) {
+  const text = en
+    ? ["en", "Not on this device", "No network, and this family's case file is not kept on this device.", "Field work"]
+    : ["pl", "Brak akt na urządzeniu", "Brak sieci, a akt tej rodziny nie ma na tym urządzeniu.", "Praca w terenie"];
+  return new Response(
+    `<!doctype html><html lang="${text[0]}"><meta charset="utf-8">` +
+      '<meta name="viewport" content="width=device-width, initial-scale=1">' +
+      `<title>${text[1]} · Asysta</title><link rel="stylesheet" href="/static/asysta.css">` +
+      `<main id="main" class="wrap"><h1>${text[1]}</h1><p class="not-kept">${text[2]}</p>` +
+      `<p><a href="/assistant/offline">${text[3]}</a></p></main></html>`,
+    { status: 503, headers: { "Content-Type": "text/html; charset=utf-8" } }
+  );
+}
+
 async function networkFirst(request) {
   const cache = await caches.open(PAGES);
   const key = request.url.split("?")[0];
@@ -108,11 +127,16 @@ async function networkFirst(request) {
       const kept = await sealed(response.clone());
       if (kept) await cache.put(key, kept);
     }
+    // Refused now (another assistant's family, or none any more): nothing of it stays here.
+    if ([401, 403, 404, 410].includes(response.status) && !response.redirected) await cache.delete(key);
     return response;
   } catch (error) {
     const kept = await opened(await cache.match(key));
     if (kept) return kept;
     const start = await opened(await cache.match(new URL("/assistant/offline", request.url).href));
+    if (start && request.mode === "navigate" && /^\/cases\//.test(new URL(request.url).pathname)) {
+      return notKept(/<html lang="en"/.test(await start.text()));
+    }
     if (start && request.mode === "navigate") return start;
     return new Response(
       "<!doctype html><html lang=pl><meta charset=utf-8><title>Brak sieci · Asysta</title>" +
