@@ -298,9 +298,16 @@ async def get_referrals(
         Query(description="nazwisko lub jego początek; polskie litery dowolnie (lodz = Łódź)"),
     ] = None,
     pesel: Annotated[Pesel | None, Query(description="PESEL członka rodziny")] = None,
+    mine: Annotated[
+        bool, Query(description="tylko zgłoszenia przyjęte przez wywołującego (moje zgłoszenia)")
+    ] = False,
 ) -> list[ReferralSummary]:
     rows = await app.queries.referrals(
-        district=district, status=status.value if status else None, surname=q, pesel=pesel
+        district=district,
+        status=status.value if status else None,
+        surname=q,
+        pesel=pesel,
+        referred_by=grant.principal.actor if mine else None,
     )
     await grant.audit_listed(
         AuditedRecord(row["family_id"], "referral", row["referral_id"], row["district"])

@@ -21,10 +21,19 @@ HeadPage = for_roles("head")
 ReferralPage = for_roles("head", "social_worker")
 
 
-async def district_referrals(page: Page, status: str | None) -> list[dict[str, Any]]:
-    """The district's referrals, named, those waited on longest first: one call, the list
-    answer carries the family's name, children, source and days waited."""
-    rows = await page.api.get("referrals", "/referrals", district=page.user.district, status=status)
+async def district_referrals(
+    page: Page, status: str | None, *, mine: bool = False
+) -> list[dict[str, Any]]:
+    """The district's referrals (`mine`: those the signed-in person recorded), named, those
+    waited on longest first: one call, the list answer carries the family's name, children,
+    source and days waited."""
+    rows = await page.api.get(
+        "referrals",
+        "/referrals",
+        district=page.user.district,
+        status=status,
+        mine="true" if mine else None,
+    )
     out = labelled(rows, page.lang)
     out.sort(key=lambda r: (-(r.get("days_waited") or -1), str(r.get("referred_on"))))
     return out

@@ -3,6 +3,7 @@ browser and here), the family interview, and the district's referrals."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from fastapi import APIRouter
@@ -128,10 +129,15 @@ async def create_referral(page: Page = SocialPage) -> Response:
 
 @router.get("/social/referrals")
 async def my_referrals(page: Page = SocialPage) -> Response:
-    rows = await district_referrals(page, None)
+    # The referrals this social worker recorded, and the district's that wait for an interview
+    # (a school's or a court's among them: any of the district's social workers conducts it).
+    mine, to_interview = await asyncio.gather(
+        district_referrals(page, None, mine=True),
+        district_referrals(page, "awaiting_interview"),
+    )
     return page.render(
         "pages/social_referrals.html",
-        {"heading": page.t("nav.my_referrals"), "referrals": rows},
+        {"heading": page.t("nav.my_referrals"), "referrals": mine, "to_interview": to_interview},
     )
 
 

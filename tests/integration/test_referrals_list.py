@@ -145,3 +145,29 @@ async def test_every_family_the_list_names_is_in_the_audit_trail(api: FastAPI) -
     runtime: ServiceRuntime = api.state.runtime
     [entry] = await audit_entries(runtime, family_id=UUID(family_id))
     assert entry["subject"] == "t" and entry["action"] == "referral.list"
+
+
+async def test_mine_lists_only_the_referrals_the_caller_recorded(api: FastAPI) -> None:
+    await _refer(api)  # recorded by the social worker "t"
+
+    def as_worker(subject: str) -> httpx.AsyncClient:
+        return httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=api),
+            base_url="http://referrals",
+            headers={
+                "Authorization": f"Bearer {token(Role.SOCIAL_WORKER, (OCHOTA,), subject=subject)}"
+            },
+        )
+
+    params = {"district": OCHOTA, "mine": "true"}
+    async with as_worker("t") as recorder, as_worker("ewa") as colleague:
+        own = (await recorder.get("/referrals", params=params)).json()
+        theirs = (await colleague.get("/referrals", params=params)).json()
+        district = (await colleague.get("/referrals", params={"district": OCHOTA})).json()
+        bad = await colleague.get("/referrals", params={"district": OCHOTA, "mine": "maybe"})
+    assert [r["family_name"] for r in own] == ["Żółkiewska"]
+    assert theirs == []
+    assert [r["family_name"] for r in district] == ["Żółkiewska"]
+    assert bad.status_code == 422 and bad.headers["content-type"].startswith(
+        "application/problem+json"
+    )

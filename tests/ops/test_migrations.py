@@ -181,6 +181,14 @@ async def test_the_previous_release_goes_to_head_and_the_services_run_on_it(
                 "FamilyReferred",
                 "AssistanceGranted",
             ]
+        # Who recorded each old referral was filled from its first event: "moje zgłoszenia".
+        mine = {"district": OCHOTA, "mine": "true"}
+        for subject, expected in (("fixture", [referral["referral_id"]]), ("other", [])):
+            async with client(
+                referrals_api(referrals, False, False), Role.SOCIAL_WORKER, subject
+            ) as api:
+                listed_mine = (await api.get("/referrals", params=mine)).json()
+                assert [r["referral_id"] for r in listed_mine] == expected, subject
         async with client(referrals_api(referrals, False, False), Role.SOCIAL_WORKER) as api:
             # A command on the old data: the family has a case (the old index says so).
             again = await api.post(

@@ -230,12 +230,23 @@ def test_the_heads_desk_and_lists_read_each_list_once(web: TestClient, fake: Fak
     assert referrals.text.index("Katarzyna Nowak") < referrals.text.index("Marek Wójcik")
 
 
-def test_the_social_workers_referrals_are_one_call(web: TestClient, fake: FakeServices) -> None:
+def test_the_social_workers_page_lists_their_own_referrals_and_the_districts_to_interview(
+    web: TestClient, fake: FakeServices
+) -> None:
     sign_in(web, "social_worker")
     page = web.get("/social/referrals")
     assert page.status_code == 200, page.text
-    assert fake.paths() == [("referrals", "/referrals")]
+    # One call per list: theirs (`mine`) and the district's awaiting an interview.
+    asked = sorted(
+        sorted(params.items()) for service, path, params, _t in fake.calls if service == "referrals"
+    )
+    assert asked == [
+        [("district", OCHOTA), ("mine", "true")],
+        [("district", OCHOTA), ("status", "awaiting_interview")],
+    ]
     assert "Katarzyna Nowak (2 dzieci)" in page.text
+    assert "Zgłoszenia przyjęte przeze mnie" in page.text
+    assert "Czekają na wywiad środowiskowy w dzielnicy" in page.text
 
 
 def test_search_by_a_surname_asks_cases_and_referrals_with_the_persons_token(

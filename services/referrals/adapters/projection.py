@@ -84,6 +84,7 @@ async def project_referral(
                     referred_on=event.referred_on,
                     linked_referrals=0,
                     recorded_at=envelope.recorded_at,
+                    referred_by=envelope.actor,
                     **personal,
                 )
             )

@@ -32,6 +32,8 @@ referrals = Table(
     Column("linked_to_case_id", Uuid, nullable=True),
     Column("linked_referrals", Integer, nullable=False, default=0),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
+    # Who recorded the referral (the event's actor, "social_worker:anna"): "moje zgłoszenia".
+    Column("referred_by", String(200), nullable=True, index=True),
     # The family as lists show it, sealed under the family's key, and keyed digests for
     # search (shared.eventstore.family_columns); null once the family is erased.
     Column("family", Text, nullable=True),

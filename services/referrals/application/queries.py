@@ -93,12 +93,16 @@ class ReferralsQueries:
         status: str | None,
         surname: str | None = None,
         pesel: str | None = None,
+        referred_by: str | None = None,
     ) -> list[dict[str, Any]]:
         """A district's referrals with the family's name (decrypted here), children, source
-        and days waited; `surname` and `pesel` match through keyed digests."""
+        and days waited; `surname` and `pesel` match through keyed digests; `referred_by`:
+        only those that person recorded."""
         query = select(referrals).where(referrals.c.district == district)
         if status:
             query = query.where(referrals.c.status == status)
+        if referred_by:
+            query = query.where(referrals.c.referred_by == referred_by)
         names, pesels = search_patterns(self.lookup_key, surname=surname, pesel=pesel)
         for pattern in names:
             query = query.where(referrals.c.surname_digests.like(pattern))
