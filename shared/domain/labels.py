@@ -32,6 +32,65 @@ _DOCUMENT_KINDS: Mapping[str, tuple[str, str]] = {
 
 # Where the three catalogues of the past (the web app's, the documents', this one) worded a
 # code differently, the wording kept is the one a centre's staff writes in its own papers.
+# What a person did, as the audit trail records it (the services' policy actions).
+_AUDIT_ACTIONS: Mapping[str, tuple[str, str]] = {
+    "assessments.overdue": ("lista zaległych ocen", "overdue assessments listed"),
+    "assistant.change": ("zmiana danych asystenta", "assistant changed"),
+    "assistant.email": ("zmiana adresu e-mail asystenta", "assistant's e-mail changed"),
+    "assistant.list": ("lista asystentów", "assistants listed"),
+    "assistant.login": ("zmiana loginu asystenta", "assistant's login changed"),
+    "assistant.me": ("odczyt własnych danych asystenta", "own assistant record read"),
+    "assistant.read": ("odczyt danych asystenta", "assistant read"),
+    "assistant.register": ("rejestracja asystenta", "assistant registered"),
+    "audit.read": ("odczyt rejestru dostępu", "audit trail read"),
+    "capacity.read": ("odczyt wolnych miejsc", "free places read"),
+    "case.assess": ("ocena sytuacji rodziny", "family's situation assessed"),
+    "case.assign": ("przydział asystenta", "assistant assigned"),
+    "case.close": ("zakończenie pracy z rodziną", "case closed"),
+    "case.consent": ("zgoda rodziny", "family's consent recorded"),
+    "case.court_opinion": ("opinia dla sądu", "court opinion submitted"),
+    "case.court_request": ("wezwanie sądu o opinię", "court's request recorded"),
+    "case.document": ("wydanie dokumentu ze sprawy", "document of the case issued"),
+    "case.list": ("lista spraw", "cases listed"),
+    "case.plan": ("zmiana planu pracy", "work plan revised"),
+    "case.read": ("odczyt akt sprawy", "case file read"),
+    "case.reopen": ("wznowienie sprawy", "case reopened"),
+    "case.transfer": ("przekazanie sprawy", "case transferred"),
+    "case.transfer_decision": ("decyzja o przejęciu sprawy", "transfer decided"),
+    "case.visit": ("wizyta u rodziny", "visit logged"),
+    "court_opinions.list": ("lista opinii dla sądu", "court opinions listed"),
+    "dead_letters.drop": ("usunięcie martwej wiadomości", "dead letter dropped"),
+    "dead_letters.list": ("lista martwych wiadomości", "dead letters listed"),
+    "dead_letters.replay": ("ponowienie martwej wiadomości", "dead letter replayed"),
+    "device_records.decide": ("rozstrzygnięcie zapisu z urządzenia", "device record decided"),
+    "device_records.list": ("lista zapisów do wyjaśnienia", "records to clarify listed"),
+    "device_records.send": ("zapisy z urządzenia", "device records sent"),
+    "events.feed": ("odczyt strumienia zdarzeń", "event feed read"),
+    "family.erase": ("usunięcie danych rodziny", "family's data erased"),
+    "institution.change": ("zmiana danych instytucji", "institution changed"),
+    "institution.read": ("odczyt danych instytucji", "institution read"),
+    "institution.register": ("rejestracja instytucji", "institution registered"),
+    "institution.search": ("wyszukiwanie instytucji", "institutions searched"),
+    "notification.court": ("zawiadomienie sądu", "court's notification"),
+    "notification.read": ("odczyt stanu zawiadomienia", "notification's status read"),
+    "notification.school": ("zawiadomienie szkoły", "school's notification"),
+    "referral.create": ("przyjęcie zgłoszenia", "referral recorded"),
+    "referral.decide": ("decyzja kierownika", "head's decision"),
+    "referral.document": ("wydanie dokumentu ze zgłoszenia", "document of the referral issued"),
+    "referral.interview": ("wywiad środowiskowy", "family interview recorded"),
+    "referral.list": ("lista zgłoszeń", "referrals listed"),
+    "referral.read": ("odczyt zgłoszenia", "referral read"),
+    "reports.caseload": ("raport obciążenia", "caseload report"),
+    "reports.city": ("widok miasta", "city view"),
+    "reports.operational": ("raport bieżący", "operational report"),
+    "reports.outcomes": ("raport efektów", "outcomes report"),
+    "reports.statutory": ("sprawozdanie", "statutory report"),
+    "retention.read": ("odczyt terminów przechowywania", "retention read"),
+    "tasks.own": ("lista zadań", "task list read"),
+    "waiting_list.read": ("lista oczekujących", "waiting list read"),
+}
+
+
 LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
     "role": {
         "social_worker": ("pracownik socjalny", "social worker"),
@@ -259,8 +318,11 @@ LABELS: Mapping[str, Mapping[str, tuple[str, str]]] = {
     },
     # What an audit record says was done, where it is more than the policy's action code.
     "audit_action": {
-        f"document.{kind}": (f"wydano dokument: {pl}", f"document issued: {en}")
-        for kind, (pl, en) in _DOCUMENT_KINDS.items()
+        **_AUDIT_ACTIONS,
+        **{
+            f"document.{kind}": (f"wydano dokument: {pl}", f"document issued: {en}")
+            for kind, (pl, en) in _DOCUMENT_KINDS.items()
+        },
     },
 }
 

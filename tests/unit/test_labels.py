@@ -178,7 +178,8 @@ def test_every_code_label_of_the_web_app_and_the_documents_comes_from_the_one_ca
     assert set(LABELS["document_kind"]) == {kind.value for kind in DocumentKind}
     assert set(LABELS["task_kind"]) == {kind.value for kind in TaskKind}
     assert label("audit_action", "document.work_plan") == "wydano dokument: plan pracy z rodziną"
-    assert label("audit_action", "case.read") == "case.read"  # an action with no words yet
+    assert label("audit_action", "case.read") == "odczyt akt sprawy"
+    assert label("audit_action", "no.such_action") == "no.such_action"  # unknown: the code
 
 
 def test_the_web_app_and_the_documents_hold_no_code_labels_of_their_own() -> None:
@@ -190,3 +191,21 @@ def test_the_web_app_and_the_documents_hold_no_code_labels_of_their_own() -> Non
         catalogue.LABELS[kind] == LABELS[catalogue.KIND_ALIASES.get(kind, kind)]
         for kind in catalogue.LABELS
     )
+
+
+def test_every_action_the_services_audit_reads_in_polish_and_english() -> None:
+    """The audit trail (the administrator's /admin/audit) names what was done: every action of
+    every service's policy, and of the kernel's routes, has a label in both languages."""
+    from services.casework.access import POLICY as casework
+    from services.directory.access import POLICY as directory
+    from services.referrals.access import POLICY as referrals
+    from services.reporting.access import POLICY as reporting
+    from shared.domain.labels import LABELS
+    from shared.web.dead_letters_api import POLICY as dead_letters
+
+    actions = LABELS["audit_action"]
+    for policy in (casework, directory, referrals, reporting, dead_letters):
+        for action in policy.table:
+            assert action in actions, action
+            polish, english = actions[action]
+            assert polish and english and polish != action
