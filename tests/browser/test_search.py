@@ -167,4 +167,4 @@ def test_the_administrator_finds_a_family_of_any_district_for_its_audit_trail(
     page.get_by_role("link", name="Beata Krawczyk (1 dziecko)").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Rejestr dostępu")
     # The search itself is on the family's audit trail.
-    expect(page.locator("main")).to_contain_text("case.list")
+    expect(page.locator("main")).to_contain_text("lista spraw")  # case.list, as labelled
