@@ -1,3 +1,4 @@
+import argparse
 import asyncio
 import sys
 from datetime import timedelta
@@ -10,8 +11,17 @@ from shared.runtime.main import main
 from shared.web.auth import Role, issue_token
 
 
-def rebuild(reporting: ReportingApp) -> int:
-    """Rebuild every projection from the services' event feeds, with a progress bar."""
+def rebuild(reporting: ReportingApp, argv: list[str]) -> int:
+    """Rebuild every projection from the services' event feeds, with a progress bar. On
+    PostgreSQL into fresh tables swapped in when caught up (the live ones serve meanwhile);
+    `--in-place` (and SQLite always) empties and refills the live ones."""
+    parser = argparse.ArgumentParser(prog="python -m services.reporting rebuild")
+    parser.add_argument(
+        "--in-place",
+        action="store_true",
+        help="opróżnij i wypełnij bieżące projekcje (bez podmiany; zawsze na SQLite)",
+    )
+    args = parser.parse_args(argv)
     settings = reporting.settings
     configure_logging(NAME, level="WARNING", json=settings.log_json)
     token = settings.service_token or issue_token(
@@ -27,7 +37,11 @@ def rebuild(reporting: ReportingApp) -> int:
         await reporting.runtime.start(relay=False, worker=False)
         try:
             return await rebuild_projections(
-                reporting, feeds=settings.feed_urls(), token=token, progress=print_progress_bar
+                reporting,
+                feeds=settings.feed_urls(),
+                token=token,
+                progress=print_progress_bar,
+                swap=False if args.in_place else None,
             )
         finally:
             await reporting.engine.dispose()
@@ -43,7 +57,7 @@ def run() -> int:
         NAME,
         lambda: reporting.runtime,
         lambda _runtime, relay, worker: build_api(reporting, relay, worker),
-        extra_commands={"rebuild": lambda _args: rebuild(reporting)},
+        extra_commands={"rebuild": lambda args: rebuild(reporting, args)},
     )
 
 
