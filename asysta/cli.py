@@ -365,7 +365,13 @@ def rebuild(
     with contextlib.suppress(locate.NotConfigured):
         env["REDIS_URL"] = locate.redis_url()
     result = subprocess.run(
-        [sys.executable, "-m", "services.reporting", "rebuild", *(["--in-place"] if in_place else [])],
+        [
+            sys.executable,
+            "-m",
+            "services.reporting",
+            "rebuild",
+            *(["--in-place"] if in_place else []),
+        ],
         env=env,
         check=False,
     )

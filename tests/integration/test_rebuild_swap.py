@@ -37,9 +37,18 @@ from tests.integration.test_reports import OCHOTA, History, assistant, case, vis
 
 pytestmark = pytest.mark.integration
 
-FEEDS = {"directory": "http://directory", "referrals": "http://referrals", "casework": "http://casework"}
+FEEDS = {
+    "directory": "http://directory",
+    "referrals": "http://referrals",
+    "casework": "http://casework",
+}
 # Which feed holds which aggregate's events (as the producing services store them).
-FEED_OF = {"assistant": "directory", "referral": "referrals", "case": "casework", "caseload": "casework"}
+FEED_OF = {
+    "assistant": "directory",
+    "referral": "referrals",
+    "case": "casework",
+    "caseload": "casework",
+}
 CASES = 40
 VISITS = 4
 
@@ -51,7 +60,11 @@ def history() -> tuple[History, list[tuple[uuid.UUID, uuid.UUID]]]:
     for i in range(CASES):
         who = people[i % len(people)]
         case_id, _family = case(
-            h, source="social_worker", children=1 + i % 3, opened=date(2026, 5, 1), assigned=(who, date(2026, 5, 2))
+            h,
+            source="social_worker",
+            children=1 + i % 3,
+            opened=date(2026, 5, 1),
+            assigned=(who, date(2026, 5, 2)),
         )
         for day in range(VISITS):
             visit(h, case_id, who, date(2026, 5, 10 + day))
@@ -136,6 +149,22 @@ async def dump(reporting: ReportingApp) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
+async def assert_equals_fresh(live: ReportingApp, everything: list[Envelope]) -> None:
+    database = await create_pg_database()
+    try:
+        fresh = build_reporting(ReportingSettings(database_url=f"{PG_HOST_URL}/{database}"))
+        await fresh.runtime.start(relay=False, worker=False)
+        try:
+            fresh_inbox = Inbox(fresh.engine, fresh.runtime.name, project)
+            for i in range(0, len(everything), 100):
+                await apply_live(fresh_inbox, everything[i : i + 100])
+            assert await dump(live) == await dump(fresh)
+        finally:
+            await fresh.runtime.stop()
+    finally:
+        await drop_pg_database(database)
+
+
 async def test_reports_serve_during_a_swapped_rebuild_and_end_exact(live: ReportingApp) -> None:
     h, cases = history()
     producers = Producers()
@@ -157,7 +186,9 @@ async def test_reports_serve_during_a_swapped_rebuild_and_end_exact(live: Report
     async def read() -> None:
         async with live.engine.connect() as conn:
             building = (
-                await conn.execute(text("SELECT to_regnamespace(:s) IS NOT NULL"), {"s": SHADOW_SCHEMA})
+                await conn.execute(
+                    text("SELECT to_regnamespace(:s) IS NOT NULL"), {"s": SHADOW_SCHEMA}
+                )
             ).scalar_one()
         reads.append((bool(building), await figures(api)))
 
@@ -207,20 +238,7 @@ async def test_reports_serve_during_a_swapped_rebuild_and_end_exact(live: Report
     assert after["families"] == CASES
 
     # Exact: equal to a fresh projection of the same history, every event once.
-    database = await create_pg_database()
-    try:
-        fresh = build_reporting(ReportingSettings(database_url=f"{PG_HOST_URL}/{database}"))
-        await fresh.runtime.start(relay=False, worker=False)
-        try:
-            fresh_inbox = Inbox(fresh.engine, fresh.runtime.name, project)
-            everything = producers.everything()
-            for i in range(0, len(everything), 100):
-                await apply_live(fresh_inbox, everything[i : i + 100])
-            assert await dump(live) == await dump(fresh)
-        finally:
-            await fresh.runtime.stop()
-    finally:
-        await drop_pg_database(database)
+    await assert_equals_fresh(live, producers.everything())
 
     async with live.engine.connect() as conn:
         schemas = (
@@ -237,3 +255,64 @@ async def test_reports_serve_during_a_swapped_rebuild_and_end_exact(live: Report
         ).scalar_one()
     assert schemas == 0 and shadow_rows == 0
     await api.aclose()
+
+
+async def test_an_event_the_reading_passed_before_it_was_committed_is_not_lost(
+    live: ReportingApp,
+) -> None:
+    """A producer's transaction takes its position before it commits: the rebuild's reading
+    may pass that position first, while the live worker gets the event from the stream. The
+    swap sees that the live consumer is ahead on that aggregate and reads the feeds again."""
+    h, _cases = history()
+    late = h.envelopes[-1]  # the last visit of the last case: the end of its stream
+    producers = Producers()
+    producers.record(h.envelopes[:-1])
+    inbox = Inbox(live.engine, live.runtime.name, project)
+    for i in range(0, len(h.envelopes) - 1, 50):
+        await apply_live(inbox, h.envelopes[i : i + 50][: len(h.envelopes) - 1 - i])
+    tasks: list[asyncio.Task[None]] = []
+
+    def during() -> None:
+        casework = producers.stores["casework"]
+        if not tasks and late not in casework and len(casework) and producers.pages > 12:
+            casework.insert(0, late)  # committed now, at a position already read
+            tasks.append(asyncio.create_task(apply_live(inbox, [late])))
+
+    producers.during = during
+    await rebuild_projections(
+        live,
+        feeds=FEEDS,
+        token="unused",
+        page_size=25,
+        transport=httpx.MockTransport(producers.handle),
+    )
+    await asyncio.gather(*tasks)
+    assert tasks, "the late event was committed during the rebuild"
+    await assert_equals_fresh(live, producers.everything())
+
+
+async def test_on_sqlite_the_rebuild_stays_in_place(sqlite_url: str) -> None:
+    reporting = build_reporting(ReportingSettings(database_url=sqlite_url))
+    await reporting.runtime.start(relay=False, worker=False)
+    try:
+        h, _cases = history()
+        producers = Producers()
+        producers.record(h.envelopes)
+        inbox = Inbox(reporting.engine, reporting.runtime.name, project)
+        for i in range(0, len(h.envelopes), 50):
+            await apply_live(inbox, h.envelopes[i : i + 50])
+        before = await dump(reporting)
+        seen: list[tuple[int, int]] = []
+        count = await rebuild_projections(
+            reporting,
+            feeds=FEEDS,
+            token="unused",
+            page_size=100,
+            transport=httpx.MockTransport(producers.handle),
+            progress=lambda done, total: seen.append((done, total)),
+        )
+        assert count == len(h.envelopes)
+        assert seen[0] == (0, len(h.envelopes)) and seen[-1] == (count, count)
+        assert await dump(reporting) == before
+    finally:
+        await reporting.runtime.stop()
