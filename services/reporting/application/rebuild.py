@@ -22,9 +22,10 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 
 import httpx
+from pydantic import BaseModel
 from sqlalchemy import MetaData, delete, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -57,8 +58,18 @@ def shadow_consumer(consumer: str) -> str:
     return f"{consumer}:rebuild"
 
 
+class _FeedPage(BaseModel):
+    """A page of a feed (shared/web/feed.py), decoded and validated in one pass."""
+
+    events: list[Envelope]
+    next_after: int
+    head: int
+
+
 class _Feeds:
-    """The producing services' feeds, read in pages from a position per feed."""
+    """The producing services' feeds, read in pages from a position per feed; the next page
+    is asked for while the caller applies the one it has (the feed's service works on it
+    meanwhile, in its own process)."""
 
     def __init__(self, client: httpx.AsyncClient, feeds: Mapping[str, str], page_size: int):
         self.client = client
@@ -74,17 +85,27 @@ class _Feeds:
             heads[service] = int(response.json()["head"])
         return heads
 
-    async def page(self, service: str) -> list[Envelope]:
-        """The next page of one feed (empty at its head); advances its position."""
+    async def _fetch(self, service: str, after: int) -> _FeedPage:
         response = await self.client.get(
-            f"{self.feeds[service]}/events",
-            params={"after": self.positions[service], "limit": self.page_size},
+            f"{self.feeds[service]}/events", params={"after": after, "limit": self.page_size}
         )
         response.raise_for_status()
-        page = response.json()
-        envelopes = [Envelope.model_validate(e) for e in page["events"]]
-        self.positions[service] = int(page["next_after"])
-        return envelopes
+        return _FeedPage.model_validate_json(response.content)
+
+    async def pages(self, service: str) -> AsyncIterator[list[Envelope]]:
+        """The pages of one feed from its position to its head; the position advances as
+        each page is handed out (and applied by the caller before it asks for the next)."""
+        pending = asyncio.ensure_future(self._fetch(service, self.positions[service]))
+        try:
+            while True:
+                page = await pending
+                if not page.events:
+                    return
+                pending = asyncio.ensure_future(self._fetch(service, page.next_after))
+                yield page.events
+                self.positions[service] = page.next_after
+        finally:
+            pending.cancel()  # a page asked for that will not be applied (an error above)
 
 
 async def rebuild_projections(
@@ -124,7 +145,7 @@ async def _in_place(reporting: ReportingApp, reader: _Feeds, progress: Progress 
     if progress:
         progress(done, total)
     for service in reader.feeds:
-        while envelopes := await reader.page(service):
+        async for envelopes in reader.pages(service):
             async with reporting.engine.begin() as conn:
                 await inbox.apply(conn, envelopes)
             done += len(envelopes)
@@ -180,7 +201,7 @@ async def _swapped(reporting: ReportingApp, reader: _Feeds, progress: Progress |
     while True:
         read = 0
         for service in reader.feeds:
-            while envelopes := await reader.page(service):
+            async for envelopes in reader.pages(service):
                 async with engine.begin() as conn:
                     await _apply_shadow(conn, inbox, envelopes)
                 read += len(envelopes)
@@ -265,7 +286,7 @@ async def _swap_in(
         await _lock(conn, tables)
         for attempt in (1, 2):
             for service in reader.feeds:
-                while envelopes := await reader.page(service):
+                async for envelopes in reader.pages(service):
                     await _apply_shadow(conn, inbox, envelopes)
                     read += len(envelopes)
             behind = (await conn.execute(_BEHIND, {"live": live, "shadow": shadow})).scalar_one()
