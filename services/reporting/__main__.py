@@ -4,7 +4,11 @@ import sys
 from datetime import timedelta
 
 from services.reporting.api import build_api
-from services.reporting.application.rebuild import print_progress_bar, rebuild_projections
+from services.reporting.application.rebuild import (
+    PAGE_SIZE,
+    print_progress_bar,
+    rebuild_projections,
+)
 from services.reporting.bootstrap import NAME, ReportingApp, build_reporting
 from shared.runtime.logging import configure_logging
 from shared.runtime.main import main
@@ -20,6 +24,12 @@ def rebuild(reporting: ReportingApp, argv: list[str]) -> int:
         "--in-place",
         action="store_true",
         help="opróżnij i wypełnij bieżące projekcje (bez podmiany; zawsze na SQLite)",
+    )
+    parser.add_argument(
+        "--page-size",
+        type=int,
+        default=PAGE_SIZE,
+        help=f"zdarzeń na stronę kanału (najwyżej {PAGE_SIZE})",
     )
     args = parser.parse_args(argv)
     settings = reporting.settings
@@ -42,6 +52,7 @@ def rebuild(reporting: ReportingApp, argv: list[str]) -> int:
                 token=token,
                 progress=print_progress_bar,
                 swap=False if args.in_place else None,
+                page_size=max(1, min(args.page_size, PAGE_SIZE)),
             )
         finally:
             await reporting.engine.dispose()
