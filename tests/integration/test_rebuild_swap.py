@@ -316,3 +316,52 @@ async def test_on_sqlite_the_rebuild_stays_in_place(sqlite_url: str) -> None:
         assert await dump(reporting) == before
     finally:
         await reporting.runtime.stop()
+
+
+async def test_a_table_of_an_older_shape_comes_back_in_the_code_s_shape(
+    live: ReportingApp,
+) -> None:
+    """A read model whose shape changed: the live table still has a column the code dropped
+    and lacks one it added (as the previous release left it). The rebuild's tables are the
+    code's; the live consumer and the reports work on them after the swap, through
+    connections that used the old ones."""
+    h, cases = history()
+    producers = Producers()
+    producers.record(h.envelopes)
+    inbox = Inbox(live.engine, live.runtime.name, project)
+    async with live.engine.begin() as conn:
+        await conn.execute(text("ALTER TABLE visits_view ADD COLUMN legacy_place varchar(20)"))
+    for i in range(0, len(h.envelopes), 50):
+        await apply_live(inbox, h.envelopes[i : i + 50])
+    api = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=build_api(live, run_relay=False)),
+        base_url="http://reporting",
+    )
+    before = await figures(api)
+    await rebuild_projections(
+        live, feeds=FEEDS, token="unused", transport=httpx.MockTransport(producers.handle)
+    )
+    async with live.engine.connect() as conn:
+        columns = (
+            await conn.execute(
+                text(
+                    "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_schema = 'public' AND table_name = 'visits_view'"
+                )
+            )
+        ).scalars()
+        assert "legacy_place" not in set(columns)
+    assert await figures(api) == before
+    # The live consumer goes on, on the new tables: one more visit per case, each once.
+    more = History()
+    for case_id, who in cases:
+        more._versions[("case", case_id)] = max(
+            e.aggregate_version for e in h.envelopes if e.aggregate_id == case_id
+        )
+        visit(more, case_id, who, date(2026, 5, 21))
+    await apply_live(inbox, more.envelopes)
+    await apply_live(inbox, more.envelopes)  # delivered twice
+    producers.record(more.envelopes)
+    assert (await figures(api))["visits"] == before["visits"] + CASES
+    await assert_equals_fresh(live, producers.everything())
+    await api.aclose()
