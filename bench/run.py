@@ -32,6 +32,7 @@ from bench.infra import (
 )
 from bench.report import Comparison, table, write_json
 from bench.timing import Rate
+from services.reporting.application.rebuild import PAGE_SIZE as FEED_PAGE
 from shared.runtime.logging import configure_logging
 
 APPEND_WRITERS = (1, 8)
@@ -176,7 +177,7 @@ async def bench_projection(
 async def bench_rebuild(mix: EventMix, rounds: int) -> Comparison:
     ours, raw = await rebuild.compare(mix, rounds, _progress)
     return Comparison(
-        f"rebuild (feed over HTTP, pages of {rebuild.PAGE_SIZE:,}, swap; PostgreSQL)",
+        f"rebuild (feed over HTTP, pages of {FEED_PAGE:,}, swap; PostgreSQL)",
         ours,
         "asyncpg fetch of the events table + JSON decode",
         raw,

@@ -6,6 +6,7 @@ from datetime import timedelta
 from services.reporting.api import build_api
 from services.reporting.application.rebuild import (
     PAGE_SIZE,
+    RebuildFailed,
     print_progress_bar,
     rebuild_projections,
 )
@@ -57,7 +58,12 @@ def rebuild(reporting: ReportingApp, argv: list[str]) -> int:
         finally:
             await reporting.engine.dispose()
 
-    count = asyncio.run(run())
+    try:
+        count = asyncio.run(run())
+    except RebuildFailed as exc:
+        # Nothing was swapped: the live projections serve as before.
+        print(f"Odbudowa przerwana, projekcje bieżące bez zmian: {exc}", file=sys.stderr)
+        return 4
     print(f"Odbudowano projekcje z {count} zdarzeń.")
     return 0
 

@@ -24,6 +24,7 @@ from services.reporting.application.projector import project
 from services.reporting.application.rebuild import (
     OLD_SCHEMA,
     SHADOW_SCHEMA,
+    RebuildFailed,
     rebuild_projections,
     shadow_consumer,
 )
@@ -365,3 +366,20 @@ async def test_a_table_of_an_older_shape_comes_back_in_the_code_s_shape(
     assert (await figures(api))["visits"] == before["visits"] + CASES
     await assert_equals_fresh(live, producers.everything())
     await api.aclose()
+
+
+async def test_a_second_rebuild_at_once_is_refused(live: ReportingApp) -> None:
+    h, _cases = history()
+    producers = Producers()
+    producers.record(h.envelopes)
+    async with live.engine.connect() as other:
+        held = await other.execute(
+            text("SELECT pg_try_advisory_lock(hashtext('asysta-reporting-rebuild'))")
+        )
+        assert held.scalar_one()
+        with pytest.raises(RebuildFailed):
+            await rebuild_projections(
+                live, feeds=FEEDS, token="unused", transport=httpx.MockTransport(producers.handle)
+            )
+        await other.execute(text("SELECT pg_advisory_unlock_all()"))
+    assert producers.pages == 0

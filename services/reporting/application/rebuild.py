@@ -185,7 +185,24 @@ async def _apply_shadow(conn: AsyncConnection, inbox: Inbox, envelopes: list[Env
     await inbox.apply(conn, envelopes)
 
 
+# One swapped rebuild at a time per database (they share the shadow schema): a session lock
+# held on a connection of its own for the rebuild's whole run.
+_ONE_AT_A_TIME = text("SELECT pg_try_advisory_lock(hashtext('asysta-reporting-rebuild'))")
+
+
 async def _swapped(reporting: ReportingApp, reader: _Feeds, progress: Progress | None) -> int:
+    async with reporting.engine.connect() as guard:
+        if not (await guard.execute(_ONE_AT_A_TIME)).scalar_one():
+            raise RebuildFailed("odbudowa projekcji już trwa (inny proces); poczekaj na jej koniec")
+        await guard.commit()
+        try:
+            return await _swapped_alone(reporting, reader, progress)
+        finally:
+            await guard.execute(text("SELECT pg_advisory_unlock_all()"))
+            await guard.commit()
+
+
+async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Progress | None) -> int:
     engine = reporting.engine
     live = reporting.runtime.name
     shadow = shadow_consumer(live)
