@@ -292,8 +292,10 @@ async def test_an_event_the_reading_passed_before_it_was_committed_is_not_lost(
     await assert_equals_fresh(live, producers.everything())
 
 
-async def test_on_sqlite_the_rebuild_stays_in_place(sqlite_url: str) -> None:
-    reporting = build_reporting(ReportingSettings(database_url=sqlite_url))
+async def test_on_sqlite_and_asked_on_postgresql_the_rebuild_stays_in_place(
+    db_url: str,
+) -> None:
+    reporting = build_reporting(ReportingSettings(database_url=db_url))
     await reporting.runtime.start(relay=False, worker=False)
     try:
         h, _cases = history()
@@ -311,6 +313,7 @@ async def test_on_sqlite_the_rebuild_stays_in_place(sqlite_url: str) -> None:
             page_size=100,
             transport=httpx.MockTransport(producers.handle),
             progress=lambda done, total: seen.append((done, total)),
+            swap=False if db_url.startswith("postgresql") else None,
         )
         assert count == len(h.envelopes)
         assert seen[0] == (0, len(h.envelopes)) and seen[-1] == (count, count)

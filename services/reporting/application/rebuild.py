@@ -47,6 +47,7 @@ OLD_SCHEMA = "reporting_old"
 PAGE_SIZE = 5000
 # A catch-up pass that finds fewer new events than this is the last before the swap.
 SMALL_TAIL = PAGE_SIZE
+MAX_PASSES = 10
 
 
 class RebuildFailed(Exception):
@@ -214,7 +215,9 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
     if progress:
         progress(done, total)
     # Passes over every feed until one finds only a small tail: the first reads the history,
-    # the next ones what the live services recorded meanwhile.
+    # the next ones what the live services recorded meanwhile (a bounded number: producers
+    # writing faster than this applies leave a longer tail for the swap's transaction).
+    passes = 0
     while True:
         read = 0
         for service in reader.feeds:
@@ -225,7 +228,8 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
                 done += len(envelopes)
                 if progress:
                     progress(done, max(total, done))
-        if read < SMALL_TAIL:
+        passes += 1
+        if read < SMALL_TAIL or passes >= MAX_PASSES:
             break
         total = max(total, sum((await reader.heads()).values()))
     log.info("rebuild.caught_up", events=done, positions=reader.positions)
