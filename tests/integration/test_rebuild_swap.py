@@ -386,3 +386,45 @@ async def test_a_second_rebuild_at_once_is_refused(live: ReportingApp) -> None:
             )
         await other.execute(text("SELECT pg_advisory_unlock_all()"))
     assert producers.pages == 0
+
+
+async def test_an_event_the_live_consumer_parked_and_the_reading_passed_is_not_lost(
+    live: ReportingApp,
+) -> None:
+    """The live worker has not yet had a case's last visit (v) when a later one (v+1) arrives
+    out of order and is parked; v+1 was committed at a position the rebuild had already read
+    past. The rebuild has v but not v+1: the swap sees the live consumer's parked event and
+    reads the feeds again, so v+1 is not dropped with the live consumer's parked rows."""
+    h, cases = history()
+    case_id, who = cases[-1]
+    last = h.envelopes[-1]  # v: the last visit of the last case
+    assert last.aggregate_id == case_id
+    more = History()
+    more._versions[("case", case_id)] = last.aggregate_version
+    visit(more, case_id, who, date(2026, 5, 22))
+    [late] = more.envelopes  # v+1
+    producers = Producers()
+    producers.record(h.envelopes)
+    inbox = Inbox(live.engine, live.runtime.name, project)
+    for i in range(0, len(h.envelopes) - 1, 50):
+        await apply_live(inbox, h.envelopes[: len(h.envelopes) - 1][i : i + 50])
+    tasks: list[asyncio.Task[None]] = []
+
+    def during() -> None:
+        casework = producers.stores["casework"]
+        if not tasks and producers.pages > 12:
+            casework.insert(0, late)  # committed now, at a position already read
+            tasks.append(asyncio.create_task(apply_live(inbox, [late])))  # parked live
+
+    producers.during = during
+    await rebuild_projections(
+        live,
+        feeds=FEEDS,
+        token="unused",
+        page_size=25,
+        transport=httpx.MockTransport(producers.handle),
+    )
+    await asyncio.gather(*tasks)
+    assert tasks
+    await apply_live(inbox, [last])  # v reaches the live worker at last: already applied
+    await assert_equals_fresh(live, producers.everything())

@@ -286,13 +286,19 @@ async def _lock(conn: AsyncConnection, tables: list[str]) -> None:
     raise RebuildFailed("nie udało się zablokować projekcji do podmiany; tabele bieżące zostają")
 
 
-# Streams the live consumer has applied further than the rebuild: an event the rebuild's
-# reading passed before its transaction committed in the producer (its position was taken
-# earlier). Checked under the lock, so the live consumer cannot move meanwhile.
+# Streams the live consumer has applied further than the rebuild, or holds parked events of
+# that the rebuild has neither applied nor parked: an event the rebuild's reading passed
+# before its transaction committed in the producer (its position was taken earlier). Checked
+# under the lock, so the live consumer cannot move meanwhile.
 _BEHIND = text(
-    "SELECT count(*) FROM inbox_tracking AS l LEFT JOIN inbox_tracking AS s "
+    "SELECT (SELECT count(*) FROM inbox_tracking AS l LEFT JOIN inbox_tracking AS s "
     "ON s.consumer = :shadow AND s.stream_id = l.stream_id "
-    "WHERE l.consumer = :live AND l.version > coalesce(s.version, 0)"
+    "WHERE l.consumer = :live AND l.version > coalesce(s.version, 0)) + "
+    "(SELECT count(*) FROM inbox_parked AS p WHERE p.consumer = :live "
+    "AND NOT EXISTS (SELECT 1 FROM inbox_tracking AS s WHERE s.consumer = :shadow "
+    "AND s.stream_id = p.stream_id AND s.version >= p.version) "
+    "AND NOT EXISTS (SELECT 1 FROM inbox_parked AS q WHERE q.consumer = :shadow "
+    "AND q.stream_id = p.stream_id AND q.version = p.version))"
 )
 
 
