@@ -17,6 +17,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import redis as sync_redis
@@ -367,9 +368,20 @@ def test_reports_serve_during_a_rebuild_and_end_exact(
         stdout=subprocess.DEVNULL,
         stderr=progress,
     )
+    dsn = running_suite.processes.database_urls["reporting"].replace("+asyncpg", "")
+
+    async def building() -> bool:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return bool(await conn.fetchval("SELECT to_regnamespace('reporting_rebuild')"))
+        finally:
+            await conn.close()
+
     reads: list[dict[str, int]] = []
+    while_building = 0
     posted = 0
     while rebuild.poll() is None:
+        while_building += asyncio.run(building())
         reads.append(shown(suite, main_url, district))
         if posted < 10:
             visit(cases[posted % 2], 40 + posted)
@@ -380,6 +392,7 @@ def test_reports_serve_during_a_rebuild_and_end_exact(
     assert rebuild.returncode == 0, err
     assert "Odbudowa projekcji [" in err and "zdarzeń/s" in err
     assert reads and posted, "reports were read and visits posted while it ran"
+    assert while_building, "reports were read while the fresh tables were being built"
     for seen in reads:
         assert all(seen[k] >= before[k] for k in before), (seen, before)
 
