@@ -18,7 +18,8 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from services.reporting.adapters.tables import PROJECTION_TABLES
+import shared.web.audit  # noqa: F401  (the audit log is a kernel table)
+from services.reporting.adapters.tables import PROJECTION_TABLES, metadata
 from services.reporting.api import build_api
 from services.reporting.application.projector import project
 from services.reporting.application.rebuild import (
@@ -31,7 +32,9 @@ from services.reporting.application.rebuild import (
 from services.reporting.bootstrap import ReportingApp, build_reporting
 from services.reporting.settings import ReportingSettings
 from shared.events import Envelope
+from shared.eventstore import kernel_metadata
 from shared.messaging.inbox import Inbox
+from shared.migrations.runner import schema_differences
 from shared.web.auth import Role
 from tests.conftest import PG_HOST_URL, create_pg_database, drop_pg_database, token
 from tests.integration.test_reports import OCHOTA, History, assistant, case, visit
@@ -355,6 +358,17 @@ async def test_a_table_of_an_older_shape_comes_back_in_the_code_s_shape(
             )
         ).scalars()
         assert "legacy_place" not in set(columns)
+        indexes = set(
+            (
+                await conn.execute(
+                    text("SELECT indexname FROM pg_indexes WHERE schemaname = 'public'")
+                )
+            ).scalars()
+        )
+        # Every index of the code's tables, under its own name (as a migration names it):
+        # the database is at its migrations' head, as before.
+        assert {i.name for t in PROJECTION_TABLES for i in t.indexes} <= indexes
+        assert await conn.run_sync(schema_differences, kernel_metadata, metadata) == []
     assert await figures(api) == before
     # The live consumer goes on, on the new tables: one more visit per case, each once.
     more = History()

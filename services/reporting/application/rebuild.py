@@ -23,10 +23,11 @@ import asyncio
 import sys
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 import httpx
 from pydantic import BaseModel
-from sqlalchemy import MetaData, delete, text
+from sqlalchemy import Index, MetaData, delete, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -169,13 +170,34 @@ def _shadow_metadata() -> MetaData:
     return shadow
 
 
-async def _prepare_shadow(conn: AsyncConnection, consumer: str) -> None:
+async def _prepare_shadow(conn: AsyncConnection, consumer: str) -> list[Index]:
+    """The shadow tables, without their secondary indexes (returned: built once the history
+    is in, cheaper than keeping them up to date row by row)."""
     await conn.execute(text(f"DROP SCHEMA IF EXISTS {SHADOW_SCHEMA} CASCADE"))
     await conn.execute(text(f"DROP SCHEMA IF EXISTS {OLD_SCHEMA} CASCADE"))
     await conn.execute(text(f"CREATE SCHEMA {SHADOW_SCHEMA}"))
     shadow = _shadow_metadata()
+    for copy in shadow.tables.values():
+        copy.indexes.clear()
     await conn.run_sync(lambda sync: shadow.create_all(sync, checkfirst=False))
     await reset_consumer(conn, consumer)
+    # Under the names the code (and so the migrations) give them, not names made from the
+    # shadow schema's: the tables end in public, where a later migration finds them by name.
+    later: list[Index] = []
+    for table in PROJECTION_TABLES:
+        copy = shadow.tables[f"{SHADOW_SCHEMA}.{table.name}"]
+        for index in table.indexes:
+            columns = [copy.c[column.name] for column in index.columns]
+            later.append(Index(index.name, *columns, unique=index.unique))
+    return later
+
+
+async def _index_shadow(conn: AsyncConnection, indexes: list[Index]) -> None:
+    def create(sync: Any) -> None:
+        for index in indexes:
+            index.create(sync)
+
+    await conn.run_sync(create)
 
 
 async def _apply_shadow(conn: AsyncConnection, inbox: Inbox, envelopes: list[Envelope]) -> None:
@@ -210,7 +232,8 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
     inbox = Inbox(engine, shadow, project)
     total = sum((await reader.heads()).values())
     async with engine.begin() as conn:
-        await _prepare_shadow(conn, shadow)
+        tables = await _prepare_shadow(conn, shadow)
+    indexed = False
     done = 0
     if progress:
         progress(done, total)
@@ -229,6 +252,10 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
                 if progress:
                     progress(done, max(total, done))
         passes += 1
+        if not indexed:
+            async with engine.begin() as conn:
+                await _index_shadow(conn, tables)
+            indexed = True
         if read < SMALL_TAIL or passes >= MAX_PASSES:
             break
         total = max(total, sum((await reader.heads()).values()))
