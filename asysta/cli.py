@@ -348,14 +348,32 @@ def dead_letters_drop(
 
 
 @app.command()
-def rebuild() -> None:
-    """Odbuduj projekcje raportowania z kanałów zdarzeń usług (pasek postępu)."""
+def rebuild(
+    in_place: Annotated[
+        bool,
+        typer.Option(
+            "--in-place",
+            help="Opróżnij i wypełnij bieżące projekcje zamiast budować nowe i je podmienić.",
+        ),
+    ] = False,
+) -> None:
+    """Odbuduj projekcje raportowania z kanałów zdarzeń usług (pasek postępu, czas do końca).
+
+    Na PostgreSQL nowe tabele powstają obok bieżących, które służą raportom do podmiany."""
     env = dict(os.environ)
     # A rebuild reads the feeds over HTTP; Redis, if known, is passed on but not needed.
     with contextlib.suppress(locate.NotConfigured):
         env["REDIS_URL"] = locate.redis_url()
     result = subprocess.run(
-        [sys.executable, "-m", "services.reporting", "rebuild"], env=env, check=False
+        [
+            sys.executable,
+            "-m",
+            "services.reporting",
+            "rebuild",
+            *(["--in-place"] if in_place else []),
+        ],
+        env=env,
+        check=False,
     )
     if state.json:
         print(json.dumps({"exit_code": result.returncode}))

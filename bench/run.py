@@ -22,7 +22,7 @@ from typing import Any
 import asyncpg
 import redis.asyncio as aioredis
 
-from bench import append, projection, relay, web
+from bench import append, projection, rebuild, relay, web
 from bench.events import EventMix, generate
 from bench.infra import (
     PG_ADMIN_DSN,
@@ -34,6 +34,7 @@ from bench.infra import (
 )
 from bench.report import Comparison, table, write_json
 from bench.timing import Rate
+from services.reporting.application.rebuild import PAGE_SIZE as FEED_PAGE
 from shared.runtime.logging import configure_logging
 
 APPEND_WRITERS = (1, 8)
@@ -175,6 +176,25 @@ async def bench_projection(
     return results
 
 
+async def bench_rebuild(mix: EventMix, rounds: int) -> Comparison:
+    ours, raw = await rebuild.compare(mix, rounds, _progress)
+    return Comparison(
+        f"rebuild (feed over HTTP, pages of {FEED_PAGE:,}, swap; PostgreSQL)",
+        ours,
+        "asyncpg fetch of the events table + JSON decode",
+        raw,
+    )
+
+
+def rebuild_lines(comparison: Comparison) -> str:
+    return (
+        f"rebuild: {comparison.ours:,.0f} events/s against {comparison.raw:,.0f} events/s raw "
+        f"(ratio {comparison.ratio:.3f}, goal 0.3); a 10-year, 18-district history "
+        f"({rebuild.CITY_HISTORY:,} events: {rebuild.EVENTS_PER_DISTRICT_YEAR:,} per district "
+        f"and year) would take {rebuild.city_history_time(comparison.ours)}"
+    )
+
+
 async def main(args: argparse.Namespace) -> int:
     started = time.perf_counter()
     machine = await _machine()
@@ -183,17 +203,22 @@ async def main(args: argparse.Namespace) -> int:
             f"warning: load average {machine['load_average_at_start'][0]} before starting; "
             "other work on this machine lowers and scatters the figures"
         )
-    comparisons = await bench_append(args.append_seconds, args.rounds)
+    comparisons = [] if args.only_rebuild else await bench_append(args.append_seconds, args.rounds)
     _progress(f"generating {args.events:,} events")
     mix = generate(args.events)
     # The bench holds every envelope in memory, a worker does not: keep them out of the
     # collector's full passes, which would slow both sides by the bench's own bookkeeping.
     gc.collect()
     gc.freeze()
-    comparisons.append(await bench_relay(mix, args.rounds))
-    comparisons += await bench_projection(
-        mix, batch=args.batch, rounds=args.projection_rounds, sqlite=not args.skip_sqlite
-    )
+    if not args.only_rebuild:
+        comparisons.append(await bench_relay(mix, args.rounds))
+        comparisons += await bench_projection(
+            mix, batch=args.batch, rounds=args.projection_rounds, sqlite=not args.skip_sqlite
+        )
+    rebuilt = None
+    if not args.skip_rebuild:
+        rebuilt = await bench_rebuild(mix, args.rebuild_rounds)
+        comparisons.append(rebuilt)
     parameters = {
         "events": args.events,
         "aggregates": mix.aggregates,
@@ -216,6 +241,8 @@ async def main(args: argparse.Namespace) -> int:
         "ratio = ours / raw (higher is better, 1.0 = the machine's limit)"
     )
     print(table(comparisons, header))
+    if rebuilt is not None:
+        print(rebuild_lines(rebuilt))
     path = write_json(comparisons, machine, parameters)
     print(f"\n(written to {path}; whole run {parameters['wall_seconds']} s)")
     return 0
@@ -247,12 +274,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--web-small", action="store_true", help="the web section at its smoke-test size"
     )
+    parser.add_argument(
+        "--rebuild-rounds", type=int, default=2, help="rounds of the rebuild (raw reads around)"
+    )
+    parser.add_argument("--skip-rebuild", action="store_true", help="no rebuild measurement")
+    parser.add_argument("--only-rebuild", action="store_true", help="the rebuild measurement alone")
     return parser.parse_args(argv)
 
 
 def run_all(args: argparse.Namespace) -> int:
     code = asyncio.run(main(args))
-    if code or args.skip_web:
+    if code or args.skip_web or args.only_rebuild:
         return code
     # The web pages (bench.web) after the rates: it starts the suite as processes, with event
     # loops of its own, and adds its figures under "web" to what main() wrote.

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
+import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import date, timedelta
 from functools import partial
+from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 import redis as sync_redis
@@ -302,3 +306,110 @@ def test_one_worker_and_three_workers_give_identical_reports(
     redis.close()
     readers = {c["name"].decode() for c in consumers if b"claimer" not in c["name"]}
     assert readers == {f"reporting-three-{i}" for i in range(3)}
+
+
+def shown(suite: Suite, url: str, district: str) -> dict[str, int]:
+    """What a head and an analyst see: the district's visits and families in work, and the
+    city's totals."""
+    reporting = Suite({**suite.urls, "reporting": url}, suite.secret)
+    operational = (
+        reporting.head(district)
+        .call("reporting", "GET", "/reports/operational", params={"district": district})
+        .json()
+    )
+    city = (
+        reporting.as_(Role.CITY_ANALYST, "*", subject="analyst")
+        .call("reporting", "GET", "/reports/city")
+        .json()
+    )
+    found = {k: v for k, v in city["totals"].items() if isinstance(v, int)}
+    found["visits"] = sum(r["visits_last_4_weeks"] for r in operational["visit_frequency"])
+    found["families"] = sum(r["active_families"] for r in operational["assistants"])
+    return found
+
+
+def test_reports_serve_during_a_rebuild_and_end_exact(
+    running_suite: RunningSuite, two_reportings: dict[str, str], tmp_path: Path
+) -> None:
+    """`rebuild` on PostgreSQL builds fresh tables while the live ones serve: reports read
+    while it runs never show less than before it started; visits posted meanwhile are counted
+    once after the swap, and every report equals a deployment that applied the streams."""
+    suite = running_suite.client()
+    district = DISTRICTS[0]
+    main_url = suite.urls["reporting"]
+    assistant_id = register_assistant(suite, district, name="Odbudowa")
+    cases = [working_case(suite, district, assistant_id) for _ in range(2)]
+
+    def visit(case_id: str, minutes: int) -> None:
+        suite.assistant(district, assistant_id).call(
+            "casework",
+            "POST",
+            f"/cases/{case_id}/visits",
+            json={
+                "visited_on": TODAY.isoformat(),
+                "duration_minutes": minutes,
+                "topics": ["parenting"],
+            },
+        )
+
+    for minutes in range(30, 36):
+        visit(cases[minutes % 2], minutes)
+
+    def settled() -> dict[str, int] | None:
+        main = shown(suite, main_url, district)
+        fresh = shown(suite, two_reportings["one"], district)
+        return main if main == fresh and main["visits"] >= 6 else None
+
+    before = wait_for("the live reports to show every visit", settled, timeout=60)
+    progress = (tmp_path / "rebuild.log").open("w")
+    rebuild = subprocess.Popen(
+        [sys.executable, "-m", "services.reporting", "rebuild", "--page-size", "5"],
+        env=running_suite.processes.env,
+        stdout=subprocess.DEVNULL,
+        stderr=progress,
+    )
+    dsn = running_suite.processes.database_urls["reporting"].replace("+asyncpg", "")
+
+    async def building() -> bool:
+        conn = await asyncpg.connect(dsn)
+        try:
+            return bool(await conn.fetchval("SELECT to_regnamespace('reporting_rebuild')"))
+        finally:
+            await conn.close()
+
+    reads: list[dict[str, int]] = []
+    while_building = 0
+    posted = 0
+    while rebuild.poll() is None:
+        while_building += asyncio.run(building())
+        reads.append(shown(suite, main_url, district))
+        if posted < 10:
+            visit(cases[posted % 2], 40 + posted)
+            posted += 1
+    rebuild.wait(timeout=60)
+    progress.close()
+    err = (tmp_path / "rebuild.log").read_text()
+    assert rebuild.returncode == 0, err
+    assert "Odbudowa projekcji [" in err and "zdarzeń/s" in err
+    assert reads and posted, "reports were read and visits posted while it ran"
+    assert while_building, "reports were read while the fresh tables were being built"
+    for seen in reads:
+        assert all(seen[k] >= before[k] for k in before), (seen, before)
+
+    def exact() -> dict[str, int] | None:
+        main = shown(suite, main_url, district)
+        return main if main["visits"] == before["visits"] + posted else None
+
+    after = wait_for("the visits posted during the rebuild", exact, timeout=60)
+    assert after["visits"] == before["visits"] + posted  # each once
+    # Equal to a deployment that applied the streams as they came (a fresh projection).
+    wait_for(
+        "the fresh deployment to agree",
+        lambda: (
+            True
+            if all_reports(suite, main_url) == all_reports(suite, two_reportings["one"])
+            else None
+        ),
+        timeout=60,
+    )
+    assert shown(suite, main_url, district)["visits"] == before["visits"] + posted

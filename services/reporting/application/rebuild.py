@@ -1,14 +1,35 @@
 """Rebuilding every projection from the producing services' event feeds (their documented
 HTTP API, never their tables). The inbox applies the history exactly as it applies live
 events, so the rebuilt projections equal the live ones, and live events arriving meanwhile
-are neither lost nor applied twice."""
+are neither lost nor applied twice.
+
+Two ways, by database:
+- PostgreSQL (`swap`, the default there): the history is applied, in large pages and set-wise,
+  into fresh copies of the projection tables in a schema of their own (`reporting_rebuild`),
+  tracked in the inbox under a consumer name of their own; the live tables keep serving
+  reports and the live worker keeps applying to them. Once the pages reach the feeds' heads,
+  one transaction locks the inbox and the live tables (the live worker waits, briefly),
+  applies the feeds' remaining tail, moves the live tables aside (`reporting_old`), moves the
+  fresh ones into `public` and gives the live consumer the rebuild's tracking rows; then the
+  old tables are dropped. What the live worker applies after that is de-duplicated by those
+  tracking rows, as any redelivery is.
+- SQLite (the embedded, single-machine default), or PostgreSQL with `swap=False`: in place,
+  the projections are emptied and refilled (reports are partial while it runs).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import asyncio
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any
 
 import httpx
-from sqlalchemy import delete
+from pydantic import BaseModel
+from sqlalchemy import Index, MetaData, delete, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from services.reporting.adapters.tables import PROJECTION_TABLES
 from services.reporting.application.projector import project
@@ -21,62 +42,372 @@ log = get_logger(__name__)
 
 Progress = Callable[[int, int], None]
 
+SHADOW_SCHEMA = "reporting_rebuild"
+OLD_SCHEMA = "reporting_old"
+# The feeds' largest page (shared/web/feed.py).
+PAGE_SIZE = 5000
+# A catch-up pass that finds fewer new events than this is the last before the swap.
+SMALL_TAIL = PAGE_SIZE
+MAX_PASSES = 10
+
+
+class RebuildFailed(Exception):
+    """The fresh tables could not be swapped in; the live ones were left as they were."""
+
+
+def shadow_consumer(consumer: str) -> str:
+    """The inbox consumer name under which a rebuild tracks what it applied."""
+    return f"{consumer}:rebuild"
+
+
+class _FeedPage(BaseModel):
+    """A page of a feed (shared/web/feed.py), decoded and validated in one pass."""
+
+    events: list[Envelope]
+    next_after: int
+    head: int
+
+
+class _Feeds:
+    """The producing services' feeds, read in pages from a position per feed; the next page
+    is asked for while the caller applies the one it has (the feed's service works on it
+    meanwhile, in its own process)."""
+
+    def __init__(self, client: httpx.AsyncClient, feeds: Mapping[str, str], page_size: int):
+        self.client = client
+        self.feeds = dict(feeds)
+        self.page_size = page_size
+        self.positions = dict.fromkeys(feeds, 0)
+
+    async def heads(self) -> dict[str, int]:
+        heads = {}
+        for service, base in self.feeds.items():
+            response = await self.client.get(f"{base}/events", params={"after": 0, "limit": 1})
+            response.raise_for_status()
+            heads[service] = int(response.json()["head"])
+        return heads
+
+    async def _fetch(self, service: str, after: int) -> _FeedPage:
+        response = await self.client.get(
+            f"{self.feeds[service]}/events", params={"after": after, "limit": self.page_size}
+        )
+        response.raise_for_status()
+        return _FeedPage.model_validate_json(response.content)
+
+    async def pages(self, service: str) -> AsyncIterator[list[Envelope]]:
+        """The pages of one feed from its position to its head; the position advances as
+        each page is handed out (and applied by the caller before it asks for the next)."""
+        pending = asyncio.ensure_future(self._fetch(service, self.positions[service]))
+        try:
+            while True:
+                page = await pending
+                if not page.events:
+                    return
+                pending = asyncio.ensure_future(self._fetch(service, page.next_after))
+                yield page.events
+                self.positions[service] = page.next_after
+        finally:
+            pending.cancel()  # a page asked for that will not be applied (an error above)
+
 
 async def rebuild_projections(
     reporting: ReportingApp,
     *,
     feeds: Mapping[str, str],
     token: str,
-    page_size: int = 1000,
+    page_size: int = PAGE_SIZE,
     progress: Progress | None = None,
     transport: httpx.AsyncBaseTransport | None = None,
+    swap: bool | None = None,
 ) -> int:
-    """Empty the projections and apply every service's feed from the start; returns the
-    number of events read."""
+    """Apply every service's feed from the start into the projections; returns the number of
+    events read. `swap`: build fresh tables and swap them in (PostgreSQL only; the default
+    there), or empty and refill the live ones (False; SQLite always)."""
+    postgres = reporting.engine.dialect.name == "postgresql"
+    if swap is None:
+        swap = postgres
+    if swap and not postgres:
+        raise RebuildFailed("a swapped rebuild needs PostgreSQL; SQLite rebuilds in place")
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(headers=headers, timeout=60, transport=transport) as client:
-        heads = {}
-        for service, base in feeds.items():
-            response = await client.get(f"{base}/events", params={"after": 0, "limit": 1})
-            response.raise_for_status()
-            heads[service] = int(response.json()["head"])
-        total = sum(heads.values())
-        async with reporting.engine.begin() as conn:
-            for table in PROJECTION_TABLES:
-                await conn.execute(delete(table))
-            await reset_consumer(conn, reporting.runtime.name)
-        inbox = Inbox(reporting.engine, reporting.runtime.name, project)
-        done = 0
-        if progress:
-            progress(done, total)
-        for service, base in feeds.items():
-            after = 0
-            while True:
-                response = await client.get(
-                    f"{base}/events", params={"after": after, "limit": page_size}
-                )
-                response.raise_for_status()
-                page = response.json()
-                envelopes = [Envelope.model_validate(e) for e in page["events"]]
-                if not envelopes:
-                    break
-                async with reporting.engine.begin() as conn:
-                    await inbox.apply(conn, envelopes)
-                after = int(page["next_after"])
-                done += len(envelopes)
-                if progress:
-                    progress(done, max(total, done))
-            log.info("rebuild.feed_done", source=service, position=after)
+        reader = _Feeds(client, feeds, page_size)
+        if swap:
+            return await _swapped(reporting, reader, progress)
+        return await _in_place(reporting, reader, progress)
+
+
+async def _in_place(reporting: ReportingApp, reader: _Feeds, progress: Progress | None) -> int:
+    total = sum((await reader.heads()).values())
+    async with reporting.engine.begin() as conn:
+        for table in PROJECTION_TABLES:
+            await conn.execute(delete(table))
+        await reset_consumer(conn, reporting.runtime.name)
+    inbox = Inbox(reporting.engine, reporting.runtime.name, project)
+    done = 0
+    if progress:
+        progress(done, total)
+    for service in reader.feeds:
+        async for envelopes in reader.pages(service):
+            async with reporting.engine.begin() as conn:
+                await inbox.apply(conn, envelopes)
+            done += len(envelopes)
+            if progress:
+                progress(done, max(total, done))
+        log.info("rebuild.feed_done", source=service, position=reader.positions[service])
     return done
 
 
-def print_progress_bar(done: int, total: int, *, width: int = 40) -> None:
-    import sys
+# ---- the swapped rebuild (PostgreSQL) -----------------------------------------------------
 
-    share = done / total if total else 1.0
-    filled = int(share * width)
-    bar = "█" * filled + "░" * (width - filled)
-    sys.stderr.write(f"\rOdbudowa projekcji [{bar}] {share:6.1%}  {done}/{total} zdarzeń")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
+_SHADOW_PATH = text(f"SET LOCAL search_path TO {SHADOW_SCHEMA}, public")
+
+
+def _shadow_metadata() -> MetaData:
+    """The projection tables as the code defines them, in the shadow schema."""
+    shadow = MetaData()
+    for table in PROJECTION_TABLES:
+        table.to_metadata(shadow, schema=SHADOW_SCHEMA)
+    return shadow
+
+
+async def _prepare_shadow(conn: AsyncConnection, consumer: str) -> list[Index]:
+    """The shadow tables, without their secondary indexes (returned: built once the history
+    is in, cheaper than keeping them up to date row by row)."""
+    await conn.execute(text(f"DROP SCHEMA IF EXISTS {SHADOW_SCHEMA} CASCADE"))
+    await conn.execute(text(f"DROP SCHEMA IF EXISTS {OLD_SCHEMA} CASCADE"))
+    await conn.execute(text(f"CREATE SCHEMA {SHADOW_SCHEMA}"))
+    shadow = _shadow_metadata()
+    for copy in shadow.tables.values():
+        copy.indexes.clear()
+    await conn.run_sync(lambda sync: shadow.create_all(sync, checkfirst=False))
+    await reset_consumer(conn, consumer)
+    # Under the names the code (and so the migrations) give them, not names made from the
+    # shadow schema's: the tables end in public, where a later migration finds them by name.
+    later: list[Index] = []
+    for table in PROJECTION_TABLES:
+        copy = shadow.tables[f"{SHADOW_SCHEMA}.{table.name}"]
+        for index in table.indexes:
+            columns = [copy.c[column.name] for column in index.columns]
+            later.append(Index(index.name, *columns, unique=index.unique))
+    return later
+
+
+async def _index_shadow(conn: AsyncConnection, indexes: list[Index]) -> None:
+    def create(sync: Any) -> None:
+        for index in indexes:
+            index.create(sync)
+
+    await conn.run_sync(create)
+
+
+async def _apply_shadow(conn: AsyncConnection, inbox: Inbox, envelopes: list[Envelope]) -> None:
+    """Apply into the shadow tables: the projector's statements name tables unqualified
+    (Core and raw SQL alike), so the search path redirects them; the inbox's own tables
+    exist in public only, where the shadow consumer's rows are kept apart by its name."""
+    await conn.execute(_SHADOW_PATH)
+    await inbox.apply(conn, envelopes)
+
+
+# One swapped rebuild at a time per database (they share the shadow schema): a session lock
+# held on a connection of its own for the rebuild's whole run.
+_ONE_AT_A_TIME = text("SELECT pg_try_advisory_lock(hashtext('asysta-reporting-rebuild'))")
+
+
+async def _swapped(reporting: ReportingApp, reader: _Feeds, progress: Progress | None) -> int:
+    async with reporting.engine.connect() as guard:
+        if not (await guard.execute(_ONE_AT_A_TIME)).scalar_one():
+            raise RebuildFailed("odbudowa projekcji już trwa (inny proces); poczekaj na jej koniec")
+        await guard.commit()
+        try:
+            return await _swapped_alone(reporting, reader, progress)
+        finally:
+            await guard.execute(text("SELECT pg_advisory_unlock_all()"))
+            await guard.commit()
+
+
+async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Progress | None) -> int:
+    engine = reporting.engine
+    live = reporting.runtime.name
+    shadow = shadow_consumer(live)
+    inbox = Inbox(engine, shadow, project)
+    total = sum((await reader.heads()).values())
+    async with engine.begin() as conn:
+        tables = await _prepare_shadow(conn, shadow)
+    indexed = False
+    done = 0
+    if progress:
+        progress(done, total)
+    # Passes over every feed until one finds only a small tail: the first reads the history,
+    # the next ones what the live services recorded meanwhile (a bounded number: producers
+    # writing faster than this applies leave a longer tail for the swap's transaction).
+    passes = 0
+    while True:
+        read = 0
+        for service in reader.feeds:
+            async for envelopes in reader.pages(service):
+                async with engine.begin() as conn:
+                    await _apply_shadow(conn, inbox, envelopes)
+                read += len(envelopes)
+                done += len(envelopes)
+                if progress:
+                    progress(done, max(total, done))
+        passes += 1
+        if not indexed:
+            async with engine.begin() as conn:
+                await _index_shadow(conn, tables)
+            indexed = True
+        if read < SMALL_TAIL or passes >= MAX_PASSES:
+            break
+        total = max(total, sum((await reader.heads()).values()))
+    log.info("rebuild.caught_up", events=done, positions=reader.positions)
+    try:
+        done += await _swap_in(reporting, reader, inbox, live, shadow)
+    except BaseException:
+        async with engine.begin() as conn:
+            await conn.execute(text(f"DROP SCHEMA IF EXISTS {SHADOW_SCHEMA} CASCADE"))
+            await reset_consumer(conn, shadow)
+        raise
+    async with engine.begin() as conn:
+        await conn.execute(text(f"DROP SCHEMA IF EXISTS {OLD_SCHEMA} CASCADE"))
+        await conn.execute(text(f"DROP SCHEMA IF EXISTS {SHADOW_SCHEMA} CASCADE"))
+    if progress:
+        progress(done, done)
+    return done
+
+
+# Taking the locks: waits at most this long per try, then lets go of what it took and tries
+# again; a report reading several tables (holding one, wanting one this took) never waits
+# long and never deadlocks with the swap (the swap gives way first: this is well under the
+# server's deadlock_timeout).
+LOCK_TIMEOUT = "200ms"
+LOCK_TRIES = 300
+_LOCK_BUSY = {"55P03", "40P01"}  # lock_not_available, deadlock_detected
+
+
+async def _lock(conn: AsyncConnection, tables: list[str]) -> None:
+    """Lock the inbox's tables (as the live consumer takes them: its tracking rows, then
+    the projections; it finishes what it holds, then waits), then the live projections
+    (reports wait too: the swap is short)."""
+    for attempt in range(LOCK_TRIES):
+        try:
+            async with conn.begin_nested():
+                await conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
+                await conn.execute(
+                    text("LOCK TABLE public.inbox_tracking, public.inbox_parked IN EXCLUSIVE MODE")
+                )
+                await conn.execute(
+                    text(
+                        "LOCK TABLE "
+                        + ", ".join(f"public.{name}" for name in tables)
+                        + " IN ACCESS EXCLUSIVE MODE"
+                    )
+                )
+                await conn.execute(text("SET LOCAL lock_timeout TO DEFAULT"))
+            return
+        except DBAPIError as exc:
+            code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+            if code not in _LOCK_BUSY:
+                raise
+            log.info("rebuild.lock_busy", attempt=attempt + 1)
+            await asyncio.sleep(min(0.05 * (attempt + 1), 1.0))
+    raise RebuildFailed("nie udało się zablokować projekcji do podmiany; tabele bieżące zostają")
+
+
+# Streams the live consumer has applied further than the rebuild, or holds parked events of
+# that the rebuild has neither applied nor parked: an event the rebuild's reading passed
+# before its transaction committed in the producer (its position was taken earlier). Checked
+# under the lock, so the live consumer cannot move meanwhile.
+_BEHIND = text(
+    "SELECT (SELECT count(*) FROM inbox_tracking AS l LEFT JOIN inbox_tracking AS s "
+    "ON s.consumer = :shadow AND s.stream_id = l.stream_id "
+    "WHERE l.consumer = :live AND l.version > coalesce(s.version, 0)) + "
+    "(SELECT count(*) FROM inbox_parked AS p WHERE p.consumer = :live "
+    "AND NOT EXISTS (SELECT 1 FROM inbox_tracking AS s WHERE s.consumer = :shadow "
+    "AND s.stream_id = p.stream_id AND s.version >= p.version) "
+    "AND NOT EXISTS (SELECT 1 FROM inbox_parked AS q WHERE q.consumer = :shadow "
+    "AND q.stream_id = p.stream_id AND q.version = p.version))"
+)
+
+
+async def _swap_in(
+    reporting: ReportingApp, reader: _Feeds, inbox: Inbox, live: str, shadow: str
+) -> int:
+    """In one transaction: stop the live consumer, apply the tail, swap the tables and the
+    tracking rows. Returns the number of events of the tail."""
+    tables = [table.name for table in PROJECTION_TABLES]
+    read = 0
+    async with reporting.engine.begin() as conn:
+        await _lock(conn, tables)
+        for attempt in (1, 2):
+            for service in reader.feeds:
+                async for envelopes in reader.pages(service):
+                    await _apply_shadow(conn, inbox, envelopes)
+                    read += len(envelopes)
+            behind = (await conn.execute(_BEHIND, {"live": live, "shadow": shadow})).scalar_one()
+            if not behind:
+                break
+            if attempt == 2:
+                raise RebuildFailed(
+                    f"{behind} strumieni projekcja bieżąca ma dalej niż odbudowana; "
+                    "tabele bieżące zostają"
+                )
+            # Read every feed again (what was applied is skipped by the tracking rows).
+            log.warning("rebuild.reread", streams=behind)
+            reader.positions = dict.fromkeys(reader.feeds, 0)
+        await conn.execute(text("SET LOCAL search_path TO public"))
+        await conn.execute(text(f"CREATE SCHEMA {OLD_SCHEMA}"))
+        for name in tables:
+            await conn.execute(text(f"ALTER TABLE public.{name} SET SCHEMA {OLD_SCHEMA}"))
+        for name in tables:
+            await conn.execute(text(f"ALTER TABLE {SHADOW_SCHEMA}.{name} SET SCHEMA public"))
+        for table in ("inbox_tracking", "inbox_parked"):
+            await conn.execute(
+                text(f"DELETE FROM public.{table} WHERE consumer = :live"), {"live": live}
+            )
+            await conn.execute(
+                text(f"UPDATE public.{table} SET consumer = :live WHERE consumer = :shadow"),
+                {"live": live, "shadow": shadow},
+            )
+    log.info("rebuild.swapped", tail=read)
+    return read
+
+
+class ProgressBar:
+    """The rebuild's progress on stderr: a bar, events done of all, events/s and an ETA."""
+
+    def __init__(self, width: int = 40) -> None:
+        self.width = width
+        self.started: float | None = None
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if self.started is None or done == 0:
+            self.started = now
+        elapsed = now - self.started
+        share = done / total if total else 1.0
+        filled = int(min(share, 1.0) * self.width)
+        bar = "█" * filled + "░" * (self.width - filled)
+        rate = done / elapsed if elapsed > 0 else 0.0
+        left = (total - done) / rate if rate > 0 else 0.0
+        eta = f"pozostało {_clock(left)}" if done < total else f"czas {_clock(elapsed)}"
+        sys.stderr.write(
+            f"\rOdbudowa projekcji [{bar}] {share:6.1%}  {done}/{total} zdarzeń  "
+            f"{rate:,.0f} zdarzeń/s  {eta}   ".replace(",", " ")
+        )
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
+def _clock(seconds: float) -> str:
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+def print_progress_bar(done: int, total: int, *, width: int = 40) -> None:
+    """A bar of its own per rebuild: its clock starts at 0 events."""
+    _BAR.width = width
+    _BAR(done, total)
+
+
+_BAR = ProgressBar()
