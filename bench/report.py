@@ -7,6 +7,7 @@ the rounds spread around them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -88,16 +89,30 @@ def table(comparisons: list[Comparison], header: str) -> str:
     return "\n".join([header, "-" * max(len(row) for row in rows), *rows])
 
 
+# Sections of the results file that other benchmarks write.
+OTHER_SECTIONS = ("load", "web")
+
+
 def write_json(
     comparisons: list[Comparison], machine: dict[str, Any], parameters: dict[str, Any]
 ) -> str:
     os.makedirs(os.path.dirname(RESULTS_PATH), exist_ok=True)
-    document = {
-        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": machine,
-        "parameters": parameters,
-        "results": [c.as_json() for c in comparisons],
-    }
+    # The sections other benchmarks keep in the same file (bench.load's "load", bench.web's
+    # "web") stay; this run's own figures replace the previous run's.
+    document: dict[str, Any] = {}
+    if os.path.exists(RESULTS_PATH):
+        with open(RESULTS_PATH, encoding="utf-8") as previous, contextlib.suppress(ValueError):
+            document = {
+                key: value for key, value in json.load(previous).items() if key in OTHER_SECTIONS
+            }
+    document.update(
+        {
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine,
+            "parameters": parameters,
+            "results": [c.as_json() for c in comparisons],
+        }
+    )
     with open(RESULTS_PATH, "w", encoding="utf-8") as out:
         json.dump(document, out, indent=2, ensure_ascii=False)
         out.write("\n")

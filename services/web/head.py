@@ -14,7 +14,7 @@ from services.web.clients import ApiError
 from services.web.families import family_name, labelled, person_name
 from services.web.forms import Form, form_context
 from services.web.kernel import Page, checked_form, for_roles
-from services.web.tasks import TaskListDep
+from services.web.tasks import load_task_list
 
 router = APIRouter()
 HeadPage = for_roles("head")
@@ -39,16 +39,18 @@ async def district_referrals(
     return out
 
 
-@router.get("/head", dependencies=[TaskListDep])
+@router.get("/head")
 async def desk(page: Page = HeadPage) -> Response:
     district = page.user.district
-    # One call per list, all at once: the desk waits for the slowest list, not their sum.
-    awaiting, waiting, overdue, opinions, transfers = await asyncio.gather(
+    # One call per list, all at once, the reminders among them: the desk waits for the
+    # slowest list, not their sum.
+    awaiting, waiting, overdue, opinions, transfers, _tasks = await asyncio.gather(
         district_referrals(page, "awaiting_decision"),
         page.api.get("casework", "/waiting-list", district=district),
         page.api.get("casework", "/assessments/overdue", district=district),
         page.api.get("casework", "/court-opinions", district=district),
         page.api.get("casework", "/cases", district=district, status="transfer_pending"),
+        load_task_list(page),
     )
     return page.render(
         "pages/head_desk.html",
