@@ -21,7 +21,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -40,6 +39,7 @@ from services.reporting.bootstrap import build_reporting
 from services.reporting.settings import ReportingSettings
 from shared.web.auth import Role, issue_token
 from suite.embedded_redis import free_port
+from suite.scenario import wait_for
 
 FILL_CHUNK = 2000
 # A district centre's year, as assumed for the projection of a city's history: ~150 families
@@ -87,15 +87,16 @@ def _casework_api(db: PgDatabase) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        if process.poll() is not None:
+            raise RuntimeError("casework's API exited before the rebuild bench")
+        with contextlib.suppress(httpx.HTTPError):
+            return httpx.get(f"{url}/health", timeout=2).status_code == 200
+        return False
+
     try:
-        deadline = time.monotonic() + READY_TIMEOUT
-        while True:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("casework's API did not start for the rebuild bench")
-            time.sleep(0.1)
+        wait_for("casework's API for the rebuild bench", ready, timeout=READY_TIMEOUT)
         yield url
     finally:
         process.terminate()

@@ -140,11 +140,20 @@ async def test_a_relay_killed_at_random_points_and_restarted_loses_nothing(
             stdout=subprocess.DEVNULL,
         )
 
+    stream = bus.stream("referrals")
     kills = 0
     while not writer.done() or kills < 6:
+        before = await bus.redis.xlen(stream)
+        target = before + rng.randint(1, 12)
         relay = start_relay()
-        # Let it run a random while; the kill may land anywhere in its loop.
-        await asyncio.sleep(rng.uniform(0.2, 0.8))
+
+        # Killed once it has published a random number more (the kill lands anywhere in its
+        # loop), or once nothing is left to publish.
+        await eventually(
+            lambda target=target: _published_or_drained(bus, stream, target, engine),
+            timeout=60,
+            what="the relay to publish before its kill",
+        )
         relay.kill()
         relay.wait()
         kills += 1
@@ -159,6 +168,10 @@ async def test_a_relay_killed_at_random_points_and_restarted_loses_nothing(
     published = await stream_envelopes(bus, bus.stream("referrals"))
     assert kills >= 6
     assert_complete_and_in_order(published, stored)
+
+
+async def _published_or_drained(bus: Bus, stream: str, target: int, engine: AsyncEngine) -> bool:
+    return await bus.redis.xlen(stream) >= target or await _outbox_empty(engine)
 
 
 async def _outbox_empty(engine: AsyncEngine) -> bool:
