@@ -32,7 +32,6 @@ from shared.domain.values import (
 from shared.events import ClosureReason, PlanAction, ReferralSource, VisitPlace, VisitTopic
 from shared.events.casework import CaseStatus
 from shared.events.family import Pesel
-from shared.eventstore import EventMetadata
 from shared.web.audit import AuditedRecord
 from shared.web.audit_api import audit_router, issued_documents_router
 from shared.web.authorization import Grant
@@ -246,10 +245,6 @@ def _districts(grant: Grant) -> frozenset[str] | None:
     return None if grant.principal.serves("*") else grant.principal.districts
 
 
-def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
-    return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
-
-
 def _listed(rows: list[dict[str, Any]], district: str | None = None) -> list[AuditedRecord]:
     """The audit records of a list answer: each family it names, by its case."""
     return [
@@ -335,7 +330,7 @@ async def post_assignment(
     await app.runner.run(
         handlers.assign_assistant,
         commands.AssignAssistant(case_id=case_id, assistant_id=body.assistant_id),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)
@@ -359,7 +354,7 @@ async def post_consent(
         commands.RecordConsent(
             case_id=case_id, given_on=body.given_on, signed_by=tuple(body.signed_by)
         ),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)
@@ -391,7 +386,7 @@ async def post_visit(
             topics=tuple(body.topics),
             note=body.note,
         ),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)
@@ -419,7 +414,7 @@ async def put_plan(
             foster_care_coordinator=body.foster_care_coordinator,
             foster_care_plan_reference=body.foster_care_plan_reference,
         ),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)
@@ -442,7 +437,7 @@ async def post_assessment(
     await app.runner.run(
         handlers.assess_family,
         commands.AssessFamily(case_id=case_id, assessed_on=body.assessed_on, summary=body.summary),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)
@@ -487,7 +482,7 @@ async def post_court_opinion_request(
             requested_on=body.requested_on,
             deadline=body.deadline,
         ),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)
@@ -515,7 +510,7 @@ async def post_court_opinion(
             submitted_on=body.submitted_on,
             summary=body.summary,
         ),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)
@@ -563,7 +558,7 @@ async def post_closure(
             children_placed_in_foster_care=body.children_placed_in_foster_care,
             monitoring_months=app.settings.monitoring_months if months is None else months,
         ),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)
@@ -585,7 +580,7 @@ async def post_reopening(
     await app.runner.run(
         handlers.reopen_case,
         commands.ReopenCase(case_id=case_id, reason=body.reason),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)
@@ -607,7 +602,7 @@ async def post_transfer(
     await app.runner.run(
         handlers.transfer_case,
         commands.TransferCase(case_id=case_id, to_district=body.to_district),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)
@@ -633,7 +628,7 @@ async def post_transfer_decision(
             accepted=body.decision is TransferDecision.ACCEPTED,
             reason=body.reason,
         ),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return await _file(app, case_id)

@@ -4,7 +4,6 @@ a person's decision on a held record. Parse, call a handler, answer."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 from uuid import UUID
@@ -25,7 +24,6 @@ from shared.domain.errors import DomainError, NotFound
 from shared.domain.values import CalendarDate, FreeText, PersonName, Reason, VisitMinutes
 from shared.events import DeviceRecordContent, DeviceRecordKind, VisitPlace, VisitTopic
 from shared.events.casework import DeviceId
-from shared.eventstore import EventMetadata
 from shared.web.auth import Role
 from shared.web.authorization import AccessDenied, Grant
 from shared.web.middleware import CorrelationId
@@ -134,10 +132,6 @@ class HeldRecordDecision(BaseModel):
 router = APIRouter(tags=["device records"])
 
 
-def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
-    return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
-
-
 @router.post(
     "/device-records",
     response_model=list[DeviceRecordResult],
@@ -168,7 +162,7 @@ async def post_device_records(
                     assistant_id=assistant_id,
                     content=record.content(),
                 ),
-                _metadata(grant, correlation_id),
+                grant.metadata(correlation_id),
             )
             result = DeviceRecordResult(
                 record_id=answer.record_id,
@@ -195,10 +189,11 @@ async def post_device_records(
 
 
 def _me(grant: Grant) -> UUID:
-    try:
-        return uuid.UUID(grant.principal.subject)
-    except ValueError as exc:
-        raise AccessDenied(role=grant.principal.role.value, action="device_records.send") from exc
+    # The assistant the token's login is linked to (the policy refused an unlinked one).
+    assistant_id = grant.principal.assistant_id
+    if assistant_id is None:
+        raise AccessDenied(role=grant.principal.role.value, action="device_records.send")
+    return assistant_id
 
 
 @router.get(
@@ -248,7 +243,7 @@ async def post_application(
     decided = await app.runner.run(
         device_records.apply_held_record,
         ApplyHeldRecord(record_id=record_id, case_id=body.case_id),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
     )
     return HeldRecordDecision(
         record_id=decided.record_id, status=decided.status, case_id=decided.case_id
@@ -270,7 +265,7 @@ async def post_discard(
     decided = await app.runner.run(
         device_records.discard_held_record,
         DiscardHeldRecord(record_id=record_id, reason=body.reason),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
     )
     return HeldRecordDecision(
         record_id=decided.record_id, status=decided.status, case_id=decided.case_id

@@ -49,7 +49,6 @@ from shared.events.directory import (
     WorkingTime,
     WorkingTimeSystem,
 )
-from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
 from shared.web.authorization import Grant
 from shared.web.feed import feed_router
@@ -157,10 +156,6 @@ class AssistantOut(BaseModel):
     email: str | None = None
 
 
-def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
-    return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
-
-
 async def _assistant(app: DirectoryApp, assistant_id: UUID) -> AssistantOut:
     return AssistantOut.model_validate(await app.queries.assistant(assistant_id))
 
@@ -186,7 +181,7 @@ async def post_assistant(
     assistant_id = await app.runner.run(
         app.logins.register_assistant,
         RegisterAssistant(**body.model_dump()),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     response.headers["Location"] = f"/assistants/{assistant_id}"
@@ -251,7 +246,7 @@ async def put_employment(
 ) -> AssistantOut:
     terms = EmploymentTerms(**body.model_dump(exclude={"effective_from"}))
     command = ChangeEmployment(assistant_id, terms, effective_from=body.effective_from)
-    await app.runner.run(handlers.change_employment, command, _metadata(grant, correlation_id))
+    await app.runner.run(handlers.change_employment, command, grant.metadata(correlation_id))
     return await _assistant(app, assistant_id)
 
 
@@ -268,7 +263,7 @@ async def put_login(
     correlation_id: CorrelationId,
 ) -> AssistantOut:
     command = ChangeLogin(assistant_id, body.login)
-    await app.runner.run(app.logins.change_login, command, _metadata(grant, correlation_id))
+    await app.runner.run(app.logins.change_login, command, grant.metadata(correlation_id))
     return await _assistant(app, assistant_id)
 
 
@@ -285,7 +280,7 @@ async def put_email(
     correlation_id: CorrelationId,
 ) -> AssistantOut:
     command = ChangeEmail(assistant_id, body.email)
-    await app.runner.run(handlers.change_email, command, _metadata(grant, correlation_id))
+    await app.runner.run(handlers.change_email, command, grant.metadata(correlation_id))
     return await _assistant(app, assistant_id)
 
 
@@ -302,7 +297,7 @@ async def post_deactivation(
     correlation_id: CorrelationId,
 ) -> AssistantOut:
     command = DeactivateAssistant(assistant_id, reason=body.reason, ended_on=body.ended_on)
-    await app.runner.run(handlers.deactivate_assistant, command, _metadata(grant, correlation_id))
+    await app.runner.run(handlers.deactivate_assistant, command, grant.metadata(correlation_id))
     return await _assistant(app, assistant_id)
 
 
@@ -319,7 +314,7 @@ async def post_reactivation(
     correlation_id: CorrelationId,
 ) -> AssistantOut:
     command = ReactivateAssistant(assistant_id, **body.model_dump())
-    await app.runner.run(handlers.reactivate_assistant, command, _metadata(grant, correlation_id))
+    await app.runner.run(handlers.reactivate_assistant, command, grant.metadata(correlation_id))
     return await _assistant(app, assistant_id)
 
 
@@ -419,7 +414,7 @@ async def post_institution(
     institution_id = await app.runner.run(
         handlers.register_institution,
         RegisterInstitution(body),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     response.headers["Location"] = f"/institutions/{institution_id}"
@@ -483,7 +478,7 @@ async def put_institution(
     correlation_id: CorrelationId,
 ) -> InstitutionOut:
     command = UpdateInstitution(institution_id, body)
-    await app.runner.run(handlers.update_institution, command, _metadata(grant, correlation_id))
+    await app.runner.run(handlers.update_institution, command, grant.metadata(correlation_id))
     return await _institution(app, institution_id)
 
 
@@ -500,7 +495,7 @@ async def patch_institution(
     correlation_id: CorrelationId,
 ) -> InstitutionOut:
     command = ChangeInstitution(institution_id, body.changes())
-    await app.runner.run(handlers.change_institution, command, _metadata(grant, correlation_id))
+    await app.runner.run(handlers.change_institution, command, grant.metadata(correlation_id))
     return await _institution(app, institution_id)
 
 
@@ -517,7 +512,7 @@ async def post_closure(
     correlation_id: CorrelationId,
 ) -> InstitutionOut:
     command = CloseInstitution(institution_id, reason=body.reason, closed_on=body.closed_on)
-    await app.runner.run(handlers.close_institution, command, _metadata(grant, correlation_id))
+    await app.runner.run(handlers.close_institution, command, grant.metadata(correlation_id))
     return await _institution(app, institution_id)
 
 

@@ -41,7 +41,6 @@ from shared.events.referrals import (
     OptionalReason,
     SenderReference,
 )
-from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
 from shared.web.audit import AuditedRecord
 from shared.web.audit_api import audit_router, issued_documents_router
@@ -193,10 +192,6 @@ notifications_router = APIRouter(tags=["notifications"])
 families_router = APIRouter(tags=["families"])
 
 
-def _metadata(grant: Grant, correlation_id: str) -> EventMetadata:
-    return EventMetadata(actor=grant.principal.actor, correlation_id=correlation_id)
-
-
 async def _referral(app: ReferralsApp, referral_id: UUID) -> ReferralOut:
     return ReferralOut.model_validate(await app.queries.referral(referral_id))
 
@@ -225,7 +220,7 @@ async def post_referral(
         reason=body.reason,
     )
     referral_id = await app.runner.run(
-        handlers.refer_family, command, _metadata(grant, correlation_id), idempotency=idem
+        handlers.refer_family, command, grant.metadata(correlation_id), idempotency=idem
     )
     response.headers["Location"] = f"/referrals/{referral_id}"
     return await _referral(app, referral_id)
@@ -246,7 +241,7 @@ async def post_interview(
 ) -> ReferralOut:
     command = RecordInterview(referral_id=referral_id, **body.model_dump())
     await app.runner.run(
-        handlers.record_interview, command, _metadata(grant, correlation_id), idempotency=idem
+        handlers.record_interview, command, grant.metadata(correlation_id), idempotency=idem
     )
     return await _referral(app, referral_id)
 
@@ -268,7 +263,7 @@ async def post_decision(
         referral_id=referral_id, granted=body.decision is Decision.GRANTED, reason=body.reason
     )
     await app.runner.run(
-        handlers.decide_on_referral, command, _metadata(grant, correlation_id), idempotency=idem
+        handlers.decide_on_referral, command, grant.metadata(correlation_id), idempotency=idem
     )
     return await _referral(app, referral_id)
 
@@ -358,7 +353,7 @@ async def post_school_notification(
     answer = await app.runner.run(
         handlers.receive_referral_notification,
         command,
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
         idempotency=idem,
     )
     return _answer(answer)
@@ -387,7 +382,7 @@ async def post_court_notification(
         reference=body.case_signature,
         body_digest=Notification.digest(body.model_dump(mode="json")),
     )
-    metadata = _metadata(grant, correlation_id)
+    metadata = grant.metadata(correlation_id)
     if body.kind is CourtNotificationKind.OPINION_REQUEST:
         if body.deadline is None:
             raise OpinionRequestNeedsDeadline()
@@ -447,7 +442,7 @@ async def post_erasure(
     await app.runner.run(
         handlers.erase_family,
         EraseFamily(family_id=family_id, reason=body.reason),
-        _metadata(grant, correlation_id),
+        grant.metadata(correlation_id),
     )
     return {"family_id": str(family_id), "status": "erased"}
 

@@ -22,6 +22,7 @@ from uuid import UUID
 from fastapi import Depends, Request
 
 from shared.domain.errors import DomainError, ErrorKind, NotFound
+from shared.eventstore import EventMetadata
 from shared.runtime.service import ServiceRuntime
 from shared.web.audit import AuditedRecord, record_access, record_accesses
 from shared.web.auth import Principal, Role
@@ -91,6 +92,10 @@ class Grant:
     assistant_id: UUID | None = None  # an assistant sees only their own families
     # Set for a rule that `lists` families' personal data: writes the audit rows.
     recorder: ListRecorder | None = field(default=None, compare=False, repr=False)
+
+    def metadata(self, correlation_id: str) -> EventMetadata:
+        """What the events of the caller's command record of it: who, and the request."""
+        return EventMetadata(actor=self.principal.actor, correlation_id=correlation_id)
 
     async def audit_listed(self, records: Iterable[AuditedRecord]) -> None:
         """Audit a list answer of a `lists` rule: one row per family it names, or one row

@@ -36,6 +36,7 @@ from shared.web.auth import Role
 from suite.demo_data import pesel
 from tests.conftest import PG_HOST_URL, create_pg_database, drop_pg_database, token
 from tests.events import envelope_of
+from tests.integration.test_device_records import visit
 from tests.waiting import eventually
 
 pytestmark = pytest.mark.integration
@@ -186,6 +187,13 @@ async def test_an_assistant_signed_in_by_login_sees_their_family_and_no_one_else
             assert refused.json()["title"] == "Login niepowiązany z asystentem"
     # A development token naming the assistant by id works as before.
     assert await _sees(centre, str(anna), case_id) == (200, [str(case_id)])
+    # A visit sent from the field-work page's outbox with the login's token is hers.
+    async with centre.assistant("anna.nowak") as assistant:
+        sent = await assistant.post(
+            "/device-records", json={"records": [visit(case_id, days_ago=0)]}
+        )
+    assert sent.status_code == 200, sent.text
+    assert [r["outcome"] for r in sent.json()] == ["applied"]
 
     # Reporting resolves the login too: Anna's own task list; a stranger's token is refused.
     async with centre.client(centre.reporting_api, Role.ASSISTANT, "anna.nowak") as anna_r:
