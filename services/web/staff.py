@@ -5,8 +5,9 @@ confirmation step."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from fastapi import APIRouter, Query
@@ -105,78 +106,75 @@ def _absorb_login(form: Form, exc: ApiError) -> None:
         form.absorb(exc)
 
 
-def _login_page(
-    page: Page, assistant: dict[str, Any], form: Form | None, status_code: int = 200
+@dataclass(frozen=True)
+class AssistantField:
+    """One field of an assistant's record the administrator changes on a page of its own."""
+
+    name: str  # the form's field, the directory's body key and the path's last segment
+    input_type: str
+    max_length: int
+    statuses: tuple[int, ...]  # the directory's refusals shown beside the field
+
+
+ASSISTANT_FIELDS = {
+    # The login they sign in with (empty: unlink); a login another assistant has is a 409.
+    "login": AssistantField("login", "text", 64, (409, 422)),
+    # The address of their daily digest (empty: remove it).
+    "email": AssistantField("email", "email", 254, (422,)),
+}
+
+
+def _field_page(
+    page: Page,
+    field: AssistantField,
+    assistant: dict[str, Any],
+    form: Form | None,
+    status_code: int = 200,
 ) -> Response:
     context = form_context(form)
     if form is None:
-        context["values"] = {"login": assistant.get("login") or ""}
+        context["values"] = {field.name: assistant.get(field.name) or ""}
     return page.render(
-        "pages/admin_assistant_login.html",
+        "pages/admin_assistant_field.html",
         {
-            "heading": page.t("assistant_login.heading"),
+            "heading": page.t(f"assistant_{field.name}.heading"),
             "assistant": assistant,
+            "field": field,
             **context,
         },
         status_code=status_code,
     )
 
 
-@router.get("/admin/assistants/{assistant_id}/login")
-async def assistant_login(assistant_id: UUID, page: Page = AdminPage) -> Response:
+# The fields with a page of their own (another name is a bad address).
+FieldName = Literal["login", "email"]
+
+
+@router.get("/admin/assistants/{assistant_id}/{name}")
+async def assistant_field(assistant_id: UUID, name: FieldName, page: Page = AdminPage) -> Response:
+    field = ASSISTANT_FIELDS[name]
     assistant = await page.api.get("directory", f"/assistants/{assistant_id}")
-    return _login_page(page, assistant, None)
+    return _field_page(page, field, assistant, None)
 
 
-@router.post("/admin/assistants/{assistant_id}/login")
-async def change_assistant_login(assistant_id: UUID, page: Page = AdminPage) -> Response:
-    """Link the assistant to the login they sign in with (empty: unlink)."""
-    form = Form(await checked_form(page.request), page.lang)
-    login = form.optional("login")
-    assistant = await page.api.get("directory", f"/assistants/{assistant_id}")
-    try:
-        await page.api.put("directory", f"/assistants/{assistant_id}/login", {"login": login})
-    except ApiError as exc:
-        if exc.status not in (409, 422):
-            raise
-        _absorb_login(form, exc)
-        return _login_page(page, assistant, form, status_code=exc.status)
-    return page.redirect("/admin/assistants", flash=page.t("assistant_login.saved"))
-
-
-def _email_page(
-    page: Page, assistant: dict[str, Any], form: Form | None, status_code: int = 200
+@router.post("/admin/assistants/{assistant_id}/{name}")
+async def change_assistant_field(
+    assistant_id: UUID, name: FieldName, page: Page = AdminPage
 ) -> Response:
-    context = form_context(form)
-    if form is None:
-        context["values"] = {"email": assistant.get("email") or ""}
-    return page.render(
-        "pages/admin_assistant_email.html",
-        {"heading": page.t("assistant_email.heading"), "assistant": assistant, **context},
-        status_code=status_code,
-    )
-
-
-@router.get("/admin/assistants/{assistant_id}/email")
-async def assistant_email(assistant_id: UUID, page: Page = AdminPage) -> Response:
-    assistant = await page.api.get("directory", f"/assistants/{assistant_id}")
-    return _email_page(page, assistant, None)
-
-
-@router.post("/admin/assistants/{assistant_id}/email")
-async def change_assistant_email(assistant_id: UUID, page: Page = AdminPage) -> Response:
-    """Set the address of the assistant's daily digest (empty: remove it)."""
+    field = ASSISTANT_FIELDS[name]
     form = Form(await checked_form(page.request), page.lang)
-    email = form.optional("email")
+    value = form.optional(field.name)
     assistant = await page.api.get("directory", f"/assistants/{assistant_id}")
     try:
-        await page.api.put("directory", f"/assistants/{assistant_id}/email", {"email": email})
+        await page.api.put(
+            "directory", f"/assistants/{assistant_id}/{field.name}", {field.name: value}
+        )
     except ApiError as exc:
-        if exc.status != 422:
+        if exc.status not in field.statuses:
             raise
         _absorb_login(form, exc)
-        return _email_page(page, assistant, form, status_code=exc.status)
-    return page.redirect("/admin/assistants", flash=page.t("assistant_email.saved"))
+        return _field_page(page, field, assistant, form, status_code=exc.status)
+    return page.redirect("/admin/assistants", flash=page.t(f"assistant_{field.name}.saved"))
 
 
 @router.get("/admin/institutions")
