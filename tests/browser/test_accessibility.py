@@ -69,7 +69,16 @@ def test_pages_reflow_on_a_320_px_wide_screen(web_suite: WebSuite, context: Brow
     page.locator("table a").first.click()
     screenshot(page, "assistant-case-320px")
     too_wide = {}
-    for path in ("/assistant", page.url.removeprefix(web_suite.web_url)):
+    # The pages an assistant opens on a phone: the families, the case file, what is due, the
+    # field work, what waits to be clarified, a search.
+    for path in (
+        "/assistant",
+        page.url.removeprefix(web_suite.web_url),
+        "/assistant/todo",
+        "/assistant/offline",
+        "/review",
+        "/search?q=Nowak",
+    ):
         page.goto(f"{web_suite.web_url}{path}")
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 320:
@@ -77,4 +86,8 @@ def test_pages_reflow_on_a_320_px_wide_screen(web_suite: WebSuite, context: Brow
     screenshot(page, "assistant-case-320px")
     page.goto(f"{web_suite.web_url}/assistant")
     screenshot(page, "assistant-my-families-320px")
+    page.goto(f"{web_suite.web_url}/assistant/offline")
+    screenshot(page, "assistant-offline-320px")
+    page.goto(f"{web_suite.web_url}/search?q=Nowak")
+    screenshot(page, "assistant-search-320px")
     assert too_wide == {}
