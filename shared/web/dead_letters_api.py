@@ -148,6 +148,17 @@ async def _letters(
     return sorted(found, key=lambda letter: letter.dead_at)
 
 
+async def _letter(
+    runtime: ServiceRuntime, bus: tuple[aioredis.Redis, BusKeys] | None, entry_id: str
+) -> dl.DeadLetter:
+    """The dead letter of this service's groups with this entry id, or a 404 problem."""
+    letters = [] if bus is None else await _letters(runtime, *bus)
+    for letter in letters:
+        if letter.entry_id == entry_id:
+            return letter
+    raise DeadLetterNotFound(id=entry_id)
+
+
 def _out(runtime: ServiceRuntime, letter: dl.DeadLetter) -> DeadLetterOut:
     event = letter.event or {}
     prefix = runtime.settings.stream_prefix
@@ -302,11 +313,8 @@ def dead_letters_router() -> APIRouter:
         runtime: ServiceRuntime = request.app.state.runtime
         try:
             async with _redis(runtime) as bus:
-                letters = [] if bus is None else await _letters(runtime, *bus)
-            chosen = [letter for letter in letters if letter.entry_id == entry_id]
-            if not chosen:
-                raise DeadLetterNotFound(id=entry_id)
-            (outcome,) = await _replay(request, grant, chosen, wait)
+                chosen = await _letter(runtime, bus, entry_id)
+            (outcome,) = await _replay(request, grant, [chosen], wait)
         except (RedisError, OSError):
             return _unavailable(request)
         return outcome
@@ -325,13 +333,12 @@ def dead_letters_router() -> APIRouter:
         runtime: ServiceRuntime = request.app.state.runtime
         try:
             async with _redis(runtime) as bus:
-                letters = [] if bus is None else await _letters(runtime, *bus)
-                chosen = [letter for letter in letters if letter.entry_id == entry_id]
-                if bus is None or not chosen:
+                if bus is None:  # no bus, no dead letters
                     raise DeadLetterNotFound(id=entry_id)
-                await _audit(request, grant, "dead_letters.drop", chosen)
+                chosen = await _letter(runtime, bus, entry_id)
+                await _audit(request, grant, "dead_letters.drop", [chosen])
                 redis, _keys = bus
-                dropped = int(await redis.xdel(chosen[0].dead_letter_stream, entry_id))
+                dropped = int(await redis.xdel(chosen.dead_letter_stream, entry_id))
         except (RedisError, OSError):
             return _unavailable(request)
         log.info("dead_letters.dropped", count=dropped)
