@@ -18,6 +18,7 @@ from services.casework.domain.device.commands import (
     ApplyHeldRecord,
     DiscardHeldRecord,
     ReceiveDeviceRecord,
+    in_arrival_order,
 )
 from shared.domain.districts import DistrictCode
 from shared.domain.errors import DomainError, NotFound
@@ -146,23 +147,22 @@ async def post_device_records(
 ) -> list[DeviceRecordResult]:
     assistant_id = _me(grant)
     language = language_of(request)
-    # Consents first: a visit recorded after a consent on the device needs no order of its own,
-    # but the work then starts on arrival of the consent, before the visits are counted.
-    ordered = sorted(body.records, key=lambda r: r.kind is not DeviceRecordKind.CONSENT)
+    commands = [
+        ReceiveDeviceRecord(
+            record_id=record.record_id,
+            device_id=record.device_id,
+            case_id=record.case_id,
+            case_version=record.case_version,
+            assistant_id=assistant_id,
+            content=record.content(),
+        )
+        for record in body.records
+    ]
     answers: dict[UUID, DeviceRecordResult] = {}
-    for record in ordered:
+    for command in in_arrival_order(commands):
         try:
             answer = await app.runner.run(
-                device_records.receive_device_record,
-                ReceiveDeviceRecord(
-                    record_id=record.record_id,
-                    device_id=record.device_id,
-                    case_id=record.case_id,
-                    case_version=record.case_version,
-                    assistant_id=assistant_id,
-                    content=record.content(),
-                ),
-                grant.metadata(correlation_id),
+                device_records.receive_device_record, command, grant.metadata(correlation_id)
             )
             result = DeviceRecordResult(
                 record_id=answer.record_id,
@@ -175,8 +175,8 @@ async def post_device_records(
             # One record refused (a case the assistant's centre never had, an incomplete
             # record) does not stop the others; the device keeps it and shows the reason.
             result = DeviceRecordResult(
-                record_id=record.record_id,
-                case_id=record.case_id,
+                record_id=command.record_id,
+                case_id=command.case_id,
                 outcome="refused",
                 problem=RecordProblem(
                     code=refused.code,
@@ -184,7 +184,7 @@ async def post_device_records(
                     detail=refused.detail(language),
                 ),
             )
-        answers[record.record_id] = result
+        answers[command.record_id] = result
     return [answers[r.record_id] for r in body.records]
 
 

@@ -17,6 +17,7 @@ from services.casework.domain.device.commands import (
     ApplyHeldRecord,
     DiscardHeldRecord,
     ReceiveDeviceRecord,
+    in_arrival_order,
 )
 from services.casework.domain.device.decide import Outcome
 from services.casework.domain.device.errors import (
@@ -379,3 +380,9 @@ def test_a_held_record_is_discarded_once_with_a_reason() -> None:
             DiscardHeldRecord(record_id=cmd.record_id, reason="x"),
             today=TODAY,
         )
+
+
+def test_a_devices_batch_applies_its_consents_first_and_keeps_the_rest_in_order() -> None:
+    first, second = visit(date(2026, 2, 24)), visit(date(2026, 2, 25))
+    signed, written = consent(), note()
+    assert in_arrival_order([first, written, signed, second]) == [signed, first, written, second]

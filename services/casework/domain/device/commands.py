@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from uuid import UUID
 
 from shared.domain.values import Reason
-from shared.events import DeviceRecordContent
+from shared.events import DeviceRecordContent, DeviceRecordKind
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -20,6 +21,13 @@ class ReceiveDeviceRecord:
     case_version: int
     assistant_id: UUID
     content: DeviceRecordContent
+
+
+def in_arrival_order(records: Sequence[ReceiveDeviceRecord]) -> list[ReceiveDeviceRecord]:
+    """A device's batch in the order it is applied: consents first. A visit recorded after a
+    consent on the device then needs no order of its own, and the work starts on the consent's
+    arrival, before the visits are counted."""
+    return sorted(records, key=lambda r: r.content.kind is not DeviceRecordKind.CONSENT)
 
 
 @dataclass(frozen=True, kw_only=True)
