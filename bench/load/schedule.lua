@@ -3,8 +3,27 @@
 -- The requests are prepared beforehand (tokens, case ids, bodies), one per line of the file
 -- named by the WRK_REQUESTS environment variable: METHOD \t PATH \t AUTHORIZATION \t BODY.
 -- Thread i of n sends lines i, i+n, i+2n, ... so a one-off command (a decision) is sent once.
--- WRK_DELAY_MS is each connection's mean pause before its next request: connections / rate.
--- The pause is uniform in [0.5, 1.5] x mean so that the connections do not fall into step.
+--
+-- Arrivals are open-loop: each thread keeps a schedule of send times at its share of the rate
+-- (WRK_INTERVAL_MS apart on average, uniform in [0.5, 1.5] x that so that nothing falls into
+-- step), and a connection that becomes free takes the next slot, waiting until it is due. A
+-- slow answer then does not lower the offered rate as long as a connection is free; when none
+-- is (the target saturated), the slots fall behind and are sent at once, and the achieved rate
+-- shows it. wrk has no clock in its Lua API, so the time comes from clock_gettime via LuaJIT's
+-- FFI (Debian's wrk is built on LuaJIT).
+
+local ffi = require("ffi")
+ffi.cdef[[
+typedef struct { long tv_sec; long tv_nsec; } asysta_timespec;
+int clock_gettime(int clk_id, asysta_timespec *tp);
+]]
+local CLOCK_MONOTONIC = 1
+local timespec = ffi.new("asysta_timespec")
+
+local function now_ms()
+  ffi.C.clock_gettime(CLOCK_MONOTONIC, timespec)
+  return tonumber(timespec.tv_sec) * 1000 + tonumber(timespec.tv_nsec) / 1e6
+end
 
 local threads = {}
 local counter = 0
@@ -18,7 +37,7 @@ end
 function init(args)
   local path = os.getenv("WRK_REQUESTS")
   local stride = tonumber(os.getenv("WRK_THREADS") or "1")
-  mean_delay = tonumber(os.getenv("WRK_DELAY_MS") or "0")
+  interval = tonumber(os.getenv("WRK_INTERVAL_MS") or "0")
   requests = {}
   local n = 0
   for line in io.lines(path) do
@@ -33,11 +52,17 @@ function init(args)
   end
   next_request = 0
   math.randomseed(id * 7919 + 17)
+  -- The threads start out of phase with one another.
+  next_slot = now_ms() + math.random() * interval
   non_2xx = 0
 end
 
 function delay()
-  return math.floor((0.5 + math.random()) * mean_delay)
+  local slot = next_slot
+  next_slot = next_slot + (0.5 + math.random()) * interval
+  local wait = slot - now_ms()
+  if wait < 0 then return 0 end
+  return math.floor(wait)
 end
 
 function request()
