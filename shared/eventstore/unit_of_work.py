@@ -60,6 +60,16 @@ class UnitOfWork(Protocol):
         the state after them."""
         ...
 
+    def version(self, kind: AggregateType[Any], aggregate_id: UUID) -> int:
+        """The aggregate's version once the events added to it are stored: the version read
+        plus what was added (what a command answers, without reading the stream again)."""
+        ...
+
+    @property
+    def added(self) -> list[DomainEvent]:
+        """Every event added so far, of every aggregate, in the order each was added."""
+        ...
+
     async def recall(self, key: str, fingerprint: str) -> Any:
         """The result remembered for the caller's idempotency key, or NOT_REMEMBERED."""
         ...
@@ -136,6 +146,16 @@ class TrackingUnitOfWork:
         tracked.state = kind.fold(events, tracked.state)
         tracked.new_events.extend(events)
         return cast(S, tracked.state)
+
+    def version(self, kind: AggregateType[Any], aggregate_id: UUID) -> int:
+        tracked = self._tracked.get((kind.name, aggregate_id))
+        if tracked is None:
+            raise KeyError(f"{kind.name} {aggregate_id} was neither read nor added")
+        return tracked.version + len(tracked.new_events)
+
+    @property
+    def added(self) -> list[DomainEvent]:
+        return [event for t in self._tracked.values() for event in t.new_events]
 
     def remember(self, key: str, fingerprint: str, result: Any) -> None:
         self._remembered = (key, fingerprint, result)
