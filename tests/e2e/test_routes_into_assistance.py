@@ -81,7 +81,13 @@ def test_a_notification_needs_the_family_interview_before_the_decision(
     assert early.json()["type"] == PROBLEM + "interview-required"
     interviewed = interview(suite, OCHOTA, referral["referral_id"])
     assert interviewed["status"] == "awaiting_decision"
-    assert interviewed["interview"]["social_worker"] == "Anna Kaczmarek"
+    assert interviewed["events"] == ["FamilyInterviewRecorded"]
+    shown = (
+        suite.head(OCHOTA)
+        .call("referrals", "GET", f"/referrals/{referral['referral_id']}")
+        .json()
+    )
+    assert shown["interview"]["social_worker"] == "Anna Kaczmarek"
     assert grant(suite, OCHOTA, referral["referral_id"])["status"] == "granted"
     case_of(suite, OCHOTA, referral["referral_id"])
 
@@ -126,7 +132,11 @@ def test_a_declined_referral_keeps_its_reason(running_suite: RunningSuite) -> No
         .json()
     )
     assert declined["status"] == "declined"
-    assert declined["decision"]["reason"] == "Rodzina w innym programie"
+    shown = (
+        suite.head(WOLA).call("referrals", "GET", f"/referrals/{referral['referral_id']}").json()
+    )
+    assert (shown["status"], shown["version"]) == ("declined", declined["version"])
+    assert shown["decision"]["reason"] == "Rodzina w innym programie"
 
 
 def test_a_family_referred_twice_is_linked_not_opened_twice(running_suite: RunningSuite) -> None:
