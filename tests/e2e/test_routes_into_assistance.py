@@ -83,9 +83,7 @@ def test_a_notification_needs_the_family_interview_before_the_decision(
     assert interviewed["status"] == "awaiting_decision"
     assert interviewed["events"] == ["FamilyInterviewRecorded"]
     shown = (
-        suite.head(OCHOTA)
-        .call("referrals", "GET", f"/referrals/{referral['referral_id']}")
-        .json()
+        suite.head(OCHOTA).call("referrals", "GET", f"/referrals/{referral['referral_id']}").json()
     )
     assert shown["interview"]["social_worker"] == "Anna Kaczmarek"
     assert grant(suite, OCHOTA, referral["referral_id"])["status"] == "granted"
