@@ -185,7 +185,7 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
     opened = [line for line in logs.splitlines() if '"case.opened"' in line]
     assert any(correlation_id in line for line in opened)
     assert "Nowak" not in logs
-    assert referral["members"][0]["pesel"] not in logs
+    assert pesel(date(1988, 6, 14), 501, female=True) not in logs  # the mother's
 
 
 def test_rebuilding_the_projections_from_the_feeds_gives_the_live_reports(
