@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -175,6 +175,14 @@ class TrackingUnitOfWork:
         )
 
 
+# Built once: a statement built per command costs its construction and its cache key each time.
+_STREAM_AFTER = (
+    select(*EVENT_COLUMNS)
+    .where(events.c.stream_id == bindparam("sid"), events.c.version > bindparam("after"))
+    .order_by(events.c.version)
+)
+
+
 class SqlUnitOfWork(TrackingUnitOfWork):
     """The unit of work on a service's database. Re-entrant: only the outermost `async with`
     commits, so the command runner can wrap a handler's own block and store the idempotency
@@ -252,13 +260,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
             await self._snapshots.read(conn, kind, sid) if self._snapshot_policy.enabled else None
         )
         after = snapshot.version if snapshot is not None else 0
-        rows = (
-            await conn.execute(
-                select(*EVENT_COLUMNS)
-                .where(events.c.stream_id == sid, events.c.version > after)
-                .order_by(events.c.version)
-            )
-        ).all()
+        rows = (await conn.execute(_STREAM_AFTER, {"sid": sid, "after": after})).all()
         envelopes = await self._store.envelopes(conn, rows) if rows else []
         self.events_read += len(envelopes)
         start = cast(S, snapshot.state) if snapshot is not None else None
