@@ -277,14 +277,7 @@ def _listed(rows: list[dict[str, Any]], district: str | None = None) -> list[Aud
 
 def _change(changed: handlers.CaseChanged) -> CaseChange:
     # From what the handler already knows: answering folds none of the case's history.
-    return CaseChange(
-        case_id=changed.case_id,
-        status=changed.status,
-        version=changed.version,
-        events=list(changed.events),
-        visit_id=changed.visit_id,
-        request_id=changed.request_id,
-    )
+    return CaseChange.model_validate(changed, from_attributes=True)
 
 
 @router.get("/cases", response_model=list[CaseSummary], summary="Sprawy rodzin")

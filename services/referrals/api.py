@@ -219,16 +219,7 @@ async def _referral(app: ReferralsApp, referral_id: UUID) -> ReferralOut:
 
 def _change(changed: handlers.ReferralChanged) -> ReferralChange:
     # From what the handler already knows: answering folds none of the referral's history.
-    return ReferralChange(
-        referral_id=changed.referral_id,
-        family_id=changed.family_id,
-        status=changed.status,
-        obligatory=changed.obligatory,
-        version=changed.version,
-        events=list(changed.events),
-        linked_to_referral_id=changed.linked_to_referral_id,
-        linked_to_case_id=changed.linked_to_case_id,
-    )
+    return ReferralChange.model_validate(changed, from_attributes=True)
 
 
 @router.post(
