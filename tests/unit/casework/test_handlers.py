@@ -69,7 +69,11 @@ from shared.events import (
     VisitTopic,
     WorkStarted,
 )
+from shared.eventstore import EventMetadata
+from shared.eventstore.runner import CommandRunner, Idempotency, RememberedAnswerOutdated
+from shared.testing import FakeUnitOfWork
 from tests.unit.casework.given import (
+    CLOCK,
     MEMBERS,
     OCHOTA,
     TODAY,
@@ -180,6 +184,40 @@ async def test_consent_after_assignment_starts_work(world: World) -> None:
     )
     assert [type(e) for e in stored] == [FamilyConsentRecorded, WorkStarted]
     assert stored[1] == WorkStarted(started_on=TODAY, next_assessment_due=date(2026, 9, 2))
+
+
+async def test_a_retried_visit_answers_what_the_first_answered_once_stored(world: World) -> None:
+    """The answer goes through the result's TypeAdapter into the idempotency record and back;
+    an answer remembered in an earlier release's shape is refused as a conflict, never a 500
+    and never a second visit."""
+    case_id, _ = world.working_case()
+    runner = CommandRunner(FakeUnitOfWork(world.log), CLOCK)
+    metadata = EventMetadata(actor="assistant", correlation_id="c")
+    visit = LogVisit(
+        case_id=case_id,
+        visit_id=uuid.uuid4(),
+        visited_on=date(2026, 3, 1),
+        duration_minutes=60,
+        place=VisitPlace.HOME,
+        present=(),
+        topics=(VisitTopic.BUDGET,),
+    )
+    key = Idempotency.of("visit-1", "POST", "/visits", b"{}")
+    first = await runner.run(handlers.log_visit, visit, metadata, idempotency=key)
+    again = await runner.run(handlers.log_visit, visit, metadata, idempotency=key)
+    assert again == first
+    assert (first.visit_id, first.events) == (visit.visit_id, ("VisitLogged",))
+    visits = len(world.events(CASE, case_id))
+    assert first.version == visits
+
+    earlier = Idempotency.of("visit-0", "POST", "/visits", b"{}")
+    world.log.answers[("assistant", "visit-0")] = (
+        earlier.fingerprint,
+        {"case_id": str(case_id), "status": "active"},
+    )
+    with pytest.raises(RememberedAnswerOutdated):
+        await runner.run(handlers.log_visit, visit, metadata, idempotency=earlier)
+    assert len(world.events(CASE, case_id)) == visits
 
 
 async def test_a_visit_is_logged_for_the_assigned_assistant(world: World) -> None:
