@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from services.casework.adapters.tables import cases
 from services.casework.domain.case import CASE
@@ -51,13 +51,17 @@ TABLE = {
 }
 
 
+# Built once, executed per request (no statement construction or cache key per request).
+_SCOPE = select(cases).where(cases.c.case_id == bindparam("case_id"))
+
+
 async def case_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scope:
     try:
         case_id = UUID(str(params["case_id"]))
     except ValueError as exc:
         raise NotFound(entity="case", id=params["case_id"]) from exc
     async with runtime.engine.connect() as conn:
-        row = (await conn.execute(select(cases).where(cases.c.case_id == case_id))).first()
+        row = (await conn.execute(_SCOPE, {"case_id": case_id})).first()
         if row is None:
             raise NotFound(entity="case", id=case_id)
         if row.districts is not None:

@@ -31,7 +31,8 @@ from shared.web.middleware import CorrelationId
 from shared.web.problems import language_of
 
 
-def _casework(request: Request) -> CaseworkApp:
+async def _casework(request: Request) -> CaseworkApp:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request
     app: CaseworkApp = request.app.state.casework
     return app
 

@@ -85,7 +85,8 @@ def build_app(runtime: ServiceRuntime) -> DirectoryApp:
     )
 
 
-def directory_app(request: Request) -> DirectoryApp:
+async def directory_app(request: Request) -> DirectoryApp:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request
     app: DirectoryApp = request.app.state.directory
     return app
 

@@ -103,6 +103,27 @@ class ReferralOut(BaseModel):
     version: int
 
 
+class ReferralChange(BaseModel):
+    """Odpowiedź na polecenie w sprawie zgłoszenia: co się zmieniło, nie całe zgłoszenie (to pod
+    GET /referrals/{referral_id}). The answer to a command on a referral: what it changed."""
+
+    referral_id: UUID
+    family_id: UUID | None
+    status: ReferralStatus = Field(description="stan zgłoszenia po poleceniu")
+    obligatory: bool = Field(description="zobowiązanie sądu: asystent bez zgody rodziny")
+    version: int = Field(description="wersja zgłoszenia po poleceniu (liczba jego zdarzeń)")
+    events: list[str] = Field(
+        description="typy zdarzeń zapisanych przez polecenie, np. FamilyReferred (przy rodzinie "
+        "już zgłoszonej także zdarzenie jej otwartego zgłoszenia)"
+    )
+    linked_to_referral_id: UUID | None = Field(
+        None, description="przy zgłoszeniu: otwarte zgłoszenie rodziny, do którego je dołączono"
+    )
+    linked_to_case_id: UUID | None = Field(
+        None, description="przy zgłoszeniu: prowadzona sprawa rodziny, do której je dołączono"
+    )
+
+
 class ReferralSummary(BaseModel):
     referral_id: UUID
     family_id: UUID
@@ -196,10 +217,15 @@ async def _referral(app: ReferralsApp, referral_id: UUID) -> ReferralOut:
     return ReferralOut.model_validate(await app.queries.referral(referral_id))
 
 
+def _change(changed: handlers.ReferralChanged) -> ReferralChange:
+    # From what the handler already knows: answering folds none of the referral's history.
+    return ReferralChange.model_validate(changed, from_attributes=True)
+
+
 @router.post(
     "/referrals",
     status_code=201,
-    response_model=ReferralOut,
+    response_model=ReferralChange,
     summary="Zgłoś rodzinę do objęcia wsparciem asystenta",
 )
 async def post_referral(
@@ -209,7 +235,7 @@ async def post_referral(
     grant: Annotated[Grant, POLICY.require("referral.create")],
     correlation_id: CorrelationId,
     idem: IdempotencyKey,
-) -> ReferralOut:
+) -> ReferralChange:
     grant.for_district(body.district)
     command = ReferFamily(
         district=body.district,
@@ -219,16 +245,16 @@ async def post_referral(
         members=tuple(body.members),
         reason=body.reason,
     )
-    referral_id = await app.runner.run(
+    changed = await app.runner.run(
         handlers.refer_family, command, grant.metadata(correlation_id), idempotency=idem
     )
-    response.headers["Location"] = f"/referrals/{referral_id}"
-    return await _referral(app, referral_id)
+    response.headers["Location"] = f"/referrals/{changed.referral_id}"
+    return _change(changed)
 
 
 @router.post(
     "/referrals/{referral_id}/interview",
-    response_model=ReferralOut,
+    response_model=ReferralChange,
     summary="Wywiad środowiskowy pracownika socjalnego (przed decyzją)",
 )
 async def post_interview(
@@ -238,17 +264,17 @@ async def post_interview(
     grant: Annotated[Grant, POLICY.require("referral.interview", resource="referral")],
     correlation_id: CorrelationId,
     idem: IdempotencyKey,
-) -> ReferralOut:
+) -> ReferralChange:
     command = RecordInterview(referral_id=referral_id, **body.model_dump())
-    await app.runner.run(
+    changed = await app.runner.run(
         handlers.record_interview, command, grant.metadata(correlation_id), idempotency=idem
     )
-    return await _referral(app, referral_id)
+    return _change(changed)
 
 
 @router.post(
     "/referrals/{referral_id}/decision",
-    response_model=ReferralOut,
+    response_model=ReferralChange,
     summary="Decyzja kierownika: przydzielić asystenta czy odmówić",
 )
 async def post_decision(
@@ -258,14 +284,14 @@ async def post_decision(
     grant: Annotated[Grant, POLICY.require("referral.decide", resource="referral")],
     correlation_id: CorrelationId,
     idem: IdempotencyKey,
-) -> ReferralOut:
+) -> ReferralChange:
     command = DecideOnReferral(
         referral_id=referral_id, granted=body.decision is Decision.GRANTED, reason=body.reason
     )
-    await app.runner.run(
+    changed = await app.runner.run(
         handlers.decide_on_referral, command, grant.metadata(correlation_id), idempotency=idem
     )
-    return await _referral(app, referral_id)
+    return _change(changed)
 
 
 @router.get(

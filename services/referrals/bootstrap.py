@@ -81,7 +81,8 @@ def build_app(runtime: ServiceRuntime) -> ReferralsApp:
     )
 
 
-def referrals_app(request: Request) -> ReferralsApp:
+async def referrals_app(request: Request) -> ReferralsApp:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request
     app: ReferralsApp = request.app.state.referrals
     return app
 

@@ -137,7 +137,8 @@ class PeriodReversed(DomainError):
     detail_en = "The period starts ({start}) after it ends ({end})."
 
 
-def reporting_of(request: Request) -> ReportingApp:
+async def reporting_of(request: Request) -> ReportingApp:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request
     reporting: ReportingApp = request.app.state.reporting
     return reporting
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Generic, TypeVar, get_type_hints
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from shared.domain.clock import Clock
@@ -32,6 +32,25 @@ class IdempotencyKeyConflict(DomainError):
     title_en = "Idempotency key reused"
     detail_pl = "Ten klucz Idempotency-Key był już użyty dla innego polecenia."
     detail_en = "This Idempotency-Key was already used for a different command."
+
+
+class RememberedAnswerOutdated(DomainError):
+    """The key's command took effect, but its answer was remembered in a shape this release no
+    longer answers (a command's answer changed between releases): no second effect, and no
+    answer made up either; the caller reads the record."""
+
+    code = "idempotency-answer-outdated"
+    kind = ErrorKind.CONFLICT
+    title_pl = "Polecenie już wykonane"
+    title_en = "Command already carried out"
+    detail_pl = (
+        "Polecenie z tym kluczem Idempotency-Key zostało już wykonane we wcześniejszej wersji "
+        "systemu. Odśwież dane, aby zobaczyć jego skutek."
+    )
+    detail_en = (
+        "The command with this Idempotency-Key was carried out by an earlier release. Reload "
+        "to see its effect."
+    )
 
 
 @cache
@@ -91,7 +110,10 @@ class CommandRunner(Generic[U]):
                     if idempotency is not None and adapter is not None:
                         remembered = await uow.recall(idempotency.key, idempotency.fingerprint)
                         if remembered is not NOT_REMEMBERED:
-                            return adapter.validate_python(remembered)  # type: ignore[no-any-return]
+                            try:
+                                return adapter.validate_python(remembered)  # type: ignore[no-any-return]
+                            except ValidationError as outdated:
+                                raise RememberedAnswerOutdated() from outdated
                     result = await handler(command, uow, self.clock)
                     if idempotency is not None and adapter is not None:
                         stored = adapter.dump_python(result, mode="json")

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -58,6 +58,16 @@ class UnitOfWork(Protocol):
     def add(self, kind: AggregateType[S], aggregate_id: UUID, events: Sequence[DomainEvent]) -> S:
         """Record new events of the aggregate (stored at the end of the unit of work); returns
         the state after them."""
+        ...
+
+    def version(self, kind: AggregateType[Any], aggregate_id: UUID) -> int:
+        """The aggregate's version once the events added to it are stored: the version read
+        plus what was added (what a command answers, without reading the stream again)."""
+        ...
+
+    @property
+    def added(self) -> list[DomainEvent]:
+        """Every event added so far, of every aggregate, in the order each was added."""
         ...
 
     async def recall(self, key: str, fingerprint: str) -> Any:
@@ -137,6 +147,16 @@ class TrackingUnitOfWork:
         tracked.new_events.extend(events)
         return cast(S, tracked.state)
 
+    def version(self, kind: AggregateType[Any], aggregate_id: UUID) -> int:
+        tracked = self._tracked.get((kind.name, aggregate_id))
+        if tracked is None:
+            raise KeyError(f"{kind.name} {aggregate_id} was neither read nor added")
+        return tracked.version + len(tracked.new_events)
+
+    @property
+    def added(self) -> list[DomainEvent]:
+        return [event for t in self._tracked.values() for event in t.new_events]
+
     def remember(self, key: str, fingerprint: str, result: Any) -> None:
         self._remembered = (key, fingerprint, result)
 
@@ -153,6 +173,14 @@ class TrackingUnitOfWork:
         return Aggregate(
             kind.name, aggregate_id, kind.district(tracked.state), kind.family_id(tracked.state)
         )
+
+
+# Built once: a statement built per command costs its construction and its cache key each time.
+_STREAM_AFTER = (
+    select(*EVENT_COLUMNS)
+    .where(events.c.stream_id == bindparam("sid"), events.c.version > bindparam("after"))
+    .order_by(events.c.version)
+)
 
 
 class SqlUnitOfWork(TrackingUnitOfWork):
@@ -232,13 +260,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
             await self._snapshots.read(conn, kind, sid) if self._snapshot_policy.enabled else None
         )
         after = snapshot.version if snapshot is not None else 0
-        rows = (
-            await conn.execute(
-                select(*EVENT_COLUMNS)
-                .where(events.c.stream_id == sid, events.c.version > after)
-                .order_by(events.c.version)
-            )
-        ).all()
+        rows = (await conn.execute(_STREAM_AFTER, {"sid": sid, "after": after})).all()
         envelopes = await self._store.envelopes(conn, rows) if rows else []
         self.events_read += len(envelopes)
         start = cast(S, snapshot.state) if snapshot is not None else None

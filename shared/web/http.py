@@ -25,7 +25,8 @@ from shared.web.problems import install_problem_handlers
 log = get_logger(__name__)
 
 
-def runtime_of(request: Request) -> ServiceRuntime:
+async def runtime_of(request: Request) -> ServiceRuntime:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 

@@ -74,7 +74,8 @@ class CorrelationMiddleware:
             await self.app(scope, limited_receive, send_with_id)
 
 
-def correlation_id_of(request: Request) -> str:
+async def correlation_id_of(request: Request) -> str:
+    # async: FastAPI runs a plain `def` dependency in its thread pool, a hop per request
     return str(getattr(request.state, "correlation_id", None) or uuid.uuid4())
 
 

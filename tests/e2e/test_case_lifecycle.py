@@ -97,7 +97,10 @@ def test_plan_visits_and_assessment_of_a_working_case(running_suite: RunningSuit
             "expected_effect": "Frekwencja > 90%",
         }
     )
-    case = assistant.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan).json()
+    revised = assistant.call("casework", "PUT", f"/cases/{case_id}/plan", json=plan).json()
+    assert revised["events"] == ["PlanUpdated"]
+    case = assistant.call("casework", "GET", f"/cases/{case_id}").json()
+    assert case["version"] == revised["version"]
     assert [len(p["actions"]) for p in case["plan_history"]] == [1, 2]
     assert case["plan"]["foster_care_plan_reference"] == "PCPR/PPD/44/2026"
 
@@ -109,7 +112,10 @@ def test_plan_visits_and_assessment_of_a_working_case(running_suite: RunningSuit
         "topics": ["budget", "leisure"],
         "note": "…",
     }
-    case = assistant.call("casework", "POST", f"/cases/{case_id}/visits", json=visit).json()
+    logged = assistant.call("casework", "POST", f"/cases/{case_id}/visits", json=visit).json()
+    assert (logged["events"], logged["version"]) == (["VisitLogged"], revised["version"] + 1)
+    case = assistant.call("casework", "GET", f"/cases/{case_id}").json()
+    assert case["visits"][0]["visit_id"] == logged["visit_id"]
     assert case["visits"][0]["topics"] == ["budget", "leisure"]
     # A day in the future is refused at the edge (the request's PastDate); a day before the
     # case began by the case's rule.
@@ -124,12 +130,13 @@ def test_plan_visits_and_assessment_of_a_working_case(running_suite: RunningSuit
         assert response.json()["type"] == PROBLEM + problem
 
     assert case["next_assessment_due"] is not None
-    case = assistant.call(
+    assistant.call(
         "casework",
         "POST",
         f"/cases/{case_id}/assessments",
         json={"assessed_on": TODAY.isoformat(), "summary": "Rodzina realizuje plan."},
-    ).json()
+    )
+    case = assistant.call("casework", "GET", f"/cases/{case_id}").json()
     assert case["assessments"][0]["submitted_to_head_on"] == TODAY.isoformat()
 
 
@@ -138,12 +145,15 @@ def test_closure_monitoring_and_reopening(running_suite: RunningSuite) -> None:
     assistant_id = register_assistant(suite, OCHOTA)
     case_id = working_case(suite, OCHOTA, assistant_id)
     head = suite.head(OCHOTA)
-    case = head.call(
+    closed = head.call(
         "casework",
         "POST",
         f"/cases/{case_id}/closure",
         json={"reason": "goals_achieved", "note": "Rodzina samodzielna."},
     ).json()
+    assert closed["status"] == "monitoring"
+    assert closed["events"] == ["CaseClosed", "CaseRemovedFromCaseload"]
+    case = case_file(suite, OCHOTA, case_id)
     assert case["status"] == "monitoring"
     assert case["monitoring_until"] is not None
     capacity = {
@@ -154,13 +164,15 @@ def test_closure_monitoring_and_reopening(running_suite: RunningSuite) -> None:
     }
     assert capacity[assistant_id]["active_families"] == 0
     # The assistant who monitors the family reopens the case and takes the family back.
-    case = (
+    reopened = (
         suite.assistant(OCHOTA, assistant_id)
         .call(
             "casework", "POST", f"/cases/{case_id}/reopening", json={"reason": "Ponowne trudności."}
         )
         .json()
     )
+    assert reopened["status"] == "active"
+    case = case_file(suite, OCHOTA, case_id)
     assert (case["status"], case["assistant_id"]) == ("active", assistant_id)
     assert case["work_started_on"] == TODAY.isoformat()
 
@@ -168,11 +180,13 @@ def test_closure_monitoring_and_reopening(running_suite: RunningSuite) -> None:
 def test_a_transfer_goes_to_the_new_centre_which_decides(running_suite: RunningSuite) -> None:
     suite = running_suite.client()
     case_id = working_case(suite, OCHOTA, register_assistant(suite, OCHOTA))
-    case = (
+    moved = (
         suite.head(OCHOTA)
         .call("casework", "POST", f"/cases/{case_id}/transfer", json={"to_district": WOLA})
         .json()
     )
+    assert moved["status"] == "transfer_pending"
+    case = case_file(suite, WOLA, case_id)
     assert (case["status"], case["district"], case["districts"]) == (
         "transfer_pending",
         WOLA,
@@ -207,7 +221,7 @@ def test_when_time_passes_deadlines_fall_due_and_monitoring_ends(
     assessed_late = working_case(suite, WOLA, assistant_id)
     awaiting_opinion = working_case(suite, WOLA, assistant_id)
     deadline = TODAY + timedelta(days=30)
-    case = head.call(
+    requested = head.call(
         "casework",
         "POST",
         f"/cases/{awaiting_opinion}/court-opinions",
@@ -218,7 +232,9 @@ def test_when_time_passes_deadlines_fall_due_and_monitoring_ends(
             "deadline": deadline.isoformat(),
         },
     ).json()
-    request_id = case["court_opinions"][0]["request_id"]
+    request_id = requested["request_id"]
+    case = case_file(suite, WOLA, awaiting_opinion)
+    assert [o["request_id"] for o in case["court_opinions"]] == [request_id]
     monitored = working_case(suite, WOLA, assistant_id)
     head.call(
         "casework",

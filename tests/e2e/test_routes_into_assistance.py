@@ -43,7 +43,8 @@ def test_a_voluntary_route_is_granted_and_work_waits_for_consent(
     assert not referral["obligatory"]
     grant(suite, OCHOTA, referral["referral_id"])
     case_id = case_of(suite, OCHOTA, referral["referral_id"])
-    case = assign(suite, OCHOTA, case_id, assistant)
+    assert assign(suite, OCHOTA, case_id, assistant)["status"] == "active"
+    case = case_file(suite, OCHOTA, case_id)
     assert (case["status"], case["work_started_on"]) == ("active", None)
     refused = (
         suite.assistant(OCHOTA, assistant)
@@ -59,7 +60,9 @@ def test_a_voluntary_route_is_granted_and_work_waits_for_consent(
     )
     assert refused.status_code == 409
     assert refused.json()["type"] == PROBLEM + "work-not-started"
-    assert consent(suite, OCHOTA, case_id)["work_started_on"] == date.today().isoformat()
+    started = consent(suite, OCHOTA, case_id)
+    assert started["events"] == ["FamilyConsentRecorded", "WorkStarted"]
+    assert case_file(suite, OCHOTA, case_id)["work_started_on"] == date.today().isoformat()
 
 
 @pytest.mark.parametrize("source", ["school", "institution"])
@@ -78,7 +81,11 @@ def test_a_notification_needs_the_family_interview_before_the_decision(
     assert early.json()["type"] == PROBLEM + "interview-required"
     interviewed = interview(suite, OCHOTA, referral["referral_id"])
     assert interviewed["status"] == "awaiting_decision"
-    assert interviewed["interview"]["social_worker"] == "Anna Kaczmarek"
+    assert interviewed["events"] == ["FamilyInterviewRecorded"]
+    shown = (
+        suite.head(OCHOTA).call("referrals", "GET", f"/referrals/{referral['referral_id']}").json()
+    )
+    assert shown["interview"]["social_worker"] == "Anna Kaczmarek"
     assert grant(suite, OCHOTA, referral["referral_id"])["status"] == "granted"
     case_of(suite, OCHOTA, referral["referral_id"])
 
@@ -102,7 +109,9 @@ def test_an_obligatory_route_cannot_be_declined_and_needs_no_consent(
     assert declined.status_code == 409
     assert declined.json()["type"] == PROBLEM + "obligatory-referral-cannot-be-declined"
     grant(suite, MOKOTOW, referral["referral_id"])
-    case = assign(suite, MOKOTOW, case_of(suite, MOKOTOW, referral["referral_id"]), assistant)
+    case_id = case_of(suite, MOKOTOW, referral["referral_id"])
+    assign(suite, MOKOTOW, case_id, assistant)
+    case = case_file(suite, MOKOTOW, case_id)
     assert case["obligatory"]
     assert case["work_started_on"] == date.today().isoformat()
 
@@ -121,7 +130,11 @@ def test_a_declined_referral_keeps_its_reason(running_suite: RunningSuite) -> No
         .json()
     )
     assert declined["status"] == "declined"
-    assert declined["decision"]["reason"] == "Rodzina w innym programie"
+    shown = (
+        suite.head(WOLA).call("referrals", "GET", f"/referrals/{referral['referral_id']}").json()
+    )
+    assert (shown["status"], shown["version"]) == ("declined", declined["version"])
+    assert shown["decision"]["reason"] == "Rodzina w innym programie"
 
 
 def test_a_family_referred_twice_is_linked_not_opened_twice(running_suite: RunningSuite) -> None:
@@ -287,7 +300,9 @@ def test_a_courts_opinion_request_goes_to_the_familys_case_with_its_deadline(
         )
         .json()
     )
-    assert submitted["court_opinions"][0]["submitted_on"] == date.today().isoformat()
+    assert submitted["events"] == ["CourtOpinionSubmitted"]
+    opinions = case_file(suite, MOKOTOW, case_id)["court_opinions"]
+    assert opinions[0]["submitted_on"] == date.today().isoformat()
     due = head.call("casework", "GET", "/court-opinions", params={"district": MOKOTOW}).json()
     assert request["request_id"] not in {d["request_id"] for d in due}
 

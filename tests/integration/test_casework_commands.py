@@ -108,14 +108,30 @@ def visit(note: str = "Rozmowa") -> dict[str, object]:
 async def test_a_visit_posted_twice_with_one_key_is_logged_once(working: WorkingCase) -> None:
     url = f"/cases/{working.case_id}/visits"
     key = {"Idempotency-Key": str(uuid.uuid4())}
+    before = (await working.assistant.get(f"/cases/{working.case_id}")).json()["version"]
     first = await working.assistant.post(url, json=visit(), headers=key)
     second = await working.assistant.post(url, json=visit(), headers=key)
     assert first.status_code == second.status_code == 201, (first.text, second.text)
-    assert second.json() == first.json()
-    assert len(second.json()["visits"]) == 1
+    # The answer is what the visit changed, not the case file; a retry answers the same.
+    answer = first.json()
+    assert set(answer) == {"case_id", "status", "version", "events", "visit_id", "request_id"}
+    assert (answer["case_id"], answer["status"], answer["version"], answer["events"]) == (
+        str(working.case_id),
+        "active",
+        before + 1,
+        ["VisitLogged"],
+    )
+    assert second.json() == answer
+    case = (await working.assistant.get(f"/cases/{working.case_id}")).json()
+    assert [v["visit_id"] for v in case["visits"]] == [answer["visit_id"]]
+    assert case["version"] == answer["version"]
     # Without a key, a second post is a second visit.
     third = await working.assistant.post(url, json=visit())
-    assert len(third.json()["visits"]) == 2
+    assert third.status_code == 201, third.text
+    assert third.json()["version"] == before + 2
+    assert third.json()["visit_id"] != answer["visit_id"]
+    case = (await working.assistant.get(f"/cases/{working.case_id}")).json()
+    assert len(case["visits"]) == 2
 
 
 async def test_the_same_key_with_another_body_is_refused(working: WorkingCase) -> None:

@@ -104,8 +104,19 @@ async def test_a_referral_posted_twice_with_one_key_has_one_effect_and_one_answe
     first = await referrals.post("/referrals", json=referral(), headers=headers)
     second = await referrals.post("/referrals", json=referral(), headers=headers)
     assert (first.status_code, second.status_code) == (201, 201)
-    assert second.json() == first.json()
+    # The answer is what the command changed, not the whole referral; a retry answers the same.
+    answer = first.json()
+    assert (answer["status"], answer["obligatory"], answer["version"], answer["events"]) == (
+        "awaiting_decision",
+        False,
+        1,
+        ["FamilyReferred"],
+    )
+    assert (answer["linked_to_referral_id"], answer["linked_to_case_id"]) == (None, None)
+    assert second.json() == answer
     assert second.headers["Location"] == first.headers["Location"]
+    shown = (await referrals.get(f"/referrals/{answer['referral_id']}")).json()
+    assert (shown["family_id"], shown["version"]) == (answer["family_id"], answer["version"])
     assert [r["referral_id"] for r in await _listed(referrals)] == [first.json()["referral_id"]]
 
     other = await referrals.post("/referrals", json=referral(reason="Inna treść."), headers=headers)
@@ -150,8 +161,13 @@ async def test_the_heads_justification_of_a_grant_is_kept(referrals: httpx.Async
         json={"decision": "granted", "reason": "Dzieci zagrożone umieszczeniem w pieczy."},
     )
     assert response.status_code == 200, response.text
+    assert (response.json()["status"], response.json()["events"]) == (
+        "granted",
+        ["AssistanceGranted"],
+    )
     shown = (await referrals.get(f"/referrals/{created['referral_id']}")).json()
     assert shown["status"] == "granted"
+    assert shown["version"] == response.json()["version"]
     assert shown["decision"]["reason"] == "Dzieci zagrożone umieszczeniem w pieczy."
 
 

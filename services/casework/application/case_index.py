@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.casework.adapters.tables import case_visits, caseloads, cases, court_opinions
@@ -122,6 +122,11 @@ async def erase_family(conn: AsyncConnection, family_id: UUID) -> None:
     await conn.execute(update(cases).where(cases.c.family_id == family_id).values(**ERASED_COLUMNS))
 
 
+# Built once: a statement built per command costs its construction and its cache key each time
+# (the SET clause comes from the parameters' keys, the same on every command).
+_UPDATE_CASE = update(cases).where(cases.c.case_id == bindparam("b_case_id"))
+
+
 async def project_case(
     conn: AsyncConnection,
     case_id: UUID,
@@ -184,9 +189,7 @@ async def project_case(
                     .values(district=event.to_district)
                 )
     await conn.execute(
-        update(cases)
-        .where(cases.c.case_id == case_id)
-        .values(updated_at=recorded_at, **_case_row(state))
+        _UPDATE_CASE, {"b_case_id": case_id, "updated_at": recorded_at, **_case_row(state)}
     )
 
 

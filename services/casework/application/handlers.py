@@ -61,10 +61,17 @@ C = TypeVar("C")
 
 @dataclass(frozen=True)
 class CaseChanged:
-    """The answer to a command on a case: which case, and where it stands now."""
+    """The answer to a command on a case: which case, where it stands now, its version after
+    the command, the types of the events the command stored (a caseload's too, for an
+    assignment) and the id of what it created, if it created something. Built from what the
+    unit of work already holds: answering costs no read of the case's history."""
 
     case_id: UUID
     status: CaseStatus
+    version: int
+    events: tuple[str, ...]
+    visit_id: UUID | None = None
+    request_id: UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -74,8 +81,22 @@ class CaseloadChanged:
     families: int
 
 
-def _changed(case_id: UUID, state: Case) -> CaseChanged:
-    return CaseChanged(case_id=case_id, status=state.status)
+def _changed(
+    uow: UnitOfWork,
+    case_id: UUID,
+    state: Case,
+    *,
+    visit_id: UUID | None = None,
+    request_id: UUID | None = None,
+) -> CaseChanged:
+    return CaseChanged(
+        case_id=case_id,
+        status=state.status,
+        version=uow.version(CASE, case_id),
+        events=tuple(event.event_type for event in uow.added),
+        visit_id=visit_id,
+        request_id=request_id,
+    )
 
 
 async def _on_case(
@@ -84,12 +105,15 @@ async def _on_case(
     decide: Callable[..., list[DomainEvent]],
     uow: UnitOfWork,
     today: date,
+    *,
+    visit_id: UUID | None = None,
+    request_id: UUID | None = None,
 ) -> CaseChanged:
-    """A command on the case alone."""
+    """A command on the case alone; `visit_id`, `request_id`: what it created, if anything."""
     async with uow:
         case = await uow.get(CASE, case_id)
         state = uow.add(CASE, case_id, decide(case, cmd, today=today))
-    return _changed(case_id, state)
+    return _changed(uow, case_id, state, visit_id=visit_id, request_id=request_id)
 
 
 async def _release(uow: UnitOfWork, assistant_id: UUID | None, case_id: UUID, today: date) -> None:
@@ -117,7 +141,7 @@ async def open_case(cmd: OpenCase, uow: UnitOfWork, clock: Clock) -> CaseChanged
         case = await uow.find(CASE, cmd.case_id)
         state = uow.add(CASE, cmd.case_id, case_rules.open_case(case, cmd, today=clock.today()))
     log.info("case.opened", case_id=str(cmd.case_id), district=cmd.district)
-    return _changed(cmd.case_id, state)
+    return _changed(uow, cmd.case_id, state)
 
 
 async def assign_assistant(cmd: AssignAssistant, uow: UnitOfWork, clock: Clock) -> CaseChanged:
@@ -131,7 +155,7 @@ async def assign_assistant(cmd: AssignAssistant, uow: UnitOfWork, clock: Clock) 
         await _release(uow, case.assistant_id, cmd.case_id, today)
         state = uow.add(CASE, cmd.case_id, events)
     log.info("case.assigned", case_id=str(cmd.case_id), assistant_id=str(cmd.assistant_id))
-    return _changed(cmd.case_id, state)
+    return _changed(uow, cmd.case_id, state)
 
 
 async def record_consent(cmd: RecordConsent, uow: UnitOfWork, clock: Clock) -> CaseChanged:
@@ -139,7 +163,9 @@ async def record_consent(cmd: RecordConsent, uow: UnitOfWork, clock: Clock) -> C
 
 
 async def log_visit(cmd: LogVisit, uow: UnitOfWork, clock: Clock) -> CaseChanged:
-    return await _on_case(cmd, cmd.case_id, case_rules.log_visit, uow, clock.today())
+    return await _on_case(
+        cmd, cmd.case_id, case_rules.log_visit, uow, clock.today(), visit_id=cmd.visit_id
+    )
 
 
 async def update_plan(cmd: UpdatePlan, uow: UnitOfWork, clock: Clock) -> CaseChanged:
@@ -153,7 +179,14 @@ async def assess_family(cmd: AssessFamily, uow: UnitOfWork, clock: Clock) -> Cas
 async def request_court_opinion(
     cmd: RequestCourtOpinion, uow: UnitOfWork, clock: Clock
 ) -> CaseChanged:
-    return await _on_case(cmd, cmd.case_id, case_rules.request_court_opinion, uow, clock.today())
+    return await _on_case(
+        cmd,
+        cmd.case_id,
+        case_rules.request_court_opinion,
+        uow,
+        clock.today(),
+        request_id=cmd.request_id,
+    )
 
 
 async def submit_court_opinion(
@@ -170,7 +203,7 @@ async def close_case(cmd: CloseCase, uow: UnitOfWork, clock: Clock) -> CaseChang
         await _release(uow, case.assistant_id, cmd.case_id, today)
         state = uow.add(CASE, cmd.case_id, events)
     log.info("case.closed", case_id=str(cmd.case_id), reason=cmd.reason.value)
-    return _changed(cmd.case_id, state)
+    return _changed(uow, cmd.case_id, state)
 
 
 async def reopen_case(cmd: ReopenCase, uow: UnitOfWork, clock: Clock) -> CaseChanged:
@@ -198,7 +231,7 @@ async def reopen_case(cmd: ReopenCase, uow: UnitOfWork, clock: Clock) -> CaseCha
                 )
         state = uow.add(CASE, cmd.case_id, events)
     log.info("case.reopened", case_id=str(cmd.case_id), status=state.status.value)
-    return _changed(cmd.case_id, state)
+    return _changed(uow, cmd.case_id, state)
 
 
 async def end_monitoring(cmd: EndMonitoring, uow: UnitOfWork, clock: Clock) -> CaseChanged:
@@ -213,7 +246,7 @@ async def transfer_case(cmd: TransferCase, uow: UnitOfWork, clock: Clock) -> Cas
         await _release(uow, case.assistant_id, cmd.case_id, today)
         state = uow.add(CASE, cmd.case_id, events)
     log.info("case.transferred", case_id=str(cmd.case_id), to_district=cmd.to_district)
-    return _changed(cmd.case_id, state)
+    return _changed(uow, cmd.case_id, state)
 
 
 async def decide_on_transfer(cmd: DecideOnTransfer, uow: UnitOfWork, clock: Clock) -> CaseChanged:

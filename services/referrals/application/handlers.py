@@ -26,6 +26,7 @@ from services.referrals.domain.referral import (
     RecordDuplicate,
     RecordInterview,
     ReferFamily,
+    Referral,
     ReferralStatus,
 )
 from shared.domain.clock import Clock
@@ -37,10 +38,45 @@ log = get_logger(__name__)
 
 
 class Filed(BaseModel):
-    """A referral filed: its id and status (linked, if the family was known)."""
+    """A referral filed: its id and status (linked, if the family was known), and what it was
+    linked to."""
 
     referral_id: UUID
     status: ReferralStatus
+    linked_to_referral_id: UUID | None = None
+    linked_to_case_id: UUID | None = None
+
+
+@dataclass(frozen=True)
+class ReferralChanged:
+    """The answer to a command on a referral: which one, where it stands now, its version after
+    the command and the types of the events the command stored (a linked family's open
+    referral's too); on filing, what it was linked to. Built from what the unit of work holds:
+    answering reads none of the referral's history."""
+
+    referral_id: UUID
+    family_id: UUID | None
+    status: ReferralStatus
+    obligatory: bool
+    version: int
+    events: tuple[str, ...]
+    linked_to_referral_id: UUID | None = None
+    linked_to_case_id: UUID | None = None
+
+
+def _changed(
+    uow: ReferralsUnitOfWork, referral_id: UUID, state: Referral, filed: Filed | None = None
+) -> ReferralChanged:
+    return ReferralChanged(
+        referral_id=referral_id,
+        family_id=state.family_id,
+        status=state.status,
+        obligatory=state.source is not None and state.source.is_obligatory,
+        version=uow.version(REFERRAL, referral_id),
+        events=tuple(event.event_type for event in uow.added),
+        linked_to_referral_id=filed.linked_to_referral_id if filed else None,
+        linked_to_case_id=filed.linked_to_case_id if filed else None,
+    )
 
 
 async def _file(cmd: ReferFamily, uow: ReferralsUnitOfWork, today: date) -> Filed:
@@ -77,23 +113,35 @@ async def _file(cmd: ReferFamily, uow: ReferralsUnitOfWork, today: date) -> File
         source=cmd.source.value,
         linked=match is not None,
     )
-    return Filed(referral_id=cmd.referral_id, status=state.status)
+    return Filed(
+        referral_id=cmd.referral_id,
+        status=state.status,
+        linked_to_referral_id=match.referral_id if match is not None else None,
+        linked_to_case_id=match.case_id if match is not None else None,
+    )
 
 
-async def refer_family(cmd: ReferFamily, uow: ReferralsUnitOfWork, clock: Clock) -> UUID:
+async def refer_family(cmd: ReferFamily, uow: ReferralsUnitOfWork, clock: Clock) -> ReferralChanged:
     async with uow:
         filed = await _file(cmd, uow, clock.today())
-    return filed.referral_id
+        state = await uow.get(REFERRAL, filed.referral_id)
+    return _changed(uow, filed.referral_id, state, filed)
 
 
-async def record_interview(cmd: RecordInterview, uow: ReferralsUnitOfWork, clock: Clock) -> UUID:
+async def record_interview(
+    cmd: RecordInterview, uow: ReferralsUnitOfWork, clock: Clock
+) -> ReferralChanged:
     async with uow:
         state = await uow.get(REFERRAL, cmd.referral_id)
-        uow.add(REFERRAL, cmd.referral_id, rules.record_interview(state, cmd, today=clock.today()))
-    return cmd.referral_id
+        state = uow.add(
+            REFERRAL, cmd.referral_id, rules.record_interview(state, cmd, today=clock.today())
+        )
+    return _changed(uow, cmd.referral_id, state)
 
 
-async def decide_on_referral(cmd: DecideOnReferral, uow: ReferralsUnitOfWork, clock: Clock) -> UUID:
+async def decide_on_referral(
+    cmd: DecideOnReferral, uow: ReferralsUnitOfWork, clock: Clock
+) -> ReferralChanged:
     async with uow:
         state = await uow.get(REFERRAL, cmd.referral_id)
         state = uow.add(REFERRAL, cmd.referral_id, rules.decide(state, cmd, today=clock.today()))
@@ -102,7 +150,7 @@ async def decide_on_referral(cmd: DecideOnReferral, uow: ReferralsUnitOfWork, cl
             # case is known here.
             await uow.families.release(cmd.referral_id)
     log.info("referral.decided", referral_id=str(cmd.referral_id), status=state.status.value)
-    return cmd.referral_id
+    return _changed(uow, cmd.referral_id, state)
 
 
 async def erase_family(cmd: EraseFamily, uow: ReferralsUnitOfWork, clock: Clock) -> UUID:

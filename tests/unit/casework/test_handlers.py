@@ -69,7 +69,11 @@ from shared.events import (
     VisitTopic,
     WorkStarted,
 )
+from shared.eventstore import EventMetadata
+from shared.eventstore.runner import CommandRunner, Idempotency, RememberedAnswerOutdated
+from shared.testing import FakeUnitOfWork
 from tests.unit.casework.given import (
+    CLOCK,
     MEMBERS,
     OCHOTA,
     TODAY,
@@ -101,7 +105,7 @@ async def test_open_case_opens_a_waiting_case_once(world: World) -> None:
         members=MEMBERS,
     )
     result, stored = await world.when(handlers.open_case, cmd)
-    assert result == CaseChanged(case_id, CaseStatus.WAITING)
+    assert result == CaseChanged(case_id, CaseStatus.WAITING, 1, ("CaseOpened",))
     assert [type(e) for e in stored] == [CaseOpened]
     assert stored[0].status is CaseStatus.WAITING
     with pytest.raises(CaseAlreadyOpened):
@@ -114,7 +118,13 @@ async def test_assignment_changes_the_case_and_the_caseload_together(world: Worl
     result, stored = await world.when(
         handlers.assign_assistant, AssignAssistant(case_id=case_id, assistant_id=assistant_id)
     )
-    assert result == CaseChanged(case_id, CaseStatus.ACTIVE)
+    # The case's version, and every event stored (the caseload's too).
+    assert result == CaseChanged(
+        case_id,
+        CaseStatus.ACTIVE,
+        len(world.events(CASE, case_id)),
+        ("AssistantAssigned", "CaseAddedToCaseload"),
+    )
     assert world.events(CASE, case_id)[-1] == AssistantAssigned(
         family_id=opened().family_id, assistant_id=assistant_id, assigned_on=TODAY
     )
@@ -176,6 +186,40 @@ async def test_consent_after_assignment_starts_work(world: World) -> None:
     assert stored[1] == WorkStarted(started_on=TODAY, next_assessment_due=date(2026, 9, 2))
 
 
+async def test_a_retried_visit_answers_what_the_first_answered_once_stored(world: World) -> None:
+    """The answer goes through the result's TypeAdapter into the idempotency record and back;
+    an answer remembered in an earlier release's shape is refused as a conflict, never a 500
+    and never a second visit."""
+    case_id, _ = world.working_case()
+    runner = CommandRunner(FakeUnitOfWork(world.log), CLOCK)
+    metadata = EventMetadata(actor="assistant", correlation_id="c")
+    visit = LogVisit(
+        case_id=case_id,
+        visit_id=uuid.uuid4(),
+        visited_on=date(2026, 3, 1),
+        duration_minutes=60,
+        place=VisitPlace.HOME,
+        present=(),
+        topics=(VisitTopic.BUDGET,),
+    )
+    key = Idempotency.of("visit-1", "POST", "/visits", b"{}")
+    first = await runner.run(handlers.log_visit, visit, metadata, idempotency=key)
+    again = await runner.run(handlers.log_visit, visit, metadata, idempotency=key)
+    assert again == first
+    assert (first.visit_id, first.events) == (visit.visit_id, ("VisitLogged",))
+    visits = len(world.events(CASE, case_id))
+    assert first.version == visits
+
+    earlier = Idempotency.of("visit-0", "POST", "/visits", b"{}")
+    world.log.answers[("assistant", "visit-0")] = (
+        earlier.fingerprint,
+        {"case_id": str(case_id), "status": "active"},
+    )
+    with pytest.raises(RememberedAnswerOutdated):
+        await runner.run(handlers.log_visit, visit, metadata, idempotency=earlier)
+    assert len(world.events(CASE, case_id)) == visits
+
+
 async def test_a_visit_is_logged_for_the_assigned_assistant(world: World) -> None:
     case_id, assistant_id = world.working_case()
     visit = LogVisit(
@@ -188,8 +232,11 @@ async def test_a_visit_is_logged_for_the_assigned_assistant(world: World) -> Non
         topics=(VisitTopic.BUDGET,),
         note="Rozmowa o budżecie",
     )
+    before = len(world.events(CASE, case_id))
     result, stored = await world.when(handlers.log_visit, visit)
-    assert result == CaseChanged(case_id, CaseStatus.ACTIVE)
+    assert result == CaseChanged(
+        case_id, CaseStatus.ACTIVE, before + 1, ("VisitLogged",), visit_id=visit.visit_id
+    )
     (event,) = stored
     assert isinstance(event, VisitLogged)
     assert (event.visit_id, event.assistant_id, event.note) == (
@@ -275,10 +322,17 @@ async def test_a_court_request_then_its_opinion(world: World) -> None:
         requested_on=date(2026, 3, 1),
         deadline=date(2026, 3, 31),
     )
-    _, (requested,) = await world.when(handlers.request_court_opinion, request)
+    answer, (requested,) = await world.when(handlers.request_court_opinion, request)
     assert isinstance(requested, CourtOpinionRequested)
-    _, again = await world.when(handlers.request_court_opinion, request)
+    version = len(world.events(CASE, case_id))
+    assert (answer.request_id, answer.version, answer.events) == (
+        request_id,
+        version,
+        ("CourtOpinionRequested",),
+    )
+    repeated, again = await world.when(handlers.request_court_opinion, request)
     assert again == []  # the same request twice is recorded once
+    assert (repeated.version, repeated.events) == (version, ())
     _, (submitted,) = await world.when(
         handlers.submit_court_opinion,
         SubmitCourtOpinion(
@@ -299,7 +353,12 @@ async def test_closure_starts_monitoring_and_frees_the_assistants_place(world: W
         handlers.close_case,
         CloseCase(case_id=case_id, reason=ClosureReason.GOALS_ACHIEVED, monitoring_months=6),
     )
-    assert result == CaseChanged(case_id, CaseStatus.MONITORING)
+    assert result == CaseChanged(
+        case_id,
+        CaseStatus.MONITORING,
+        len(world.events(CASE, case_id)),
+        ("CaseClosed", "CaseRemovedFromCaseload"),
+    )
     closed = world.events(CASE, case_id)[-1]
     assert isinstance(closed, CaseClosed)
     assert (closed.closed_on, closed.monitoring_until) == (TODAY, date(2026, 9, 2))
@@ -324,8 +383,14 @@ def _in_monitoring(world: World) -> tuple[uuid.UUID, uuid.UUID]:
 
 async def test_a_reopened_case_goes_back_to_the_assistant_who_monitored_it(world: World) -> None:
     case_id, assistant_id = _in_monitoring(world)
+    before = len(world.events(CASE, case_id))
     result, _ = await world.when(handlers.reopen_case, ReopenCase(case_id=case_id, reason="Nawrót"))
-    assert result == CaseChanged(case_id, CaseStatus.ACTIVE)
+    assert result == CaseChanged(
+        case_id,
+        CaseStatus.ACTIVE,
+        before + 3,
+        ("CaseReopened", "AssistantAssigned", "WorkStarted", "CaseAddedToCaseload"),
+    )
     reopened, back, started = world.events(CASE, case_id)[-3:]
     assert isinstance(reopened, CaseReopened) and isinstance(back, AssistantAssigned)
     assert isinstance(started, WorkStarted)  # the family's consent still holds
@@ -341,7 +406,9 @@ async def test_a_reopened_case_waits_when_that_assistant_is_full(world: World) -
     result, stored = await world.when(
         handlers.reopen_case, ReopenCase(case_id=case_id, reason="Nawrót")
     )
-    assert result == CaseChanged(case_id, CaseStatus.WAITING)
+    assert result == CaseChanged(
+        case_id, CaseStatus.WAITING, len(world.events(CASE, case_id)), ("CaseReopened",)
+    )
     assert [type(e) for e in stored] == [CaseReopened]
 
 
@@ -364,7 +431,9 @@ async def test_monitoring_ends_once_its_period_passed(world: World) -> None:
         ),
     )
     result, stored = await world.when(handlers.end_monitoring, EndMonitoring(case_id=case_id))
-    assert result == CaseChanged(case_id, CaseStatus.CLOSED)
+    assert result == CaseChanged(
+        case_id, CaseStatus.CLOSED, len(world.events(CASE, case_id)), ("MonitoringEnded",)
+    )
     assert stored == [MonitoringEnded(ended_on=TODAY)]
 
 
@@ -382,7 +451,12 @@ async def test_a_transfer_frees_the_place_and_waits_for_the_new_centre(world: Wo
     result, _ = await world.when(
         handlers.transfer_case, TransferCase(case_id=case_id, to_district=WOLA)
     )
-    assert result == CaseChanged(case_id, CaseStatus.TRANSFER_PENDING)
+    assert result == CaseChanged(
+        case_id,
+        CaseStatus.TRANSFER_PENDING,
+        len(world.events(CASE, case_id)),
+        ("CaseTransferred", "CaseRemovedFromCaseload"),
+    )
     moved = world.events(CASE, case_id)[-1]
     assert moved == CaseTransferred(from_district=OCHOTA, to_district=WOLA, transferred_on=TODAY)
     assert world.events(CASELOAD, assistant_id)[-1] == CaseRemovedFromCaseload(case_id=case_id)

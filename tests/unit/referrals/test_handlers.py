@@ -82,8 +82,16 @@ def referred(
 
 async def test_a_new_family_is_referred_and_held_in_the_index(uow: FakeReferralsUnitOfWork) -> None:
     command = referral()
-    referral_id = await handlers.refer_family(command, uow, CLOCK)
-    assert referral_id == command.referral_id
+    answer = await handlers.refer_family(command, uow, CLOCK)
+    referral_id = command.referral_id
+    assert answer == handlers.ReferralChanged(
+        referral_id=referral_id,
+        family_id=command.family_id,
+        status=ReferralStatus.AWAITING_DECISION,
+        obligatory=False,
+        version=1,
+        events=("FamilyReferred",),
+    )
     (event,) = uow.committed
     assert isinstance(event, FamilyReferred)
     assert (event.family_id, event.referred_on, event.district) == (
@@ -102,8 +110,15 @@ async def test_a_family_with_an_open_referral_is_linked_and_the_open_one_records
     uow.families.open_referrals[str(ANNA.pesel)] = (first_id, family_id)
     command = referral(ReferralSource.SCHOOL, district=WOLA)
 
-    await handlers.refer_family(command, uow, CLOCK)
+    answer = await handlers.refer_family(command, uow, CLOCK)
 
+    assert (answer.status, answer.version, answer.family_id) == (
+        ReferralStatus.LINKED,
+        2,
+        family_id,
+    )
+    assert answer.events == ("FamilyReferred", "ReferralLinked", "DuplicateReferralReceived")
+    assert (answer.linked_to_referral_id, answer.linked_to_case_id) == (first_id, None)
     new, linked, duplicate = uow.committed
     assert isinstance(new, FamilyReferred) and new.family_id == family_id
     assert isinstance(linked, ReferralLinked) and linked.to_referral_id == first_id
@@ -155,7 +170,13 @@ async def test_an_interview_is_recorded_on_a_schools_referral(uow: FakeReferrals
     referral_id = uuid.uuid4()
     uow.log.given(REFERRAL, referral_id, referred(uuid.uuid4(), ReferralSource.SCHOOL))
     command = RecordInterview(referral_id, TODAY, "Anna Kaczmarek", "Rodzina w kryzysie.")
-    assert await handlers.record_interview(command, uow, CLOCK) == referral_id
+    answer = await handlers.record_interview(command, uow, CLOCK)
+    assert (answer.referral_id, answer.status, answer.version, answer.events) == (
+        referral_id,
+        ReferralStatus.AWAITING_DECISION,
+        2,
+        ("FamilyInterviewRecorded",),
+    )
     assert uow.committed == [
         FamilyInterviewRecorded(
             conducted_on=TODAY, social_worker="Anna Kaczmarek", summary="Rodzina w kryzysie."
@@ -175,7 +196,12 @@ async def test_a_grant_keeps_the_heads_justification(uow: FakeReferralsUnitOfWor
     uow.log.given(REFERRAL, referral_id, referred(family_id))
     uow.families.open_referrals[str(ANNA.pesel)] = (referral_id, family_id)
     command = DecideOnReferral(referral_id, granted=True, reason="Trudna sytuacja dzieci.")
-    await handlers.decide_on_referral(command, uow, CLOCK)
+    answer = await handlers.decide_on_referral(command, uow, CLOCK)
+    assert (answer.status, answer.version, answer.events) == (
+        ReferralStatus.GRANTED,
+        2,
+        ("AssistanceGranted",),
+    )
     (granted,) = uow.committed
     assert isinstance(granted, AssistanceGranted)
     assert (granted.justification, granted.decided_on) == ("Trudna sytuacja dzieci.", TODAY)
