@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import ctypes
 import errno
 import os
 import signal
@@ -128,9 +129,10 @@ def _serve_api_workers(
     code = 0
 
     def fork(index: int) -> None:
+        parent = os.getpid()
         pid = os.fork()
         if pid == 0:
-            os._exit(_api_worker(runtime, build_api, listener, index))
+            os._exit(_api_worker(runtime, build_api, listener, index, parent))
         children[pid] = (index, time.monotonic())
         log.info("api.worker_started", worker=index, worker_pid=pid)
 
@@ -179,12 +181,14 @@ def _api_worker(
     build_api: Callable[[ServiceRuntime, bool, bool], FastAPI],
     listener: socket.socket,
     index: int,
+    parent: int,
 ) -> int:
     """One forked API process: its own app on the shared socket, until SIGTERM or SIGINT."""
     code = 1
     try:
         signal.signal(signal.SIGINT, signal.default_int_handler)
         signal.signal(signal.SIGTERM, _raise_system_exit)
+        _stop_with_parent(parent)
         # Every line this process writes says which process of the group wrote it.
         structlog.contextvars.bind_contextvars(worker=index, pid=os.getpid())
         app = build_api(runtime, True, False)
@@ -203,6 +207,19 @@ def _api_worker(
 
 def _raise_system_exit(_signum: int, _frame: object) -> None:
     raise SystemExit(0)
+
+
+def _stop_with_parent(parent: int) -> None:
+    """Linux: SIGTERM this process when the parent dies (killed with SIGKILL, it could not pass
+    a signal on), so no orphan keeps serving the port unsupervised."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != parent:  # it died before prctl took effect
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+PR_SET_PDEATHSIG = 1  # <sys/prctl.h>
 
 
 def port_problem(host: str, port: int, who: str, variable: str) -> str | None:
