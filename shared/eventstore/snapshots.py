@@ -27,7 +27,7 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -101,6 +101,30 @@ def fingerprint(kind: AggregateType[Any]) -> str:
     return digest.hexdigest()[:32]
 
 
+# Built once: a statement built per command costs its construction and cache key each time.
+_READ = select(
+    snapshots.c.version,
+    snapshots.c.fingerprint,
+    snapshots.c.family_id,
+    snapshots.c.encrypted,
+    snapshots.c.state,
+).where(snapshots.c.stream_id == bindparam("stream"))
+
+
+@cache
+def _upsert(dialect_name: str) -> Any:
+    """The snapshot's upsert, built once per dialect (as `_READ`)."""
+    dialect = sqlite if dialect_name == "sqlite" else postgresql
+    statement = dialect.insert(snapshots)
+    changed = ("version", "fingerprint", "family_id", "encrypted", "state", "taken_at")
+    return statement.on_conflict_do_update(
+        index_elements=["stream_id"],
+        set_={name: statement.excluded[name] for name in changed},
+        # Never backwards (an import appending older versions, a slow writer).
+        where=snapshots.c.version < statement.excluded.version,
+    )
+
+
 def encode_state(kind: AggregateType[Any], state: Any) -> bytes:
     return _adapter(_state_type(kind)).dump_json(state)
 
@@ -146,17 +170,7 @@ class SnapshotStore:
         self, conn: AsyncConnection, kind: AggregateType[Any], stream: str
     ) -> Snapshot | None:
         """The stream's snapshot if it is there and can be trusted, else None."""
-        row = (
-            await conn.execute(
-                select(
-                    snapshots.c.version,
-                    snapshots.c.fingerprint,
-                    snapshots.c.family_id,
-                    snapshots.c.encrypted,
-                    snapshots.c.state,
-                ).where(snapshots.c.stream_id == stream)
-            )
-        ).first()
+        row = (await conn.execute(_READ, {"stream": stream})).first()
         if row is None or row.fingerprint != fingerprint(kind):
             return None
         try:
@@ -196,16 +210,8 @@ class SnapshotStore:
                 await conn.execute(delete(snapshots).where(snapshots.c.stream_id == stream))
                 return
             raw, encrypted = _seal(key, family_id, raw), True
-        dialect = sqlite if conn.dialect.name == "sqlite" else postgresql
-        statement = dialect.insert(snapshots)
-        changed = ("version", "fingerprint", "family_id", "encrypted", "state", "taken_at")
         await conn.execute(
-            statement.on_conflict_do_update(
-                index_elements=["stream_id"],
-                set_={name: statement.excluded[name] for name in changed},
-                # Never backwards (an import appending older versions, a slow writer).
-                where=snapshots.c.version < statement.excluded.version,
-            ),
+            _upsert(conn.dialect.name),
             {
                 "stream_id": stream,
                 "aggregate_type": kind.name,

@@ -17,7 +17,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
 from uuid import UUID
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -42,6 +42,14 @@ InlineProjection = Callable[[AsyncConnection, UUID, Any, list[Envelope]], Awaita
 envelopes just stored)."""
 
 NOT_REMEMBERED: Any = object()
+
+# A stream's events after a version, built once (built per command, its construction and cache
+# key cost more than a hundred microseconds each time).
+_STREAM_AFTER = (
+    select(*EVENT_COLUMNS)
+    .where(events.c.stream_id == bindparam("stream"), events.c.version > bindparam("after"))
+    .order_by(events.c.version)
+)
 
 
 class UnitOfWork(Protocol):
@@ -232,13 +240,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
             await self._snapshots.read(conn, kind, sid) if self._snapshot_policy.enabled else None
         )
         after = snapshot.version if snapshot is not None else 0
-        rows = (
-            await conn.execute(
-                select(*EVENT_COLUMNS)
-                .where(events.c.stream_id == sid, events.c.version > after)
-                .order_by(events.c.version)
-            )
-        ).all()
+        rows = (await conn.execute(_STREAM_AFTER, {"stream": sid, "after": after})).all()
         envelopes = await self._store.envelopes(conn, rows) if rows else []
         self.events_read += len(envelopes)
         start = cast(S, snapshot.state) if snapshot is not None else None
