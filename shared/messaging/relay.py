@@ -149,7 +149,12 @@ class OutboxRelay:
         round trip, off the command's path (commits while it runs coalesce into one)."""
         async with self.engine.connect() as conn:
             raw: Any = (await conn.get_raw_connection()).driver_connection
-            await raw.execute("SELECT pg_notify($1, '')", self.channel)
+            try:
+                await raw.execute("SELECT pg_notify($1, '')", self.channel)
+            except Exception:
+                # Sent past SQLAlchemy, which would have dropped a broken connection itself.
+                await conn.invalidate()
+                raise
 
     async def _listen(self) -> None:
         """As the holder, LISTEN on the service's channel (a connection kept for it), so other
