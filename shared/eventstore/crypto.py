@@ -170,6 +170,10 @@ class Keyring:
     def _unseal(self, family_id: UUID, wrapped: bytes) -> bytes:
         return self._wrap.decrypt(wrapped[:12], wrapped[12:], family_id.bytes)
 
+    def unwrap(self, family_id: UUID, wrapped: bytes) -> bytes:
+        """A family's key from its wrapped form as stored (read with another statement)."""
+        return self._unseal(family_id, wrapped)
+
     async def key_for_writing(
         self, conn: AsyncConnection, family_id: UUID, now: datetime
     ) -> bytes | None:
