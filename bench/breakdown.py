@@ -120,7 +120,8 @@ async def breakdown_append(count: int, pre_ping: bool) -> None:
     _timed(store_module.EventStore, "_envelopes", "2 envelopes built (pydantic)")
     _timed(crypto.Keyring, "key_for_writing", "3 family key: SELECT (with the BEGIN)")
     _timed(store_module, "encrypt_payload", "4 encrypt personal fields")
-    _timed(AsyncConnection, "execute", "5 AsyncConnection.execute (all SQL)")
+    _timed(AsyncConnection, "execute", "5 AsyncConnection.execute (SQL through SQLAlchemy)")
+    _timed(store_module, "_append_on_driver", "6 append statement on asyncpg (with the BEGIN)")
     async with fresh_pg_database() as db:
         engine = _engine(db.url, pre_ping)
         try:

@@ -80,12 +80,15 @@ class SuiteProcesses:
         *,
         database_urls: dict[str, str] | None = None,
         separate_workers: dict[str, int] | None = None,
+        api_workers: dict[str, int] | None = None,
         extra_env: dict[str, str] | None = None,
         web_port: int | None = None,
         web_env: dict[str, str] | None = None,
     ) -> None:
         """`separate_workers` maps a service to how many worker processes to run beside its
-        API (the API then runs without subscriptions); others run API and worker together."""
+        API (the API then runs without subscriptions); others run API and worker together.
+        `api_workers` maps a service among those to how many processes serve its API's port
+        (ASYSTA_API_WORKERS: one `api` command, which forks them)."""
         self.data_dir = data_dir
         self.ports = ports
         self.redis: EmbeddedRedis | None = None
@@ -96,6 +99,12 @@ class SuiteProcesses:
         idle = set(self.separate_workers) - set(consuming_services())
         if idle:
             raise ValueError(f"these services consume no stream: {', '.join(sorted(idle))}")
+        self.api_workers = api_workers or {}
+        alone = {name for name, n in self.api_workers.items() if n > 1} - set(self.separate_workers)
+        if alone:
+            raise ValueError(
+                f"several API processes need separate workers: {', '.join(sorted(alone))}"
+            )
         self.extra_env = extra_env or {}
         self.web_port = web_port
         self.web_env = web_env or {}
@@ -157,7 +166,7 @@ class SuiteProcesses:
         self._env = env
         for name in SERVICES:
             workers = self.separate_workers.get(name, 0)
-            self.spawn(name, name, "api" if workers else "all")
+            self.spawn(name, name, "api" if workers else "all", self._api_env(name))
             for i in range(workers):
                 self.start_worker(name, i)
         for name in SERVICES:
@@ -191,6 +200,10 @@ class SuiteProcesses:
         with suppress(httpx.HTTPError):
             return httpx.get(f"{self.web_url}/health", timeout=2).status_code == 200
         return False
+
+    def _api_env(self, service: str) -> dict[str, str]:
+        workers = self.api_workers.get(service)
+        return {"ASYSTA_API_WORKERS": str(workers)} if workers else {}
 
     @property
     def env(self) -> dict[str, str]:
@@ -231,14 +244,17 @@ class SuiteProcesses:
         env = dict(extra_env)
         if rest:
             env["ASYSTA_CONSUMER_NAME"] = key
+        else:
+            env = {**self._api_env(service), **env}
         self.spawn(key, service, mode, env)
         if not rest:
             wait_for(f"{key} to answer /ready", partial(self._ready, key), timeout=60)
 
     def kill(self, key: str) -> None:
-        """Kill a process the hard way (SIGKILL), as a crash would."""
+        """Kill a process the hard way (SIGKILL), as a crash would: with the API processes it
+        forked, if any (its process group)."""
         process = self.processes[key]
-        process.kill()
+        _kill_group(process)
         process.wait()
 
     def ready(self, name: str) -> bool:
@@ -261,8 +277,17 @@ class SuiteProcesses:
             with suppress(subprocess.TimeoutExpired):
                 process.wait(timeout=max(deadline - time.monotonic(), 0.1))
             if process.poll() is None:
-                process.kill()
+                _kill_group(process)
         for log_file in self._logs:
             log_file.close()
         if self.redis:
             self.redis.stop()
+
+
+def _kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL a process and its process group (started with start_new_session, so the group
+    is its own: an API's forked processes)."""
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGKILL)
+    with suppress(ProcessLookupError):
+        process.kill()

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from pydantic import BaseModel
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.events.base import EVENT_TYPES
@@ -144,6 +144,17 @@ def decrypt_payload(
 # The keys of one service --------------------------------------------------------------------
 
 
+# Built once: read on most commands (a statement built per call costs its construction and
+# cache key each time).
+_WRAPPED_KEY = select(family_keys.c.wrapped_key).where(
+    family_keys.c.family_id == bindparam("family")
+)
+_WRAPPED_KEYS = select(family_keys.c.family_id, family_keys.c.wrapped_key).where(
+    family_keys.c.family_id.in_(bindparam("families", expanding=True)),
+    family_keys.c.wrapped_key.is_not(None),
+)
+
+
 class Keyring:
     """Family keys in the service's own database, wrapped with the master key."""
 
@@ -159,15 +170,15 @@ class Keyring:
     def _unseal(self, family_id: UUID, wrapped: bytes) -> bytes:
         return self._wrap.decrypt(wrapped[:12], wrapped[12:], family_id.bytes)
 
+    def unwrap(self, family_id: UUID, wrapped: bytes) -> bytes:
+        """A family's key from its wrapped form as stored (read with another statement)."""
+        return self._unseal(family_id, wrapped)
+
     async def key_for_writing(
         self, conn: AsyncConnection, family_id: UUID, now: datetime
     ) -> bytes | None:
         """The family's key, created on first use; None if the family was erased."""
-        row = (
-            await conn.execute(
-                select(family_keys.c.wrapped_key).where(family_keys.c.family_id == family_id)
-            )
-        ).first()
+        row = (await conn.execute(_WRAPPED_KEY, {"family": family_id})).first()
         if row is None:
             # Most appends find the key; only a family's first event creates it (and a
             # concurrent first event of the same family loses the race harmlessly).
@@ -179,11 +190,7 @@ class Keyring:
                     "created_at": now,
                 },
             )
-            row = (
-                await conn.execute(
-                    select(family_keys.c.wrapped_key).where(family_keys.c.family_id == family_id)
-                )
-            ).first()
+            row = (await conn.execute(_WRAPPED_KEY, {"family": family_id})).first()
         if row is None or row.wrapped_key is None:
             self.forget(family_id)
             return None
@@ -219,11 +226,7 @@ class Keyring:
         wanted = sorted(set(family_ids))
         if not wanted:
             return {}
-        rows = await conn.execute(
-            select(family_keys.c.family_id, family_keys.c.wrapped_key).where(
-                family_keys.c.family_id.in_(wanted), family_keys.c.wrapped_key.is_not(None)
-            )
-        )
+        rows = await conn.execute(_WRAPPED_KEYS, {"families": wanted})
         return {row.family_id: self._unseal(row.family_id, row.wrapped_key) for row in rows}
 
     async def erase(self, conn: AsyncConnection, family_id: UUID, now: datetime) -> None:

@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from shared.domain.aggregate import AggregateType
 from shared.domain.clock import Clock
 from shared.eventstore.crypto import Keyring
-from shared.eventstore.tables import snapshots
+from shared.eventstore.tables import family_keys, snapshots
 
 SNAPSHOTS_EVERY_VARIABLE = "ASYSTA_SNAPSHOTS_EVERY"
 DEFAULT_EVERY = 1
@@ -101,6 +101,37 @@ def fingerprint(kind: AggregateType[Any]) -> str:
     return digest.hexdigest()[:32]
 
 
+# Built once: a statement built per command costs its construction and cache key each time.
+# With the family's wrapped key in the same statement (one round trip fewer per command on a
+# family's aggregate); none once the family was erased.
+_READ = (
+    select(
+        snapshots.c.version,
+        snapshots.c.fingerprint,
+        snapshots.c.family_id,
+        snapshots.c.encrypted,
+        snapshots.c.state,
+        family_keys.c.wrapped_key,
+    )
+    .select_from(snapshots.outerjoin(family_keys, family_keys.c.family_id == snapshots.c.family_id))
+    .where(snapshots.c.stream_id == bindparam("stream"))
+)
+
+
+@cache
+def _upsert(dialect_name: str) -> Any:
+    """The snapshot's upsert, built once per dialect (as `_READ`)."""
+    dialect = sqlite if dialect_name == "sqlite" else postgresql
+    statement = dialect.insert(snapshots)
+    changed = ("version", "fingerprint", "family_id", "encrypted", "state", "taken_at")
+    return statement.on_conflict_do_update(
+        index_elements=["stream_id"],
+        set_={name: statement.excluded[name] for name in changed},
+        # Never backwards (an import appending older versions, a slow writer).
+        where=snapshots.c.version < statement.excluded.version,
+    )
+
+
 def encode_state(kind: AggregateType[Any], state: Any) -> bytes:
     return _adapter(_state_type(kind)).dump_json(state)
 
@@ -124,30 +155,6 @@ def _open(key: bytes | None, family_id: UUID, sealed: bytes) -> bytes:
         return AESGCM(key).decrypt(sealed[:12], sealed[12:], family_id.bytes)
     except InvalidTag as exc:
         raise SnapshotUnreadable("the snapshot does not decrypt") from exc
-
-
-# The statements are built once: one built per command costs its construction and its cache
-# key every time.
-_READ = select(
-    snapshots.c.version,
-    snapshots.c.fingerprint,
-    snapshots.c.family_id,
-    snapshots.c.encrypted,
-    snapshots.c.state,
-).where(snapshots.c.stream_id == bindparam("stream"))
-
-
-@cache
-def _upsert(dialect_name: str) -> Any:
-    dialect = sqlite if dialect_name == "sqlite" else postgresql
-    statement = dialect.insert(snapshots)
-    changed = ("version", "fingerprint", "family_id", "encrypted", "state", "taken_at")
-    return statement.on_conflict_do_update(
-        index_elements=["stream_id"],
-        set_={name: statement.excluded[name] for name in changed},
-        # Never backwards (an import appending older versions, a slow writer).
-        where=snapshots.c.version < statement.excluded.version,
-    )
 
 
 @dataclass(frozen=True)
@@ -177,10 +184,13 @@ class SnapshotStore:
             raw = bytes(row.state)
             if row.encrypted:
                 key = None
-                if self._keyring is not None and row.family_id is not None:
-                    key = (await self._keyring.keys(conn, [row.family_id])).get(row.family_id)
-                    if key is not None:
-                        self._keys[row.family_id] = key
+                if (
+                    self._keyring is not None
+                    and row.family_id is not None
+                    and row.wrapped_key is not None
+                ):
+                    key = self._keyring.unwrap(row.family_id, row.wrapped_key)
+                    self._keys[row.family_id] = key
                 raw = _open(key, row.family_id, raw)
             return Snapshot(decode_state(kind, raw), int(row.version))
         except (SnapshotUnreadable, ValueError, TypeError):

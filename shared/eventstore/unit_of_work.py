@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
 from shared.domain.aggregate import AggregateType
@@ -42,6 +43,14 @@ InlineProjection = Callable[[AsyncConnection, UUID, Any, list[Envelope]], Awaita
 envelopes just stored)."""
 
 NOT_REMEMBERED: Any = object()
+
+# A stream's events after a version, built once (built per command, its construction and cache
+# key cost more than a hundred microseconds each time).
+_STREAM_AFTER = (
+    select(*EVENT_COLUMNS)
+    .where(events.c.stream_id == bindparam("stream"), events.c.version > bindparam("after"))
+    .order_by(events.c.version)
+)
 
 
 class UnitOfWork(Protocol):
@@ -91,6 +100,14 @@ class UnitOfWork(Protocol):
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None: ...
+
+
+@cache
+def _remember_statement(dialect_name: str) -> Any:
+    """INSERT of an idempotency record that does nothing when the key is already stored (or
+    being stored by a transaction that then commits), built once per dialect."""
+    dialect = sqlite if dialect_name == "sqlite" else postgresql
+    return dialect.insert(idempotency_keys).on_conflict_do_nothing()
 
 
 class IdempotencyKeyReused(Exception):
@@ -175,14 +192,6 @@ class TrackingUnitOfWork:
         )
 
 
-# Built once: a statement built per command costs its construction and its cache key each time.
-_STREAM_AFTER = (
-    select(*EVENT_COLUMNS)
-    .where(events.c.stream_id == bindparam("sid"), events.c.version > bindparam("after"))
-    .order_by(events.c.version)
-)
-
-
 class SqlUnitOfWork(TrackingUnitOfWork):
     """The unit of work on a service's database. Re-entrant: only the outermost `async with`
     commits, so the command runner can wrap a handler's own block and store the idempotency
@@ -260,7 +269,7 @@ class SqlUnitOfWork(TrackingUnitOfWork):
             await self._snapshots.read(conn, kind, sid) if self._snapshot_policy.enabled else None
         )
         after = snapshot.version if snapshot is not None else 0
-        rows = (await conn.execute(_STREAM_AFTER, {"sid": sid, "after": after})).all()
+        rows = (await conn.execute(_STREAM_AFTER, {"stream": sid, "after": after})).all()
         envelopes = await self._store.envelopes(conn, rows) if rows else []
         self.events_read += len(envelopes)
         start = cast(S, snapshot.state) if snapshot is not None else None
@@ -293,22 +302,23 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         if self._remembered is not None:
             key, fingerprint, result = self._remembered
             families = self._families()
-            try:
-                async with conn.begin_nested():
-                    await conn.execute(
-                        insert(idempotency_keys).values(
-                            actor=self.metadata.actor,
-                            key=key,
-                            fingerprint=fingerprint,
-                            result=result,
-                            family_id=next(iter(families)) if len(families) == 1 else None,
-                            recorded_at=self._store.clock.now(),
-                        )
-                    )
-            except IntegrityError as exc:
+            # ON CONFLICT DO NOTHING rather than a savepoint around a plain INSERT: two round
+            # trips fewer per command.
+            stored = await conn.execute(
+                _remember_statement(conn.dialect.name),
+                {
+                    "actor": self.metadata.actor,
+                    "key": key,
+                    "fingerprint": fingerprint,
+                    "result": result,
+                    "family_id": next(iter(families)) if len(families) == 1 else None,
+                    "recorded_at": self._store.clock.now(),
+                },
+            )
+            if not stored.rowcount:
                 # The same key is being used by a request running at the same time: run again,
                 # and the retry answers what the first one stored.
-                raise ConcurrencyConflict(f"idempotency:{key}", 0, None) from exc
+                raise ConcurrencyConflict(f"idempotency:{key}", 0, None)
 
     async def recall(self, key: str, fingerprint: str) -> Any:
         row = (

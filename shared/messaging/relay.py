@@ -13,6 +13,12 @@
   family's erasure destroys that key first.
 - With tracing on, each event is published in the trace that stored it (the outbox row's
   traceparent), so a consumer's span joins the request's trace.
+- Every process of a service runs a relay (several API processes, workers), but only the
+  lease holder publishes; a commit wakes only its own process's relay. On PostgreSQL the
+  holder LISTENs on the service's channel and the others NOTIFY it when their process
+  committed events (once per wake-up, after the commit, never inside the appending
+  transaction), so it publishes them at once instead of on its next poll. On SQLite (one
+  machine, one process) it polls.
 - Trimming waits for the groups the configuration names (streams.expected_groups), not for
   the groups Redis happens to hold: a group missing from Redis blocks it.
 """
@@ -24,11 +30,12 @@ import contextlib
 import os
 import socket
 from datetime import datetime, timedelta
+from typing import Any
 
 from redis.exceptions import ResponseError
 from sqlalchemy import delete, insert, select, true, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.domain.clock import Clock, SystemClock
 from shared.eventstore.sql import insert_ignoring_duplicates
@@ -70,6 +77,14 @@ class OutboxRelay:
         self.clock = clock or SystemClock()
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{id(self)}"
         self._wake = asyncio.Event()
+        # This process committed events since it last told the lease holder.
+        self._committed = False
+        self.channel = f"asysta_outbox_{service}"
+        # The holder's connection LISTENing on `channel` (PostgreSQL only).
+        self._listener: AsyncConnection | None = None
+        self._notifies = engine.dialect.name == "postgresql"
+        # When this relay, not holding the lease, last tried to take it.
+        self._last_lease_try = float("-inf")
         self._marker_key = relay_marker_key(bus.prefix, service)
         self._last_marker_check = 0.0
         self.trim_interval = trim_interval
@@ -82,28 +97,103 @@ class OutboxRelay:
 
     def wake(self) -> None:
         """Publish soon: called after a transaction that wrote events commits."""
+        self._committed = True
         self._wake.set()
 
     async def run(self) -> None:
         """Publish until cancelled. Errors are logged and retried; nothing is dropped."""
         log.info("relay.started", stream=self.stream)
-        while True:
-            published = 0
+        try:
+            while True:
+                published = 0
+                try:
+                    published = await self._turn()
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    log.exception("relay.failed", stream=self.stream)
+                    await self._stop_listening()
+                    await asyncio.sleep(1.0)
+                if published >= self.batch_size:
+                    continue  # more may be waiting
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
+                self._wake.clear()
+        finally:
+            await self._stop_listening()
+
+    async def _turn(self) -> int:
+        """One round: publish as the lease holder, or tell the holder of this process's
+        commits."""
+        committed, self._committed = self._committed, False
+        loop = asyncio.get_running_loop()
+        # Another relay held the lease a moment ago: woken by this process's commits, tell it
+        # rather than ask for the lease on every commit (asked again once per poll interval).
+        lately_refused = (
+            self._lease_until is None and loop.time() - self._last_lease_try < self.poll_interval
+        )
+        if lately_refused or not await self._hold_lease():
+            await self._stop_listening()
+            if committed and self._notifies:
+                await self._notify_holder()
+            return 0
+        await self._listen()
+        await self._check_marker()
+        published = await self.publish_pending()
+        await self._trim_now_and_then()
+        return published
+
+    async def _notify_holder(self) -> None:
+        """NOTIFY the service's channel: the lease holder (another process) wakes and publishes
+        what this process committed. Outside a transaction block, so delivered at once; one
+        round trip, off the command's path (commits while it runs coalesce into one)."""
+        async with self.engine.connect() as conn:
+            raw: Any = (await conn.get_raw_connection()).driver_connection
             try:
-                if await self._hold_lease():
-                    await self._check_marker()
-                    published = await self.publish_pending()
-                    await self._trim_now_and_then()
-            except asyncio.CancelledError:
-                raise
+                await raw.execute("SELECT pg_notify($1, '')", self.channel)
             except Exception:
-                log.exception("relay.failed", stream=self.stream)
-                await asyncio.sleep(1.0)
-            if published >= self.batch_size:
-                continue  # more may be waiting
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), timeout=self.poll_interval)
-            self._wake.clear()
+                # Sent past SQLAlchemy, which would have dropped a broken connection itself.
+                await conn.invalidate()
+                raise
+
+    async def _listen(self) -> None:
+        """As the holder, LISTEN on the service's channel (a connection kept for it), so other
+        processes' commits wake this relay. A lost connection is opened again next round."""
+        if not self._notifies:
+            return
+        if self._listener is not None:
+            held: Any = (await self._listener.get_raw_connection()).driver_connection
+            if held is not None and not held.is_closed():
+                return
+            await self._stop_listening()
+        conn = await self.engine.connect()
+        try:
+            raw: Any = (await conn.get_raw_connection()).driver_connection
+            await raw.add_listener(self.channel, self._notified)
+            raw.add_termination_listener(self._listener_lost)
+        except BaseException:
+            await conn.invalidate()
+            await conn.close()
+            raise
+        self._listener = conn
+
+    def _notified(self, *_args: object) -> None:
+        # Not `wake()`: this process committed nothing, so it has nobody to tell.
+        self._wake.set()
+
+    def _listener_lost(self, *_args: object) -> None:
+        # Poll until the next round opens a new one; wake it to do so now.
+        self._wake.set()
+
+    async def _stop_listening(self) -> None:
+        conn, self._listener = self._listener, None
+        if conn is None:
+            return
+        # Closed, not returned to the pool: a pooled connection must not stay LISTENing.
+        with contextlib.suppress(Exception):
+            await conn.invalidate()
+        with contextlib.suppress(Exception):
+            await conn.close()
 
     async def publish_pending(self) -> int:
         """Publish one batch of the oldest outbox rows; return how many were published."""
@@ -222,6 +312,7 @@ class OutboxRelay:
         now = self.clock.now()
         if self._lease_until is not None and now < self._lease_until - self.lease / 2:
             return True
+        self._last_lease_try = asyncio.get_running_loop().time()
         held = await self._take_lease(now)
         self._lease_until = now + self.lease if held else None
         return held
@@ -251,6 +342,7 @@ class OutboxRelay:
 
     async def release(self) -> None:
         self._lease_until = None
+        await self._stop_listening()
         async with self.engine.begin() as conn:
             await conn.execute(
                 delete(relay_lease).where(

@@ -53,6 +53,8 @@ class ServiceSettings(BaseSettings):
     metrics_interval_seconds: float = Field(
         10.0, gt=0, validation_alias="ASYSTA_METRICS_INTERVAL_SECONDS"
     )
+    # `api` mode: how many processes serve the API's port (shared/runtime/main.py).
+    api_workers: int = Field(1, ge=1, le=64, validation_alias="ASYSTA_API_WORKERS")
     # Whether a service upgrades its own database at start (None: on SQLite or outside
     # production) or only checks it is at head and refuses to run otherwise.
     migrate_on_start: bool | None = Field(None, validation_alias="ASYSTA_MIGRATE_ON_START")

@@ -38,7 +38,8 @@ class RunningSuite:
 
 @pytest.fixture(scope="module")
 def running_suite(request: pytest.FixtureRequest) -> Iterator[RunningSuite]:
-    """The suite for one test module; a module's SUITE_ENV adds settings of its own."""
+    """The suite for one test module; a module's SUITE_ENV adds settings of its own, its
+    API_WORKERS the processes serving a service's API port."""
     databases = {name: asyncio.run(create_pg_database()) for name in SERVICES}
     prefix = f"e2e{uuid.uuid4().hex[:8]}:"
     data_dir = Path(tempfile.mkdtemp(prefix="asysta-e2e-"))
@@ -49,6 +50,7 @@ def running_suite(request: pytest.FixtureRequest) -> Iterator[RunningSuite]:
         REDIS_URL,
         database_urls={name: f"{PG_HOST_URL}/{db}" for name, db in databases.items()},
         separate_workers={"casework": 1, "reporting": 2},
+        api_workers=getattr(request.module, "API_WORKERS", None),
         extra_env={
             "ASYSTA_STREAM_PREFIX": prefix,
             "ASYSTA_ENV": "test",

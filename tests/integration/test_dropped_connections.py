@@ -11,17 +11,19 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from shared.eventstore import EventStore, kernel_metadata
+from shared.eventstore import Aggregate, EventStore, kernel_metadata
 from shared.eventstore.runner import CommandRunner
 from shared.eventstore.tables import events
 from shared.eventstore.unit_of_work import UnitOfWorkFactory
 from shared.messaging.inbox import Inbox
-from shared.runtime.database import create_engine, create_schema
+from shared.runtime.database import create_engine, create_schema, is_disconnect
 from shared.testing import FakeUnitOfWork
 from tests.conftest import PG_ADMIN_DSN
 from tests.integration.kit import effect_rows, effects_metadata, envelope, record_effect
+from tests.integration.test_event_store_contract import registered
 from tests.integration.test_unit_of_work_contract import (
     META,
     AddCase,
@@ -82,3 +84,24 @@ async def test_a_command_goes_through_after_the_connections_were_dropped(
     async with engine.connect() as conn:
         stored = await conn.execute(select(func.count()).select_from(events))
         assert stored.scalar_one() == 2
+
+
+async def test_an_append_that_meets_a_dropped_connection_first_says_so_and_the_next_one_stores(
+    engine: AsyncEngine,
+) -> None:
+    """The append statement runs on the driver's connection (EventStore._store_postgresql): as
+    the first statement of a transaction on a dropped connection, it fails as SQLAlchemy's
+    statements do, a disconnect with the connection invalidated, and nothing is stored."""
+    store = EventStore()
+    stream = Aggregate("assistant", uuid.uuid4(), "1465068")
+    async with engine.begin() as conn:
+        await store.append(conn, stream, 0, [registered()], META)
+    assert await drop_every_connection(engine) >= 1
+    with pytest.raises(DBAPIError) as failed:
+        async with engine.begin() as conn:
+            await store.append(conn, stream, 1, [registered()], META)
+    assert is_disconnect(failed.value)
+    async with engine.begin() as conn:
+        await store.append(conn, stream, 1, [registered()], META)
+    async with engine.connect() as conn:
+        assert await store.stream_version(conn, stream.stream_id) == 2

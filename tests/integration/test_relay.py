@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.events import Envelope
@@ -287,3 +287,54 @@ async def test_a_configured_group_missing_from_redis_holds_trimming_back(
     assert await relay.trim_acknowledged() == 0
     await read_and_ack_all("reporting-late")
     assert await relay.trim_acknowledged() == len(stored)
+
+
+async def test_the_lease_holder_publishes_another_process_s_commits_without_waiting_to_poll(
+    pg_url: str, bus: Bus
+) -> None:
+    """Two processes of a service, each with its engine and relay: B commits and wakes its own
+    relay, which does not hold the lease; A (the holder) publishes B's events long before its
+    poll would find them (its poll interval here: a minute), told by B's NOTIFY."""
+    engine_a, engine_b = create_engine(pg_url), create_engine(pg_url)
+    await create_schema(engine_a, kernel_metadata)
+    holder = OutboxRelay(engine_a, bus, service="referrals", poll_interval=60.0)
+    other = OutboxRelay(engine_b, bus, service="referrals", poll_interval=60.0)
+    assert await holder._hold_lease()
+    tasks = [asyncio.create_task(holder.run()), asyncio.create_task(other.run())]
+    stream = bus.stream("referrals")
+    store = EventStore()
+    try:
+        await eventually(lambda: _listening(engine_a, holder.channel), what="the holder's LISTEN")
+        for round_ in range(3):
+            async with engine_b.begin() as conn:
+                await store.append(
+                    conn, Aggregate("assistant", uuid.uuid4(), "1465068"), 0, [registered()], META
+                )
+            other.wake()
+            await eventually(
+                lambda n=round_ + 1: _stream_length_is(bus, stream, n),
+                timeout=10.0,
+                what="the holder to publish the other process's event",
+            )
+        assert await outbox_size(engine_a) == 0
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await holder.release()
+        await engine_a.dispose()
+        await engine_b.dispose()
+
+
+async def _listening(engine: AsyncEngine, channel: str) -> bool:
+    """Whether a session of this database has sent LISTEN on `channel` (its last statement)."""
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            text(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND query ILIKE 'LISTEN %'"
+                " AND position(:channel in query) > 0"
+            ),
+            {"channel": channel},
+        )
+        return bool(found.scalar_one())

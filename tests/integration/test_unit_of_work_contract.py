@@ -11,7 +11,7 @@ from typing import Any
 from uuid import UUID
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, Table, Uuid, insert, select
+from sqlalchemy import Column, Integer, MetaData, Table, Uuid, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.domain.aggregate import AggregateType
@@ -20,6 +20,7 @@ from shared.domain.errors import ConcurrentChange, NotFound
 from shared.events import CaseAddedToCaseload, CaseloadOpened, DomainEvent, Envelope
 from shared.eventstore import ConcurrencyConflict, EventMetadata, EventStore, kernel_metadata
 from shared.eventstore.runner import CommandRunner, Idempotency, IdempotencyKeyConflict
+from shared.eventstore.tables import events
 from shared.eventstore.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from shared.runtime.database import create_engine, create_schema
 from shared.testing import FakeUnitOfWork
@@ -195,6 +196,40 @@ async def test_an_idempotency_key_answers_the_first_result_and_stores_once(
     # Another caller's key is another key.
     other = EventMetadata(actor="head:2", correlation_id="c-2")
     assert await runner.run(add_case, command, other, idempotency=key) == 2
+
+
+@dataclass(frozen=True)
+class OpenTally:
+    district: str
+
+
+async def open_tally(cmd: OpenTally, uow: UnitOfWork, clock: Clock) -> UUID:
+    """A command that creates an aggregate under a new id: two tries append nothing in
+    common, so only the idempotency record tells them apart."""
+    tally_id = uuid.uuid4()
+    async with uow:
+        uow.add(TALLY, tally_id, [CaseloadOpened(district=cmd.district)])
+    return tally_id
+
+
+async def test_one_idempotency_key_sent_at_the_same_time_stores_once_and_answers_alike(
+    uow_factory: Factory,
+) -> None:
+    runner = CommandRunner(uow_factory, clock=FakeUnitOfWork().log.clock)
+    command = OpenTally(DISTRICT)
+    key = Idempotency.of("k-same-time", "POST /tallies", repr(command))
+    answers = await asyncio.gather(
+        *(runner.run(open_tally, command, META, idempotency=key) for _ in range(4))
+    )
+    assert len(set(answers)) == 1
+    async with uow_factory(META) as check:
+        assert (await check.get(TALLY, answers[0])).district == DISTRICT
+    if isinstance(uow_factory, UnitOfWorkFactory):
+        async with uow_factory.engine.connect() as conn:
+            opened_streams = await conn.execute(
+                select(func.count()).select_from(events).where(events.c.aggregate_type == "tally")
+            )
+            assert opened_streams.scalar_one() == 1
 
 
 async def test_inline_projections_run_in_the_same_transaction(db_url: str) -> None:
