@@ -7,10 +7,10 @@ stored encrypted with the family's key (see shared.crypto) and decrypted on ever
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 import uuid
+from binascii import a2b_base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -160,6 +160,22 @@ _FEED_COLUMNS = (*EVENT_COLUMNS[:-1], cast(events.c.payload, Text).label("payloa
 _SEALED_TEXT = re.compile(r'\{"\$enc":\s?"([A-Za-z0-9+/=]*)"\}')
 
 
+# PostgreSQL: the envelope's JSON as `Envelope` serializes it (instants in UTC with a "Z",
+# whatever the session's time zone), the payload's stored text inside it.
+_PG_UTC = '\'YYYY-MM-DD"T"HH24\\:MI\\:SS.US"Z"\''  # the colons escaped for text()
+_PG_FEED = text(
+    "SELECT position, family_id, event_type, json_build_object("
+    "'event_id', event_id, 'event_type', event_type, 'schema_version', schema_version,"
+    " 'aggregate_type', aggregate_type, 'aggregate_id', aggregate_id,"
+    " 'aggregate_version', version, 'family_id', family_id, 'district', district,"
+    f" 'occurred_at', to_char(occurred_at AT TIME ZONE 'UTC', {_PG_UTC}),"
+    f" 'recorded_at', to_char(recorded_at AT TIME ZONE 'UTC', {_PG_UTC}),"
+    " 'actor', actor, 'correlation_id', correlation_id, 'causation_id', causation_id,"
+    " 'payload', payload)::text AS envelope"
+    " FROM events WHERE position > :after ORDER BY position LIMIT :limit"
+)
+
+
 def _json_time(moment: datetime) -> str:
     # As pydantic writes an aware UTC datetime ("...Z").
     written = as_utc(moment).isoformat()
@@ -170,14 +186,31 @@ def _json_text(value: str | None) -> str:
     return "null" if value is None else json.dumps(value, ensure_ascii=False)
 
 
-def _opened_text(payload: str, aead: AESGCM, aad: bytes) -> str:
-    """The stored payload's text with every sealed field opened (the family's key exists)."""
+def _envelope_json(row: Any) -> str:
+    """A stored row (SQLite) as its envelope's JSON, the payload's stored text inside."""
+    family = "null" if row.family_id is None else f'"{row.family_id}"'
+    return (
+        f'{{"event_id":"{row.event_id}","event_type":{_json_text(row.event_type)},'
+        f'"schema_version":{row.schema_version},'
+        f'"aggregate_type":{_json_text(row.aggregate_type)},'
+        f'"aggregate_id":"{row.aggregate_id}","aggregate_version":{row.version},'
+        f'"family_id":{family},"district":{_json_text(row.district)},'
+        f'"occurred_at":{_json_time(row.occurred_at)},'
+        f'"recorded_at":{_json_time(row.recorded_at)},'
+        f'"actor":{_json_text(row.actor)},"correlation_id":{_json_text(row.correlation_id)},'
+        f'"causation_id":{_json_text(row.causation_id)},"payload":{row.payload_text}}}'
+    )
+
+
+def _opened_text(envelope: str, aead: AESGCM, aad: bytes) -> str:
+    """An envelope's JSON with every sealed field of its payload opened (the family's key
+    exists): each replaced by its plaintext, the JSON text of the value as it was sealed."""
 
     def open_(match: re.Match[str]) -> str:
-        raw = base64.b64decode(match.group(1))
+        raw = a2b_base64(match.group(1))
         return aead.decrypt(raw[:12], raw[12:], aad).decode()
 
-    return _SEALED_TEXT.sub(open_, payload)
+    return _SEALED_TEXT.sub(open_, envelope)
 
 
 class EventStore:
@@ -411,59 +444,48 @@ class EventStore:
         """As `read_all`, the events as the JSON array of their envelopes (what a list of
         `Envelope` serializes to: personal fields decrypted, or erased as `envelopes` shows
         them), and the last one's position (None: no event above `after`)."""
-        rows = (
-            await conn.execute(
-                select(*_FEED_COLUMNS)
-                .where(events.c.position > after)
-                .order_by(events.c.position)
-                .limit(limit)
-            )
-        ).all()
+        if conn.dialect.name == "postgresql":
+            # PostgreSQL writes each envelope's JSON itself (in C, the stored payload as it
+            # is); what is left here is opening the sealed fields.
+            found = (await conn.execute(_PG_FEED, {"after": after, "limit": limit})).all()
+            rows = [(r.position, r.family_id, r.event_type, r.envelope) for r in found]
+        else:
+            rows = [
+                (row.position, row.family_id, row.event_type, _envelope_json(row))
+                for row in (
+                    await conn.execute(
+                        select(*_FEED_COLUMNS)
+                        .where(events.c.position > after)
+                        .order_by(events.c.position)
+                        .limit(limit)
+                    )
+                ).all()
+            ]
         if not rows:
             return b"[]", None
         keys: dict[UUID, bytes] = {}
-        families = {row.family_id for row in rows if row.family_id is not None}
+        families = {family for _, family, _, _ in rows if family is not None}
         if families and self._keyring is not None:
             keys = await self._keyring.keys(conn, families)
         # One cipher per family for the page (the key unwrapped once, by `keys`).
         ciphers = {family: AESGCM(key) for family, key in keys.items()}
-        texts: dict[str | None, str] = {}  # repeated strings (types, districts, actors)
-
-        def string(value: str | None) -> str:
-            found = texts.get(value)
-            if found is None:
-                found = texts[value] = _json_text(value)
-            return found
-
         parts = []
-        for row in rows:
-            payload = row.payload_text
-            family = row.family_id
+        for _position, family, event_type, envelope in rows:
             if family is not None and self._keyring is not None:
                 aead = ciphers.get(family)
                 if aead is None:
                     # Erased (or a key never made): shown as `envelopes` shows it, field by
                     # field, "[usunięto]" or null as the field allows. Rare: the slow way.
-                    if personal_paths(row.event_type):
-                        payload = _json(
-                            decrypt_payload(row.event_type, json.loads(payload), None, family)
+                    if personal_paths(event_type):
+                        fields = json.loads(envelope)
+                        fields["payload"] = decrypt_payload(
+                            event_type, fields["payload"], None, family
                         )
-                elif "$enc" in payload:
-                    payload = _opened_text(payload, aead, family.bytes)
-            family_text = "null" if family is None else f'"{family}"'
-            parts.append(
-                f'{{"event_id":"{row.event_id}","event_type":{string(row.event_type)},'
-                f'"schema_version":{row.schema_version},'
-                f'"aggregate_type":{string(row.aggregate_type)},'
-                f'"aggregate_id":"{row.aggregate_id}","aggregate_version":{row.version},'
-                f'"family_id":{family_text},'
-                f'"district":{string(row.district)},'
-                f'"occurred_at":{_json_time(row.occurred_at)},'
-                f'"recorded_at":{_json_time(row.recorded_at)},'
-                f'"actor":{string(row.actor)},"correlation_id":{_json_text(row.correlation_id)},'
-                f'"causation_id":{_json_text(row.causation_id)},"payload":{payload}}}'
-            )
-        return ("[" + ",".join(parts) + "]").encode(), rows[-1].position
+                        envelope = _json(fields)
+                elif "$enc" in envelope:
+                    envelope = _opened_text(envelope, aead, family.bytes)
+            parts.append(envelope)
+        return ("[" + ",".join(parts) + "]").encode(), rows[-1][0]
 
     async def outbox_batch(self, conn: AsyncConnection, limit: int) -> list[OutboxEntry]:
         """The oldest stored events waiting in the outbox, with their outbox ids and trace

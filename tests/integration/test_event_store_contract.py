@@ -6,11 +6,11 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from pydantic import TypeAdapter
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.events import (
@@ -225,11 +225,16 @@ async def test_the_feed_s_json_is_what_read_all_s_envelopes_serialize_to(
     envelopes = TypeAdapter(list[Envelope])
     async with engine.connect() as conn:
         expected = await store.read_all(conn, after=0, limit=100)
+        if engine.dialect.name == "postgresql":
+            # The instants are written in UTC whatever the session's time zone.
+            await conn.execute(text("SET TIME ZONE 'Asia/Tokyo'"))
         page, last = await store.read_all_json(conn, after=0, limit=100)
         first, first_last = await store.read_all_json(conn, after=0, limit=3)
         rest, _ = await store.read_all_json(conn, after=first_last or 0, limit=100)
         empty = await store.read_all_json(conn, after=last or 0, limit=100)
     assert envelopes.validate_json(page) == [e for _, e in expected]
+    assert b'"occurred_at":"' in page.replace(b" ", b"")
+    assert all(e.occurred_at.utcoffset() == timedelta(0) for e in envelopes.validate_json(page))
     assert last == expected[-1][0]
     assert envelopes.validate_json(first) + envelopes.validate_json(rest) == [
         e for _, e in expected
