@@ -375,7 +375,8 @@ async def test_a_table_of_an_older_shape_comes_back_in_the_code_s_shape(
             await conn.execute(
                 text(
                     "SELECT DISTINCT c.relpersistence::text FROM pg_class AS c "
-                    "JOIN pg_namespace AS n ON n.oid = c.relnamespace WHERE n.nspname = 'public' AND c.relname IN "
+                    "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
+                    "WHERE n.nspname = 'public' AND c.relname IN "
                     "(SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
                     "AND tablename = ANY(:tables) UNION SELECT indexname FROM pg_indexes "
                     "WHERE schemaname = 'public' AND tablename = ANY(:tables))"
