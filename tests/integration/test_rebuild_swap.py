@@ -21,7 +21,6 @@ from sqlalchemy import select, text
 import shared.web.audit  # noqa: F401  (the audit log is a kernel table)
 from services.reporting.adapters.tables import PROJECTION_TABLES, metadata
 from services.reporting.api import build_api
-from services.reporting.application import rebuild as rebuild_module
 from services.reporting.application.projector import project
 from services.reporting.application.rebuild import (
     OLD_SCHEMA,
@@ -370,21 +369,6 @@ async def test_a_table_of_an_older_shape_comes_back_in_the_code_s_shape(
         # the database is at its migrations' head, as before.
         assert {i.name for t in PROJECTION_TABLES for i in t.indexes} <= indexes
         assert await conn.run_sync(schema_differences, kernel_metadata, metadata) == []
-        # Written unlogged while the history went in, swapped in logged (indexes too).
-        persistence = (
-            await conn.execute(
-                text(
-                    "SELECT DISTINCT c.relpersistence::text FROM pg_class AS c "
-                    "JOIN pg_namespace AS n ON n.oid = c.relnamespace "
-                    "WHERE n.nspname = 'public' AND c.relname IN "
-                    "(SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-                    "AND tablename = ANY(:tables) UNION SELECT indexname FROM pg_indexes "
-                    "WHERE schemaname = 'public' AND tablename = ANY(:tables))"
-                ),
-                {"tables": [t.name for t in PROJECTION_TABLES]},
-            )
-        ).scalars()
-        assert set(persistence) == {"p"}
     assert await figures(api) == before
     # The live consumer goes on, on the new tables: one more visit per case, each once.
     more = History()
@@ -398,41 +382,6 @@ async def test_a_table_of_an_older_shape_comes_back_in_the_code_s_shape(
     producers.record(more.envelopes)
     assert (await figures(api))["visits"] == before["visits"] + CASES
     await assert_equals_fresh(live, producers.everything())
-    await api.aclose()
-
-
-async def test_a_rebuild_postgresql_restarted_under_is_not_swapped_in(
-    live: ReportingApp, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The shadow tables are unlogged while the history goes in: a crash of PostgreSQL empties
-    them while the inbox's tracking rows remain. A rebuild that sees the server started again
-    since it began fails, and the live tables stay as they were."""
-    h, _cases = history()
-    producers = Producers()
-    producers.record(h.envelopes)
-    inbox = Inbox(live.engine, live.runtime.name, project)
-    for i in range(0, len(h.envelopes), 50):
-        await apply_live(inbox, h.envelopes[i : i + 50])
-    api = httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=build_api(live, run_relay=False)),
-        base_url="http://reporting",
-    )
-    before = await figures(api)
-    # A server start time that differs at every reading: as if it restarted in between.
-    monkeypatch.setattr(rebuild_module, "_SERVER_STARTED", text("SELECT clock_timestamp()"))
-    with pytest.raises(RebuildFailed, match="ponownie"):
-        await rebuild_projections(
-            live, feeds=FEEDS, token="unused", transport=httpx.MockTransport(producers.handle)
-        )
-    assert await figures(api) == before
-    async with live.engine.connect() as conn:
-        schemas = (
-            await conn.execute(
-                text("SELECT nspname FROM pg_namespace WHERE nspname = ANY(:names)"),
-                {"names": [SHADOW_SCHEMA, OLD_SCHEMA]},
-            )
-        ).scalars()
-        assert list(schemas) == []
     await api.aclose()
 
 

@@ -187,13 +187,6 @@ async def _in_place(reporting: ReportingApp, reader: _Feeds, progress: Progress 
 # ---- the swapped rebuild (PostgreSQL) -----------------------------------------------------
 
 _SHADOW_PATH = text(f"SET LOCAL search_path TO {SHADOW_SCHEMA}, public")
-# A page of the history, before the swap: also without waiting for its commit's WAL flush. What
-# a crash loses of it is lost with the shadow tables (unlogged, emptied by a crash) and never
-# swapped in: the rebuild fails, the next one starts again from nothing (`_prepare_shadow`).
-_SHADOW_PAGE = text(
-    f"SELECT set_config('search_path', '{SHADOW_SCHEMA}, public', true), "
-    "set_config('synchronous_commit', 'off', true)"
-)
 
 
 def _shadow_metadata() -> MetaData:
@@ -214,11 +207,6 @@ async def _prepare_shadow(conn: AsyncConnection, consumer: str) -> list[Index]:
     for copy in shadow.tables.values():
         copy.indexes.clear()
     await conn.run_sync(lambda sync: shadow.create_all(sync, checkfirst=False))
-    # Unlogged while the history goes in (no WAL written row by row); made logged in one pass
-    # before the swap (`_make_logged`). A crash meanwhile empties them: that rebuild fails and
-    # nothing of it is swapped in.
-    for table in PROJECTION_TABLES:
-        await conn.execute(text(f"ALTER TABLE {SHADOW_SCHEMA}.{table.name} SET UNLOGGED"))
     await reset_consumer(conn, consumer)
     # Under the names the code (and so the migrations) give them, not names made from the
     # shadow schema's: the tables end in public, where a later migration finds them by name.
@@ -231,23 +219,6 @@ async def _prepare_shadow(conn: AsyncConnection, consumer: str) -> list[Index]:
     return later
 
 
-_SERVER_STARTED = text("SELECT pg_postmaster_start_time()")
-
-
-async def _make_logged(conn: AsyncConnection, server_started: Any) -> None:
-    """The shadow tables (and their indexes) written to the WAL, as live tables must be: a copy
-    of each in one pass, before the swap's locks are taken (reports and the live worker do
-    not wait for it). Refused if PostgreSQL restarted since the rebuild began: a crash empties
-    unlogged tables, while the inbox's tracking rows (logged) still say what was applied."""
-    if (await conn.execute(_SERVER_STARTED)).scalar_one() != server_started:
-        raise RebuildFailed(
-            "PostgreSQL uruchomił się ponownie w trakcie odbudowy (tabele odbudowy są puste); "
-            "tabele bieżące zostają, uruchom odbudowę jeszcze raz"
-        )
-    for table in PROJECTION_TABLES:
-        await conn.execute(text(f"ALTER TABLE {SHADOW_SCHEMA}.{table.name} SET LOGGED"))
-
-
 async def _index_shadow(conn: AsyncConnection, indexes: list[Index]) -> None:
     def create(sync: Any) -> None:
         for index in indexes:
@@ -256,14 +227,11 @@ async def _index_shadow(conn: AsyncConnection, indexes: list[Index]) -> None:
     await conn.run_sync(create)
 
 
-async def _apply_shadow(
-    conn: AsyncConnection, inbox: Inbox, envelopes: Sequence[Envelope], *, page: bool = False
-) -> None:
+async def _apply_shadow(conn: AsyncConnection, inbox: Inbox, envelopes: Sequence[Envelope]) -> None:
     """Apply into the shadow tables: the projector's statements name tables unqualified
     (Core and raw SQL alike), so the search path redirects them; the inbox's own tables
-    exist in public only, where the shadow consumer's rows are kept apart by its name.
-    `page`: a transaction of its own before the swap (see _SHADOW_PAGE)."""
-    await conn.execute(_SHADOW_PAGE if page else _SHADOW_PATH)
+    exist in public only, where the shadow consumer's rows are kept apart by its name."""
+    await conn.execute(_SHADOW_PATH)
     await inbox.apply(conn, envelopes)
 
 
@@ -292,7 +260,6 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
     total = sum((await reader.heads()).values())
     async with engine.begin() as conn:
         tables = await _prepare_shadow(conn, shadow)
-        server_started = (await conn.execute(_SERVER_STARTED)).scalar_one()
     indexed = False
     done = 0
     if progress:
@@ -306,7 +273,7 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
         for service in reader.feeds:
             async for envelopes in reader.pages(service):
                 async with engine.begin() as conn:
-                    await _apply_shadow(conn, inbox, envelopes, page=True)
+                    await _apply_shadow(conn, inbox, envelopes)
                 read += len(envelopes)
                 done += len(envelopes)
                 if progress:
@@ -321,8 +288,6 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
         total = max(total, sum((await reader.heads()).values()))
     log.info("rebuild.caught_up", events=done, positions=reader.positions)
     try:
-        async with engine.begin() as conn:
-            await _make_logged(conn, server_started)
         done += await _swap_in(reporting, reader, inbox, live, shadow)
     except BaseException:
         async with engine.begin() as conn:
