@@ -64,13 +64,17 @@ def shadow_consumer(consumer: str) -> str:
 class _FedEnvelope(Envelope):
     """An envelope read from a feed, its event validated ahead (see `_Feeds._fetch`)."""
 
-    _event: DomainEvent | None = PrivateAttr(default=None)
+    # The payload the event was validated from, and the event: a copy of the envelope with
+    # another payload (model_copy(update=...)) validates its own again.
+    _ahead: tuple[dict[str, Any], DomainEvent] | None = PrivateAttr(default=None)
 
     def event(self) -> DomainEvent:
-        # Read where pydantic keeps private attributes: `self._event` goes through its
+        # Read where pydantic keeps private attributes: `self._ahead` goes through its
         # __getattr__, a few µs an event.
-        ahead: DomainEvent | None = self.__pydantic_private__.get("_event")  # type: ignore[union-attr]
-        return ahead if ahead is not None else super().event()
+        ahead = self.__pydantic_private__.get("_ahead")  # type: ignore[union-attr]
+        if ahead is not None and ahead[0] is self.payload:
+            return ahead[1]  # type: ignore[no-any-return]
+        return super().event()
 
     def validate_ahead(self) -> None:
         """Validate the event now, keeping it for `event()`. An event this code does not know,
@@ -78,7 +82,8 @@ class _FedEnvelope(Envelope):
         (the inbox holds an unknown one, skips one it applied already)."""
         if is_known(self):
             with contextlib.suppress(Exception):
-                self.__pydantic_private__["_event"] = super().event()  # type: ignore[index]
+                ahead = (self.payload, super().event())
+                self.__pydantic_private__["_ahead"] = ahead  # type: ignore[index]
 
 
 class _FeedPage(BaseModel):
