@@ -176,6 +176,13 @@ _PG_FEED = text(
 )
 
 
+def _after(columns: Sequence[Any], after: int, limit: int) -> Any:
+    """The events above position `after`, in position order, at most `limit`."""
+    return (
+        select(*columns).where(events.c.position > after).order_by(events.c.position).limit(limit)
+    )
+
+
 def _json_time(moment: datetime) -> str:
     # As pydantic writes an aware UTC datetime ("...Z").
     written = as_utc(moment).isoformat()
@@ -427,14 +434,7 @@ class EventStore:
         self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
     ) -> list[tuple[int, Envelope]]:
         """Events with a global position above `after`, in position order, at most `limit`."""
-        rows = (
-            await conn.execute(
-                select(*EVENT_COLUMNS)
-                .where(events.c.position > after)
-                .order_by(events.c.position)
-                .limit(limit)
-            )
-        ).all()
+        rows = (await conn.execute(_after(EVENT_COLUMNS, after, limit))).all()
         envelopes = await self.envelopes(conn, rows)
         return [(row.position, envelope) for row, envelope in zip(rows, envelopes, strict=True)]
 
@@ -450,17 +450,8 @@ class EventStore:
             found = (await conn.execute(_PG_FEED, {"after": after, "limit": limit})).all()
             rows = [(r.position, r.family_id, r.event_type, r.envelope) for r in found]
         else:
-            rows = [
-                (row.position, row.family_id, row.event_type, _envelope_json(row))
-                for row in (
-                    await conn.execute(
-                        select(*_FEED_COLUMNS)
-                        .where(events.c.position > after)
-                        .order_by(events.c.position)
-                        .limit(limit)
-                    )
-                ).all()
-            ]
+            found = (await conn.execute(_after(_FEED_COLUMNS, after, limit))).all()
+            rows = [(r.position, r.family_id, r.event_type, _envelope_json(r)) for r in found]
         if not rows:
             return b"[]", None
         keys: dict[UUID, bytes] = {}
