@@ -111,7 +111,13 @@ def _casework_api(db: PgDatabase) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Seen once under heavy load: the API did not stop on SIGTERM and outlived the
+            # bench (and its database) as an orphan.
+            process.kill()
+            process.wait(timeout=30)
         cleanup = sync_redis.Redis.from_url(REDIS_URL)
         try:
             cleanup.delete(relay_marker_key(prefix, "casework"))
