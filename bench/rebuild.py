@@ -27,6 +27,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import redis as sync_redis
 from sqlalchemy import text
 
 from bench.events import EventMix
@@ -37,6 +38,7 @@ from services.casework.settings import CaseworkSettings
 from services.reporting.application.rebuild import PAGE_SIZE, rebuild_projections
 from services.reporting.bootstrap import build_reporting
 from services.reporting.settings import ReportingSettings
+from shared.messaging.streams import relay_marker_key
 from shared.web.auth import Role, issue_token
 from suite.embedded_redis import free_port
 from suite.scenario import wait_for
@@ -72,12 +74,21 @@ async def _fill(db: PgDatabase, mix: EventMix) -> None:
 @contextlib.contextmanager
 def _casework_api(db: PgDatabase) -> Iterator[str]:
     port = free_port()
+    prefix = f"benchrebuild{port}:"
+    # The relay's marker, as a running suite's Redis holds it: without it the API's relay
+    # takes the stream for one Redis lost and republishes the whole history while the
+    # rebuild reads the feed (a deployed service's relay has long published it).
+    marker = sync_redis.Redis.from_url(REDIS_URL)
+    try:
+        marker.set(relay_marker_key(prefix, "casework"), "bench-rebuild")
+    finally:
+        marker.close()
     env = {
         **os.environ,
         "CASEWORK_DATABASE_URL": db.url,
         "CASEWORK_PORT": str(port),
         "REDIS_URL": REDIS_URL,
-        "ASYSTA_STREAM_PREFIX": f"benchrebuild{port}:",
+        "ASYSTA_STREAM_PREFIX": prefix,
         "ASYSTA_LOG_LEVEL": "WARNING",
     }
     process = subprocess.Popen(
@@ -100,7 +111,18 @@ def _casework_api(db: PgDatabase) -> Iterator[str]:
         yield url
     finally:
         process.terminate()
-        process.wait(timeout=30)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            # Seen once under heavy load: the API did not stop on SIGTERM and outlived the
+            # bench (and its database) as an orphan.
+            process.kill()
+            process.wait(timeout=30)
+        cleanup = sync_redis.Redis.from_url(REDIS_URL)
+        try:
+            cleanup.delete(relay_marker_key(prefix, "casework"))
+        finally:
+            cleanup.close()
 
 
 async def raw(db: PgDatabase) -> Rate:

@@ -10,21 +10,23 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from binascii import a2b_base64
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import ValidationError
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import Text, cast, func, insert, select, text
 from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_connection
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.domain.clock import Clock, SystemClock, as_utc
 from shared.events import DomainEvent, Envelope, stream_id
-from shared.eventstore.crypto import Keyring, decrypt_payload, encrypt_payload
+from shared.eventstore.crypto import Keyring, decrypt_payload, encrypt_payload, personal_paths
 from shared.eventstore.tables import events, outbox
 from shared.runtime import tracing
 
@@ -204,6 +206,80 @@ def _envelope(row: Any, payload: dict[str, Any]) -> Envelope:
         causation_id=row.causation_id,
         payload=payload,
     )
+
+
+# The feed (shared/web/feed.py) -----------------------------------------------------------
+# A page of the feed is written as JSON straight from the stored rows, the same document
+# `Envelope` serializes to, without building an Envelope per event: the stored payload's text
+# is passed on as it is, and a sealed personal field (`{"$enc": "<base64>"}`, the store's own
+# sealing) is replaced by its plaintext, which is the JSON text of the value as it was sealed.
+# This is the one place a rebuild's reading spends CPU per event in the producing service.
+
+_FEED_COLUMNS = (*EVENT_COLUMNS[:-1], cast(events.c.payload, Text).label("payload_text"))
+# The store's seal, as PostgreSQL's jsonb (`{"$enc": "..."}`) and SQLite's compact JSON
+# (`{"$enc":"..."}`) write it. Inside a JSON string a quote is escaped, so the pattern only
+# ever matches an object of its own: a field's sealed value.
+_SEALED_TEXT = re.compile(r'\{"\$enc":\s?"([A-Za-z0-9+/=]*)"\}')
+
+
+# PostgreSQL: the envelope's JSON as `Envelope` serializes it (instants in UTC with a "Z",
+# whatever the session's time zone), the payload's stored text inside it.
+_PG_UTC = '\'YYYY-MM-DD"T"HH24\\:MI\\:SS.US"Z"\''  # the colons escaped for text()
+_PG_FEED = text(
+    "SELECT position, family_id, event_type, json_build_object("
+    "'event_id', event_id, 'event_type', event_type, 'schema_version', schema_version,"
+    " 'aggregate_type', aggregate_type, 'aggregate_id', aggregate_id,"
+    " 'aggregate_version', version, 'family_id', family_id, 'district', district,"
+    f" 'occurred_at', to_char(occurred_at AT TIME ZONE 'UTC', {_PG_UTC}),"
+    f" 'recorded_at', to_char(recorded_at AT TIME ZONE 'UTC', {_PG_UTC}),"
+    " 'actor', actor, 'correlation_id', correlation_id, 'causation_id', causation_id,"
+    " 'payload', payload)::text AS envelope"
+    " FROM events WHERE position > :after ORDER BY position LIMIT :limit"
+)
+
+
+def _after(columns: Sequence[Any], after: int, limit: int) -> Any:
+    """The events above position `after`, in position order, at most `limit`."""
+    return (
+        select(*columns).where(events.c.position > after).order_by(events.c.position).limit(limit)
+    )
+
+
+def _json_time(moment: datetime) -> str:
+    # As pydantic writes an aware UTC datetime ("...Z").
+    written = as_utc(moment).isoformat()
+    return f'"{written[:-6]}Z"' if written.endswith("+00:00") else f'"{written}"'
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else json.dumps(value, ensure_ascii=False)
+
+
+def _envelope_json(row: Any) -> str:
+    """A stored row (SQLite) as its envelope's JSON, the payload's stored text inside."""
+    family = "null" if row.family_id is None else f'"{row.family_id}"'
+    return (
+        f'{{"event_id":"{row.event_id}","event_type":{_json_text(row.event_type)},'
+        f'"schema_version":{row.schema_version},'
+        f'"aggregate_type":{_json_text(row.aggregate_type)},'
+        f'"aggregate_id":"{row.aggregate_id}","aggregate_version":{row.version},'
+        f'"family_id":{family},"district":{_json_text(row.district)},'
+        f'"occurred_at":{_json_time(row.occurred_at)},'
+        f'"recorded_at":{_json_time(row.recorded_at)},'
+        f'"actor":{_json_text(row.actor)},"correlation_id":{_json_text(row.correlation_id)},'
+        f'"causation_id":{_json_text(row.causation_id)},"payload":{row.payload_text}}}'
+    )
+
+
+def _opened_text(envelope: str, aead: AESGCM, aad: bytes) -> str:
+    """An envelope's JSON with every sealed field of its payload opened (the family's key
+    exists): each replaced by its plaintext, the JSON text of the value as it was sealed."""
+
+    def open_(match: re.Match[str]) -> str:
+        raw = a2b_base64(match.group(1))
+        return aead.decrypt(raw[:12], raw[12:], aad).decode()
+
+    return _SEALED_TEXT.sub(open_, envelope)
 
 
 class EventStore:
@@ -420,16 +496,49 @@ class EventStore:
         self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
     ) -> list[tuple[int, Envelope]]:
         """Events with a global position above `after`, in position order, at most `limit`."""
-        rows = (
-            await conn.execute(
-                select(*EVENT_COLUMNS)
-                .where(events.c.position > after)
-                .order_by(events.c.position)
-                .limit(limit)
-            )
-        ).all()
+        rows = (await conn.execute(_after(EVENT_COLUMNS, after, limit))).all()
         envelopes = await self.envelopes(conn, rows)
         return [(row.position, envelope) for row, envelope in zip(rows, envelopes, strict=True)]
+
+    async def read_all_json(
+        self, conn: AsyncConnection, *, after: int = 0, limit: int = 1000
+    ) -> tuple[bytes, int | None]:
+        """As `read_all`, the events as the JSON array of their envelopes (what a list of
+        `Envelope` serializes to: personal fields decrypted, or erased as `envelopes` shows
+        them), and the last one's position (None: no event above `after`)."""
+        if conn.dialect.name == "postgresql":
+            # PostgreSQL writes each envelope's JSON itself (in C, the stored payload as it
+            # is); what is left here is opening the sealed fields.
+            found = (await conn.execute(_PG_FEED, {"after": after, "limit": limit})).all()
+            rows = [(r.position, r.family_id, r.event_type, r.envelope) for r in found]
+        else:
+            found = (await conn.execute(_after(_FEED_COLUMNS, after, limit))).all()
+            rows = [(r.position, r.family_id, r.event_type, _envelope_json(r)) for r in found]
+        if not rows:
+            return b"[]", None
+        keys: dict[UUID, bytes] = {}
+        families = {family for _, family, _, _ in rows if family is not None}
+        if families and self._keyring is not None:
+            keys = await self._keyring.keys(conn, families)
+        # One cipher per family for the page (the key unwrapped once, by `keys`).
+        ciphers = {family: AESGCM(key) for family, key in keys.items()}
+        parts = []
+        for _position, family, event_type, envelope in rows:
+            if family is not None and self._keyring is not None:
+                aead = ciphers.get(family)
+                if aead is None:
+                    # Erased (or a key never made): shown as `envelopes` shows it, field by
+                    # field, "[usunięto]" or null as the field allows. Rare: the slow way.
+                    if personal_paths(event_type):
+                        fields = json.loads(envelope)
+                        fields["payload"] = decrypt_payload(
+                            event_type, fields["payload"], None, family
+                        )
+                        envelope = _json(fields)
+                elif "$enc" in envelope:
+                    envelope = _opened_text(envelope, aead, family.bytes)
+            parts.append(envelope)
+        return ("[" + ",".join(parts) + "]").encode(), rows[-1][0]
 
     async def outbox_batch(self, conn: AsyncConnection, limit: int) -> list[OutboxEntry]:
         """The oldest stored events waiting in the outbox, with their outbox ids and trace

@@ -6,15 +6,17 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from sqlalchemy import func, select
+from pydantic import TypeAdapter
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.events import (
     AssistantRegistered,
     DomainEvent,
+    Envelope,
     VisitLogged,
     VisitPlace,
     VisitTopic,
@@ -202,3 +204,41 @@ async def test_a_family_s_key_held_in_memory_is_not_written_with_once_erased(
     assert [e.payload["note"] for e in read] == [ERASED, ERASED]
     assert stored[1].payload["note"] == ERASED  # never encrypted with the old key
     assert conflicts == (1 if engine.dialect.name == "postgresql" else 0)
+
+
+async def test_the_feed_s_json_is_what_read_all_s_envelopes_serialize_to(
+    engine: AsyncEngine,
+) -> None:
+    """`read_all_json` writes a page from the stored rows (the payload's text passed on, sealed
+    fields opened in it): the same envelopes as `read_all`, for events of a family with its
+    key, of an erased family, of none, and text that looks like a seal inside a string."""
+    store = EventStore(keyring=Keyring(os.urandom(32)))
+    kept, erased = uuid.uuid4(), uuid.uuid4()
+    tricky = 'Zażółć "gęślą" {"$enc": "AAAA"} \\ jaźń'
+    async with engine.begin() as conn:
+        for family, note in ((kept, tricky), (erased, "Anna"), (kept, "Beata")):
+            aggregate = Aggregate("case", uuid.uuid4(), "1465188", family)
+            await store.append(conn, aggregate, 0, [visit(note), visit(note)], META)
+        await store.append(conn, an_aggregate(), 0, [registered("Żaneta")], META)
+    async with engine.begin() as conn:
+        await store.keyring.erase(conn, erased, datetime.now(UTC))  # type: ignore[union-attr]
+    envelopes = TypeAdapter(list[Envelope])
+    async with engine.connect() as conn:
+        expected = await store.read_all(conn, after=0, limit=100)
+        if engine.dialect.name == "postgresql":
+            # The instants are written in UTC whatever the session's time zone.
+            await conn.execute(text("SET TIME ZONE 'Asia/Tokyo'"))
+        page, last = await store.read_all_json(conn, after=0, limit=100)
+        first, first_last = await store.read_all_json(conn, after=0, limit=3)
+        rest, _ = await store.read_all_json(conn, after=first_last or 0, limit=100)
+        empty = await store.read_all_json(conn, after=last or 0, limit=100)
+    assert envelopes.validate_json(page) == [e for _, e in expected]
+    assert b'"occurred_at":"' in page.replace(b" ", b"")
+    assert all(e.occurred_at.utcoffset() == timedelta(0) for e in envelopes.validate_json(page))
+    assert last == expected[-1][0]
+    assert envelopes.validate_json(first) + envelopes.validate_json(rest) == [
+        e for _, e in expected
+    ]
+    assert empty == (b"[]", None)
+    notes = [e.payload["note"] for _, e in expected if e.event_type == "VisitLogged"]
+    assert notes == [tricky, tricky, ERASED, ERASED, "Beata", "Beata"]

@@ -1,12 +1,15 @@
 """The event contracts: one definition each, frozen, strict, versioned."""
 
 import json
+import random
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.pl import pesel as stdnum_pesel
 
 from shared.domain.districts import InvalidDistrictCode, check_terc
 from shared.events import (
@@ -18,6 +21,7 @@ from shared.events import (
     VisitLogged,
     VisitTopic,
 )
+from shared.events.family import _plain_valid_pesel, check_pesel
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"
 
@@ -99,6 +103,26 @@ def test_a_valid_pesel_is_accepted_and_gives_the_date_of_birth(pesel: str) -> No
 def test_an_invalid_pesel_is_refused(pesel: str) -> None:
     with pytest.raises(ValidationError, match="PESEL"):
         FamilyMember(role="parent", first_name="A", last_name="B", pesel=pesel)
+
+
+def test_the_quick_pesel_check_agrees_with_stdnum_on_every_kind_of_number() -> None:
+    """`check_pesel` checks a plain 11-digit number itself and leaves the rest to stdnum: on
+    numbers with right and wrong checksums, months of every century code and impossible
+    days, it accepts exactly what stdnum accepts, and returns it unchanged."""
+    rng = random.Random(14)
+    weights = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
+    for _ in range(20_000):
+        body = f"{rng.randrange(100):02d}{rng.randrange(100):02d}{rng.randrange(40):02d}"
+        body += f"{rng.randrange(10_000):04d}"
+        check = (10 - sum(w * int(n) for w, n in zip(weights, body, strict=True))) % 10
+        number = body + str(check if rng.random() < 0.8 else rng.randrange(10))
+        try:
+            expected: str | None = stdnum_pesel.validate(number)
+        except (StdnumValidationError, KeyError):
+            expected = None
+        assert _plain_valid_pesel(number) == (expected == number), number
+        if expected is not None:
+            assert check_pesel(number) == expected
 
 
 def test_a_member_without_pesel_needs_birth_date_and_document() -> None:

@@ -1,0 +1,72 @@
+"""A feed page as the rebuild decodes it: each event validated ahead (in the task that fetched
+the page) and kept for `event()`; one that fails to validate, or that this code does not know,
+fails where it always did, when the inbox or the projector asks for it."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from services.reporting.application.rebuild import _FeedPage
+from shared.events import AssistantRegistered, UnknownEventType
+
+
+def _envelope(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
+    now = datetime.now(UTC).isoformat()
+    return {
+        "event_id": str(uuid.uuid4()),
+        "event_type": event_type,
+        "schema_version": 1,
+        "aggregate_type": "assistant",
+        "aggregate_id": str(uuid.uuid4()),
+        "aggregate_version": 1,
+        "district": "1465188",
+        "occurred_at": now,
+        "recorded_at": now,
+        "actor": "admin:x",
+        "correlation_id": "c",
+        "payload": payload,
+    }
+
+
+GOOD = AssistantRegistered(
+    first_name="Ewa",
+    last_name="Dąbrowska",
+    district="1465188",
+    employment_form="civil_law_contract",
+    works_since=date(2026, 1, 1),
+).model_dump(mode="json")
+
+
+def _page(*events: dict[str, Any]) -> _FeedPage:
+    body = json.dumps({"events": list(events), "next_after": len(events), "head": len(events)})
+    page = _FeedPage.model_validate_json(body)
+    for envelope in page.events:
+        envelope.validate_ahead()
+    return page
+
+
+def test_an_event_validated_ahead_is_the_one_event_gives() -> None:
+    (envelope,) = _page(_envelope("AssistantRegistered", GOOD)).events
+    event = envelope.event()
+    assert isinstance(event, AssistantRegistered) and event.first_name == "Ewa"
+    assert envelope.event() is event  # kept, not validated again
+    # A copy with another payload validates its own.
+    other = envelope.model_copy(update={"payload": {**GOOD, "first_name": "Anna"}})
+    assert other.event().first_name == "Anna"  # type: ignore[attr-defined]
+
+
+def test_an_invalid_or_unknown_event_fails_when_asked_for_not_when_read() -> None:
+    bad, unknown = _page(
+        _envelope("AssistantRegistered", {**GOOD, "district": "9999999"}),
+        _envelope("SomethingFromTheFuture", {}),
+    ).events
+    with pytest.raises(ValidationError):
+        bad.event()
+    with pytest.raises(UnknownEventType):
+        unknown.event()
