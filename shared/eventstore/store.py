@@ -288,6 +288,9 @@ class EventStore:
     def __init__(self, *, clock: Clock | None = None, keyring: Keyring | None = None) -> None:
         self._clock = clock or SystemClock()
         self._keyring = keyring
+        # Events this store was asked to write in this process (committed or not): a consumer
+        # wakes the relay after its commit only when a handler stored some.
+        self.stored = 0
 
     @property
     def clock(self) -> Clock:
@@ -370,6 +373,7 @@ class EventStore:
     ) -> None:
         """The events and their outbox rows. On PostgreSQL, with an `expected_version` above
         0, only if the first envelope's stream has that version stored."""
+        self.stored += len(envelopes)
         first = envelopes[0]
         if conn.dialect.name == "postgresql":
             await self._store_postgresql(conn, envelopes, expected_version)

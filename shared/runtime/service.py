@@ -131,6 +131,7 @@ class ServiceRuntime:
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         if worker and self.subscriptions:
             for source, handler in self.subscriptions.items():
+                wake = _WakeIfStored(self.store, self.events_committed)
                 consumer = StreamConsumer(
                     self.bus,
                     source=source,
@@ -139,8 +140,8 @@ class ServiceRuntime:
                     inbox=Inbox(
                         self.engine,
                         self.name,
-                        self._timed(source, handler),
-                        on_commit=self.events_committed,
+                        self._timed(source, wake.watching(handler)),
+                        on_commit=wake.after_commit,
                         handles=self.handled_types.get(source),
                     ),
                     batch_size=self.settings.consumer_batch_size,
@@ -230,3 +231,39 @@ class ServiceRuntime:
         except Exception:
             return False
         return True
+
+
+class _WakeIfStored:
+    """Wakes the relay after a consumer's commit only if its handler stored events. Most
+    consumed events store none (referrals passes over every visit), and each wake costs the
+    relay a read of the outbox, or a NOTIFY to the process holding its lease. Another
+    coroutine's append during the handler makes an extra wake, which is harmless; the
+    handler's own appends always make one."""
+
+    def __init__(self, store: EventStore, wake: Callable[[], None]) -> None:
+        self._store = store
+        self._wake = wake
+        self._stored = False
+
+    def watching(self, handler: Handler) -> Handler:
+        if isinstance(handler, SetWise):
+            apply_many = handler.apply
+
+            async def watched_many(conn: AsyncConnection, envelopes: Sequence[Envelope]) -> None:
+                before = self._store.stored
+                await apply_many(conn, envelopes)
+                self._stored = self._stored or self._store.stored != before
+
+            return SetWise(watched_many)
+
+        async def watched(conn: AsyncConnection, envelope: Envelope) -> None:
+            before = self._store.stored
+            await handler(conn, envelope)
+            self._stored = self._stored or self._store.stored != before
+
+        return watched
+
+    def after_commit(self) -> None:
+        if self._stored:
+            self._stored = False
+            self._wake()
