@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -13,9 +14,29 @@ from shared.domain.validation import invalid
 from shared.domain.values import CalendarDate, PersonName, ShortText
 from shared.events.personal import ERASED, PERSONAL
 
+_PESEL_WEIGHTS = (1, 3, 7, 9, 1, 3, 7, 9, 1, 3)
+_PESEL_CENTURIES = (1900, 2000, 2100, 2200, 1800)
+
+
+def _canonical_pesel_valid(value: str) -> bool:
+    """stdnum's checks (check digit, birth date) on a PESEL already in its compact form (11
+    ASCII digits, which stdnum's compact() leaves as it is), without compact()'s per-character
+    cleaning: every consumer validates each family member's PESEL in every event it reads."""
+    check = sum(w * int(d) for w, d in zip(_PESEL_WEIGHTS, value, strict=False))
+    if value[-1] != str((10 - check) % 10):
+        return False
+    month = int(value[2:4])
+    try:
+        date(_PESEL_CENTURIES[month // 20] + int(value[0:2]), month % 20, int(value[4:6]))
+    except ValueError:
+        return False
+    return True
+
 
 def check_pesel(value: str) -> str:
     """Return the PESEL without spaces if its date and checksum are valid."""
+    if len(value) == 11 and value.isascii() and value.isdigit() and _canonical_pesel_valid(value):
+        return value  # what stdnum returns for it; anything else goes through stdnum
     try:
         return str(stdnum_pesel.validate(value))
     except StdnumValidationError as exc:

@@ -1,12 +1,16 @@
 """The event contracts: one definition each, frozen, strict, versioned."""
 
 import json
+import random
+import string
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
+from stdnum.exceptions import ValidationError as StdnumValidationError
+from stdnum.pl import pesel as stdnum_pesel
 
 from shared.domain.districts import InvalidDistrictCode, check_terc
 from shared.events import (
@@ -18,6 +22,7 @@ from shared.events import (
     VisitLogged,
     VisitTopic,
 )
+from shared.events.family import check_pesel
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "events"
 
@@ -99,6 +104,30 @@ def test_a_valid_pesel_is_accepted_and_gives_the_date_of_birth(pesel: str) -> No
 def test_an_invalid_pesel_is_refused(pesel: str) -> None:
     with pytest.raises(ValidationError, match="PESEL"):
         FamilyMember(role="parent", first_name="A", last_name="B", pesel=pesel)
+
+
+def test_the_pesel_check_agrees_with_stdnum_on_every_kind_of_input() -> None:
+    # check_pesel checks a compact PESEL itself (the hot path of every consumer) and leaves
+    # the rest to stdnum: the two must accept and refuse the same numbers.
+    rng = random.Random(14)
+    numbers = ["44051401359", " 44051401359", "44051401359 ", "4405-1401359", "٤٤٠٥١٤٠١٣٥٩"]
+    numbers += ["".join(rng.choice(string.digits) for _ in range(11)) for _ in range(20_000)]
+    for _ in range(20_000):
+        stem = "".join(rng.choice(string.digits) for _ in range(10))
+        numbers.append(stem + stdnum_pesel.calc_check_digit(stem))  # a right check digit
+    accepted = 0
+    for number in numbers:
+        try:
+            expected: str | None = stdnum_pesel.validate(number)
+        except StdnumValidationError:
+            expected = None
+        try:
+            got: str | None = check_pesel(number)
+        except ValueError:
+            got = None
+        assert got == expected, number
+        accepted += got is not None
+    assert accepted > 1_000  # valid dates and check digits were among them
 
 
 def test_a_member_without_pesel_needs_birth_date_and_document() -> None:
