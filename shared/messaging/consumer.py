@@ -72,7 +72,7 @@ class StreamConsumer:
         group: str,
         consumer: str,
         inbox: Inbox,
-        batch_size: int = 100,
+        batch_size: int = 1000,
         claim_idle_ms: int = 30_000,
         max_deliveries: int = 5,
         poll_ms: int = 100,
