@@ -203,7 +203,8 @@ async def main(args: argparse.Namespace) -> int:
             f"warning: load average {machine['load_average_at_start'][0]} before starting; "
             "other work on this machine lowers and scatters the figures"
         )
-    comparisons = [] if args.only_rebuild else await bench_append(args.append_seconds, args.rounds)
+    skip_append = args.only_rebuild or args.only_projection
+    comparisons = [] if skip_append else await bench_append(args.append_seconds, args.rounds)
     _progress(f"generating {args.events:,} events")
     mix = generate(args.events)
     # The bench holds every envelope in memory, a worker does not: keep them out of the
@@ -211,12 +212,13 @@ async def main(args: argparse.Namespace) -> int:
     gc.collect()
     gc.freeze()
     if not args.only_rebuild:
-        comparisons.append(await bench_relay(mix, args.rounds))
+        if not args.only_projection:
+            comparisons.append(await bench_relay(mix, args.rounds))
         comparisons += await bench_projection(
             mix, batch=args.batch, rounds=args.projection_rounds, sqlite=not args.skip_sqlite
         )
     rebuilt = None
-    if not args.skip_rebuild:
+    if not (args.skip_rebuild or args.only_projection):
         rebuilt = await bench_rebuild(mix, args.rebuild_rounds)
         comparisons.append(rebuilt)
     parameters = {
@@ -279,12 +281,17 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     )
     parser.add_argument("--skip-rebuild", action="store_true", help="no rebuild measurement")
     parser.add_argument("--only-rebuild", action="store_true", help="the rebuild measurement alone")
+    parser.add_argument(
+        "--only-projection",
+        action="store_true",
+        help="the projection apply alone (no append, relay or rebuild)",
+    )
     return parser.parse_args(argv)
 
 
 def run_all(args: argparse.Namespace) -> int:
     code = asyncio.run(main(args))
-    if code or args.skip_web or args.only_rebuild:
+    if code or args.skip_web or args.only_rebuild or args.only_projection:
         return code
     # The web pages (bench.web) after the rates: it starts the suite as processes, with event
     # loops of its own, and adds its figures under "web" to what main() wrote.

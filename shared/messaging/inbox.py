@@ -71,12 +71,19 @@ _PG_LOCK_TRACKING = text(
     "ON CONFLICT (consumer, stream_id) DO UPDATE SET version = inbox_tracking.version "
     "RETURNING stream_id, version, has_parked"
 )
+# The batch's aggregates' new versions. Every row exists (the lock statement above made and
+# locked it in this transaction), so this upsert only ever updates; written as one because
+# its conflict check finds each row by the primary key, while `UPDATE ... FROM unnest(...)`
+# was planned as a hash join over every tracking row of the consumer (a fresh table's
+# estimates): its cost grew with the number of aggregates ever seen, per batch.
 _PG_RECORD_TRACKING = text(
-    "UPDATE inbox_tracking AS t SET version = v.version, last_event_id = v.last_event_id, "
-    "has_parked = v.has_parked FROM unnest(CAST(:streams AS varchar[]), "
-    "CAST(:versions AS integer[]), CAST(:event_ids AS uuid[]), CAST(:parked AS boolean[])) "
+    "INSERT INTO inbox_tracking AS t (consumer, stream_id, version, last_event_id, has_parked) "
+    "SELECT :consumer, v.stream_id, v.version, v.last_event_id, v.has_parked "
+    "FROM unnest(CAST(:streams AS varchar[]), CAST(:versions AS integer[]), "
+    "CAST(:event_ids AS uuid[]), CAST(:parked AS boolean[])) "
     "AS v(stream_id, version, last_event_id, has_parked) "
-    "WHERE t.consumer = :consumer AND t.stream_id = v.stream_id"
+    "ON CONFLICT (consumer, stream_id) DO UPDATE SET version = EXCLUDED.version, "
+    "last_event_id = EXCLUDED.last_event_id, has_parked = EXCLUDED.has_parked"
 )
 
 

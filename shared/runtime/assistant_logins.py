@@ -8,10 +8,10 @@ token. A token whose subject is the assistant's id itself still works (developme
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from uuid import UUID
 
-from sqlalchemy import Column, MetaData, String, Table, Uuid, delete, insert, select
+from sqlalchemy import Column, MetaData, String, Table, Uuid, delete, insert, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events import Envelope
@@ -47,6 +47,44 @@ async def project_login(conn: AsyncConnection, table: Table, envelope: Envelope)
     # of two assistants may arrive in either order, so the newer link replaces the older.
     await conn.execute(delete(table).where(table.c.login == event.login))
     await conn.execute(insert(table).values(assistant_id=envelope.aggregate_id, login=event.login))
+
+
+async def project_logins(
+    conn: AsyncConnection, table: Table, links: Sequence[tuple[UUID, str | None]]
+) -> None:
+    """Apply a batch's logins, each (assistant, login or None) as an event set it, in their
+    order: the table ends as `project_login` applied to each in turn would leave it, in two
+    statements instead of up to three per event. Each event drops its assistant's row and its
+    login's row: so every stored row of an assistant or a login of the batch goes, and the
+    rows the batch ends with, folded here in order, are inserted."""
+    if not links:
+        return
+    holder: dict[str, UUID] = {}  # login -> assistant, as the batch leaves them
+    login_of: dict[UUID, str] = {}
+    for assistant_id, login in links:
+        dropped = login_of.pop(assistant_id, None)
+        if dropped is not None:
+            del holder[dropped]
+        if login is None:
+            continue
+        previous = holder.pop(login, None)
+        if previous is not None:
+            del login_of[previous]
+        holder[login] = assistant_id
+        login_of[assistant_id] = login
+    assistants = sorted({assistant_id for assistant_id, _ in links})
+    logins = sorted({login for _, login in links if login is not None})
+    await conn.execute(
+        delete(table).where(or_(table.c.assistant_id.in_(assistants), table.c.login.in_(logins)))
+    )
+    if login_of:
+        await conn.execute(
+            insert(table),
+            [
+                {"assistant_id": assistant_id, "login": login}
+                for assistant_id, login in login_of.items()
+            ],
+        )
 
 
 def lookup_in(engine: Callable[[], AsyncEngine], table: Table) -> AssistantLookup:

@@ -206,6 +206,8 @@ class ServiceRuntime:
             with contextlib.suppress(Exception):
                 await self.relay.publish_pending()
                 await self.relay.release()
+        for consumer in self.consumers:
+            await consumer.stop()  # the batch in flight is applied and acknowledged first
         if self.bus is not None:
             await self.bus.close()
         await self.engine.dispose()

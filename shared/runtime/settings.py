@@ -43,7 +43,10 @@ class ServiceSettings(BaseSettings):
     extra_consumer_groups: str = Field("", validation_alias="ASYSTA_EXTRA_CONSUMER_GROUPS")
     # How often a relay drops the entries every group acknowledged.
     trim_interval_seconds: float = Field(30.0, validation_alias="ASYSTA_TRIM_INTERVAL_SECONDS")
-    consumer_batch_size: int = Field(100, validation_alias="ASYSTA_CONSUMER_BATCH_SIZE")
+    # At most this many messages a read (XREADGROUP COUNT): a read returns at once with what
+    # is there, so a quiet stream's few events still go out one small batch at a time; a
+    # backlog is applied in transactions of up to this many (fewer statements per event).
+    consumer_batch_size: int = Field(1000, validation_alias="ASYSTA_CONSUMER_BATCH_SIZE")
     claim_idle_ms: int = Field(30_000, validation_alias="ASYSTA_CLAIM_IDLE_MS")
     max_deliveries: int = Field(5, validation_alias="ASYSTA_MAX_DELIVERIES")
     clock_shift_days: int = Field(0, validation_alias="ASYSTA_CLOCK_SHIFT_DAYS")

@@ -8,15 +8,16 @@ import contextlib
 import uuid
 
 import pytest
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.events import Envelope
 from shared.eventstore import Aggregate, EventMetadata, EventStore
 from shared.messaging.bus import Bus
 from shared.messaging.dead_letters import list_dead_letters, replay
 from shared.messaging.relay import OutboxRelay
 from shared.runtime.database import create_engine
 from tests.integration.conftest import StartConsumer, publish
-from tests.integration.kit import effect_rows, envelope
+from tests.integration.kit import effect_rows, envelope, record_effect
 from tests.integration.test_event_store_contract import registered
 from tests.waiting import eventually
 
@@ -144,3 +145,33 @@ async def test_after_flushall_the_group_is_recreated_and_the_projection_ends_exa
     rows = await effect_rows(engine)
     for agg in aggregates:
         assert [r[1:] for r in rows if r[0] == f"assistant-{agg}"] == [(1, "V1"), (2, "V2")]
+
+
+async def test_a_batch_being_applied_when_the_consumer_stops_is_applied_and_acknowledged(
+    engine: AsyncEngine, start_consumer: StartConsumer, publisher: Bus
+) -> None:
+    # The reader hands each batch to a task and reads on; stopping must not cut that batch's
+    # transaction short nor leave it unacknowledged.
+    consumer = await start_consumer()
+    entered, release = asyncio.Event(), asyncio.Event()
+
+    async def slow(conn: AsyncConnection, envelope: Envelope) -> None:
+        entered.set()
+        await release.wait()
+        await record_effect(conn, envelope)
+
+    consumer.inbox.handler = slow
+    await publish(publisher, envelope(uuid.uuid4(), 1, "InFlight"))
+    await asyncio.wait_for(entered.wait(), timeout=10)
+    stopping = asyncio.create_task(consumer.stop())
+
+    async def reader_stopped() -> bool:
+        return not consumer.reader.running
+
+    await eventually(reader_stopped, what="the reader to stop")
+    assert not stopping.done()  # waiting for the batch in flight
+    release.set()
+    await asyncio.wait_for(stopping, timeout=10)
+    assert [r[2] for r in await effect_rows(engine)] == ["InFlight"]
+    pending = await publisher.redis.xpending(publisher.stream("referrals"), "reporting")
+    assert pending["pending"] == 0

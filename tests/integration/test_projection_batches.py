@@ -18,7 +18,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from services.reporting.adapters.tables import PROJECTION_TABLES, metadata, referrals_view
+from services.reporting.adapters.tables import (
+    PROJECTION_TABLES,
+    assistant_logins,
+    metadata,
+    referrals_view,
+)
 from services.reporting.application.projector import project
 from shared.events import (
     AssistantAssigned,
@@ -41,11 +46,13 @@ from shared.events import (
     VisitTopic,
     WorkStarted,
 )
-from shared.events.directory import AssistantEmploymentChanged
+from shared.events.directory import AssistantEmploymentChanged, AssistantLoginChanged
 from shared.eventstore import kernel_metadata
 from shared.eventstore.sql import SetWrites
 from shared.messaging.inbox import Inbox
+from shared.runtime.assistant_logins import project_login, project_logins
 from shared.runtime.database import create_engine, create_schema
+from tests.events import envelope_of
 from tests.integration.test_reports import OCHOTA, WOLA, History, assistant, case
 
 pytestmark = pytest.mark.integration
@@ -290,3 +297,35 @@ async def test_a_value_too_long_for_its_column_is_refused_not_cut(pg_url: str) -
             assert (await conn.execute(select(referrals_view))).all() == []
     finally:
         await engine.dispose()
+
+
+async def test_logins_set_in_a_batch_end_as_set_one_event_at_a_time(engine: AsyncEngine) -> None:
+    # project_logins (the projector's, per batch) against project_login (per event): logins
+    # taken over by another assistant, dropped and given back, over rows already stored.
+    rng = random.Random(14)
+    assistants = [uuid.uuid4() for _ in range(6)]
+    names = ["anna", "ewa", "jan", "ola"]
+    links = [(rng.choice(assistants), rng.choice([*names, None])) for _ in range(400)]
+    events = [
+        envelope_of(AssistantLoginChanged(login=login), "Assistant", assistant_id)
+        for assistant_id, login in links
+    ]
+
+    async def stored() -> list[tuple[Any, ...]]:
+        async with engine.connect() as conn:
+            return sorted(tuple(r) for r in await conn.execute(select(assistant_logins)))
+
+    expected: list[list[tuple[Any, ...]]] = []
+    for event in events:
+        async with engine.begin() as conn:
+            await project_login(conn, assistant_logins, event)
+        expected.append(await stored())
+    async with engine.begin() as conn:
+        await conn.execute(assistant_logins.delete())
+    done = 0
+    while done < len(links):
+        size = rng.choice([1, 2, 5, 30])
+        async with engine.begin() as conn:
+            await project_logins(conn, assistant_logins, links[done : done + size])
+        done = min(done + size, len(links))
+        assert await stored() == expected[done - 1], done

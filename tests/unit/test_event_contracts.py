@@ -2,6 +2,7 @@
 
 import json
 import random
+import string
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -123,6 +124,30 @@ def test_the_quick_pesel_check_agrees_with_stdnum_on_every_kind_of_number() -> N
         assert _plain_valid_pesel(number) == (expected == number), number
         if expected is not None:
             assert check_pesel(number) == expected
+
+
+def test_the_pesel_check_agrees_with_stdnum_on_every_kind_of_input() -> None:
+    # check_pesel checks a compact PESEL itself (the hot path of every consumer) and leaves
+    # the rest to stdnum: the two must accept and refuse the same numbers.
+    rng = random.Random(14)
+    numbers = ["44051401359", " 44051401359", "44051401359 ", "4405-1401359", "٤٤٠٥١٤٠١٣٥٩"]
+    numbers += ["".join(rng.choice(string.digits) for _ in range(11)) for _ in range(20_000)]
+    for _ in range(20_000):
+        stem = "".join(rng.choice(string.digits) for _ in range(10))
+        numbers.append(stem + stdnum_pesel.calc_check_digit(stem))  # a right check digit
+    accepted = 0
+    for number in numbers:
+        try:
+            expected: str | None = stdnum_pesel.validate(number)
+        except StdnumValidationError:
+            expected = None
+        try:
+            got: str | None = check_pesel(number)
+        except ValueError:
+            got = None
+        assert got == expected, number
+        accepted += got is not None
+    assert accepted > 1_000  # valid dates and check digits were among them
 
 
 def test_a_member_without_pesel_needs_birth_date_and_document() -> None:

@@ -72,7 +72,7 @@ from shared.events.directory import (
 )
 from shared.eventstore.sql import EARLIEST, FIRST, LATEST, SET, SetWrites
 from shared.messaging.inbox import SetWise
-from shared.runtime.assistant_logins import project_login
+from shared.runtime.assistant_logins import project_logins
 
 Apply = Callable[["Changes", Envelope, Any], Awaitable[None]]
 
@@ -174,6 +174,12 @@ class Changes:
     def __init__(self, conn: AsyncConnection) -> None:
         self.conn = conn
         self._rows: dict[str, dict[tuple[Any, ...], _Row]] = {}
+        # Logins set by the batch's directory events, in order (assistant_logins.py).
+        self._logins: list[tuple[Any, str | None]] = []
+
+    def login(self, assistant_id: Any, login: str | None) -> None:
+        """The assistant signs in with `login` from now on (None: with none)."""
+        self._logins.append((assistant_id, login))
 
     def _row(self, table: Table, key: tuple[Any, ...]) -> _Row:
         rows = self._rows.setdefault(table.name, {})
@@ -248,6 +254,8 @@ class Changes:
             writes.upsert(table, links, key=key, update=())
             writes.delete(table, [k for k, row in changes.items() if row.present is False], key=key)
         await writes.run()
+        logins, self._logins = self._logins, []
+        await project_logins(self.conn, assistant_logins, logins)
 
 
 async def _case(changes: Changes, envelope: Envelope, **values: Any) -> None:
@@ -564,9 +572,10 @@ async def _assistant_email(
     await _assistant(changes, envelope, email=event.email)
 
 
-async def _assistant_login(changes: Changes, envelope: Envelope, _event: Any) -> None:
-    # Not a projection table of the batch: the login table is written at once (rare events).
-    await project_login(changes.conn, assistant_logins, envelope)
+async def _assistant_login(
+    changes: Changes, envelope: Envelope, event: AssistantRegistered | AssistantLoginChanged
+) -> None:
+    changes.login(envelope.aggregate_id, event.login)
 
 
 def _chain(first: Apply | None, then: Apply) -> Apply:
