@@ -214,9 +214,12 @@ async def main(args: argparse.Namespace) -> int:
     if not args.only_rebuild:
         if not args.only_projection:
             comparisons.append(await bench_relay(mix, args.rounds))
-        comparisons += await bench_projection(
-            mix, batch=args.batch, rounds=args.projection_rounds, sqlite=not args.skip_sqlite
-        )
+        # The workers' default batch (1000) and a small one (100, what a lightly loaded
+        # stream gives), each against the raw drain at the same batch.
+        for batch in _batches(args.batch):
+            comparisons += await bench_projection(
+                mix, batch=batch, rounds=args.projection_rounds, sqlite=not args.skip_sqlite
+            )
     rebuilt = None
     if not (args.skip_rebuild or args.only_projection):
         rebuilt = await bench_rebuild(mix, args.rebuild_rounds)
@@ -225,7 +228,7 @@ async def main(args: argparse.Namespace) -> int:
         "events": args.events,
         "aggregates": mix.aggregates,
         "event_types": dict(sorted(mix.by_type.items())),
-        "batch": args.batch,
+        "batch": _batches(args.batch),
         "append_seconds": args.append_seconds,
         "rounds": args.rounds,
         "projection_rounds": args.projection_rounds,
@@ -250,10 +253,16 @@ async def main(args: argparse.Namespace) -> int:
     return 0
 
 
+def _batches(spec: str) -> list[int]:
+    return [int(part) for part in spec.split(",") if part.strip()]
+
+
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__)
     parser.add_argument("--events", type=int, default=20_000, help="events for relay/projection")
-    parser.add_argument("--batch", type=int, default=100, help="consumer batch (max_records)")
+    parser.add_argument(
+        "--batch", default="100,1000", help="consumer batches (max_records), comma-separated"
+    )
     parser.add_argument(
         "--append-seconds", type=float, default=2.0, help="length of one append round"
     )
