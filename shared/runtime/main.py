@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from shared.migrations.runner import SchemaNotAtHead
 from shared.runtime.database import cannot_open, create_engine
 from shared.runtime.logging import configure_logging, get_logger
+from shared.runtime.loop import run as run_on_fast_loop
 from shared.runtime.service import ServiceRuntime
 from shared.runtime.tracing import configure_tracing
 
@@ -60,7 +61,8 @@ def main(
         print(problem, file=sys.stderr, flush=True)
         return 3
     if args.mode == "worker":
-        asyncio.run(_run_worker(runtime))
+        # uvloop, as uvicorn runs the API modes (shared/runtime/loop.py).
+        run_on_fast_loop(_run_worker(runtime))
         return 0
     workers = runtime.settings.api_workers
     if workers > 1:
@@ -82,6 +84,8 @@ def main(
 
 
 def _uvicorn_config(app: FastAPI, runtime: ServiceRuntime) -> uvicorn.Config:
+    # loop and http stay uvicorn's "auto": uvloop and httptools (dependencies), the C event loop
+    # and HTTP parser, instead of asyncio's loop and h11 (tests/unit/test_runtime_loop.py).
     return uvicorn.Config(
         app,
         host=runtime.settings.host,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 from shared.messaging.bus import Bus
 from shared.messaging.relay import OutboxRelay
 from shared.runtime.database import create_engine
 from shared.runtime.logging import configure_logging
+from shared.runtime.loop import run
 
 
 async def main(database_url: str, prefix: str, redis_url: str) -> None:
@@ -22,4 +22,5 @@ async def main(database_url: str, prefix: str, redis_url: str) -> None:
 
 if __name__ == "__main__":
     configure_logging("relay-test", level="WARNING", json=True)
-    asyncio.run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
+    # On the loop the services run on (uvloop), killed at random moments by the test.
+    run(main(sys.argv[1], sys.argv[2], sys.argv[3]))
