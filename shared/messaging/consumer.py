@@ -246,10 +246,11 @@ class StreamConsumer:
             await self._on_claimed(message_id, entry, int(pending["times_delivered"]) + 1)
 
     async def _on_batch(self, batch: Any) -> None:
-        """Decode the batch, wait for the one before it to be applied, and hand it over to be
-        applied while faststream reads the next: the database's round trips and commit of one
-        batch overlap the reading and decoding of the next. Its acks go out after its commit,
-        as before; a batch whose handling is cut short stays pending (claimed and retried).
+        """Decode the batch, hand it over to be applied after the one before it, and wait
+        for that one: this batch is applied while faststream reads the next, so the database's
+        round trips and commit of one batch overlap the reading and decoding of the next. Its
+        acks go out after its commit; a batch whose handling is cut short stays pending
+        (claimed and retried).
 
         A batch the inbox only passes over waits (`defer_ms` at most, or until a full batch
         waits) and goes with the batches after it; any other batch takes the waiting ones
@@ -267,10 +268,16 @@ class StreamConsumer:
                 return
         else:
             self._waiting.append(decoded)
-        # Taken before awaiting: the timer finds nothing left to hand over.
-        decoded = self._take_waiting()
-        await self.drain()
-        self._hand_over(decoded)
+        # Handed over before any await: a reader stopped while it waits below has still
+        # handed its batch over, and the timer finds nothing left.
+        before = self._applying
+        self._hand_over(self._take_waiting())
+        if before is not None:
+            # Read the next batch while this one is applied, not while several wait.
+            await self._applied_before(before)
+
+    async def _applied_before(self, before: asyncio.Task[None]) -> None:
+        await asyncio.wait([before])  # not `await`: its outcome is its own (see _applied)
 
     @property
     def waiting(self) -> int:
@@ -312,8 +319,8 @@ class StreamConsumer:
             self._hand_over(self._take_waiting())
 
     def _hand_over(self, decoded: _Decoded) -> None:
-        """Apply the batch after the one in flight, if any (the reader waited for it; the
-        timer does not): one batch after another, in the order they were read."""
+        """Apply the batch after the one handed over before it, if any: one batch after
+        another, in the order they were read, whether the reader or the timer hands it over."""
         self._applying = asyncio.create_task(self._applied(decoded, after=self._applying))
 
     async def drain(self) -> None:
