@@ -9,6 +9,7 @@ import asyncio
 import sys
 import uuid
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -73,7 +74,7 @@ async def test_reads_passed_over_go_in_one_transaction_with_the_next_handled_eve
     for version in range(1, 5):
         await publish(publisher, passed_over(agg, version))
         # Read before the next is published: four reads.
-        await eventually(lambda v=version: _waiting_is(consumer, v), what=f"read {version}")
+        await eventually(partial(_waiting_is, consumer, version), what=f"read {version}")
     assert commits == []
     assert await tracked_version(engine, "reporting", sid) is None
     assert await _pending_is(publisher, 4)  # read, not acknowledged: nothing is recorded yet
@@ -159,7 +160,7 @@ async def test_an_event_this_code_cannot_read_is_dead_lettered_at_once_not_passe
     waiting, unknown_type, newer_version = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
 
     async def dead_letters_are(n: int) -> bool:
-        return len(await publisher.redis.xrange(consumer.dead_letters)) == n
+        return await publisher.redis.xlen(consumer.dead_letters) == n
 
     await publish(publisher, passed_over(waiting, 1))
     await eventually(lambda: _waiting_is(consumer, 1), what="the read to wait")
@@ -207,7 +208,7 @@ async def test_replicas_sharing_aggregates_apply_each_handled_event_once_in_orde
             ),
         )
         # Each round read before the next is published: the replicas take turns.
-        await eventually(lambda n=6 * version: read_up_to(n), what=f"round {version} read")
+        await eventually(partial(read_up_to, 6 * version), what=f"round {version} read")
 
     expected = {
         f"assistant-{agg}": [(v, f"V{v}") for v in range(1, 7) if handled(i, v)]
@@ -221,5 +222,5 @@ async def test_replicas_sharing_aggregates_apply_each_handled_event_once_in_orde
 
     await eventually(all_applied, what="every handled event once, in order")
     for sid in expected:
-        await eventually(lambda sid=sid: _tracked_is(engine, sid, 6), what=f"{sid} recorded")
+        await eventually(partial(_tracked_is, engine, sid, 6), what=f"{sid} recorded")
     await eventually(lambda: _pending_is(publisher, 0), what="every read acknowledged")
