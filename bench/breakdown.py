@@ -83,11 +83,11 @@ def _print(title: str, events: int, seconds: float) -> None:
 
 async def breakdown_projection(events: int, batch: int, sqlite: bool) -> None:
     consumer, inbox = consumer_module.StreamConsumer, inbox_module.Inbox
-    # The reader decodes a batch, waits for the one before it to be applied, and hands it
-    # to a task of its own (inbox, then acks) while faststream reads the next one: stages 1
-    # and 3 overlap in time.
+    # The reader decodes a batch, hands it to a task of its own (inbox, then acks) and waits
+    # for the one before it to be applied, then faststream reads the next one: stages 1 and 3
+    # overlap in time.
     _timed(consumer, "_decoded", "1 reader: decode (Envelope.model_validate_json)")
-    _timed(consumer, "drain", "1 reader: waits for the batch before to be applied")
+    _timed(consumer, "_applied_before", "1 reader: waits for the batch before to be applied")
     _timed(consumer, "_apply", "2 batch applied (inbox, then acks), beside the reader")
     _timed(inbox, "process", "3 Inbox.process (transaction, commit)")
     _timed(inbox, "_lock_tracking", "4 inbox tracking: lock and read (one statement)")

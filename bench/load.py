@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import secrets
@@ -450,9 +451,11 @@ def run_wrk(
     requests_file = work / f"requests-{int(rate)}-{uuid.uuid4().hex[:6]}.tsv"
     requests_file.write_text("\n".join(lines) + "\n", encoding="utf-8")
     # The script schedules arrivals at the rate (open-loop, see schedule.lua); connections are
-    # enough to keep that rate while answers take up to about half a second each.
-    connections = int(min(max(8, rate / 2), 256))
-    threads = 2
+    # enough to keep that rate while answers take up to about half a second each, and few
+    # enough at a low rate that each sends within uvicorn's keep-alive timeout (5 s): a
+    # connection idle for longer is closed by the server, and wrk counts a socket error.
+    threads = 2 if rate >= 4 else 1
+    connections = max(threads, min(256, math.ceil(rate / 2)))
     env = {
         **os.environ,
         "WRK_REQUESTS": str(requests_file),

@@ -15,7 +15,7 @@ from services.referrals.adapters.tables import metadata
 from services.referrals.adapters.unit_of_work import ReferralsUnitOfWorkFactory
 from services.referrals.application.ports import ReferralsUnitOfWork
 from services.referrals.application.queries import ReferralsQueries
-from services.referrals.application.reactions import react
+from services.referrals.application.reactions import REACTIONS, react
 from services.referrals.settings import ReferralsSettings
 from shared.domain.clock import Clock
 from shared.domain.values import use_today
@@ -54,6 +54,9 @@ def build_runtime(
         produces_events=True,
         migrations=MIGRATIONS,
         subscriptions=dict.fromkeys(consumed_streams(NAME), on_casework_event),
+        # The other types of casework's stream (most of them: visits, plans) are only recorded
+        # as applied, and their reads wait to be recorded together (StreamConsumer's defer_ms).
+        handled_types=dict.fromkeys(consumed_streams(NAME), frozenset(REACTIONS)),
         clock=clock or settings.clock(),
     )
 

@@ -3,7 +3,9 @@ once per idempotency key."""
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from functools import cache
@@ -83,7 +85,7 @@ class CommandRunner(Generic[U]):
         unit_of_work: Callable[[EventMetadata], U],
         clock: Clock,
         *,
-        attempts: int = 5,
+        attempts: int = 10,
     ) -> None:
         self._unit_of_work = unit_of_work
         self.clock = clock
@@ -103,7 +105,12 @@ class CommandRunner(Generic[U]):
         result is stored in the command's transaction and a retry with the same key answers it
         without running the handler again."""
         adapter = _result_adapter(handler) if idempotency else None
-        for _ in range(self._attempts):
+        for attempt in range(self._attempts):
+            if attempt:
+                # Writers that collided on one aggregate (eight assignments to one assistant's
+                # caseload at once) would collide again if they all retried at once: a short,
+                # random and growing pause spreads them, so each round lets some through.
+                await asyncio.sleep(random.uniform(0, 0.002 * attempt))
             uow = self._unit_of_work(metadata)
             try:
                 async with uow:

@@ -16,7 +16,9 @@ it leaves to us on Redis (see ../shared/docs/faststream-redis.md):
 - a group created on a stream that was already trimmed says so loudly (it missed history and
   must be rebuilt from the producers' feeds);
 - with tracing on, each event's trace context (its message's `traceparent` header) goes to the
-  inbox, whose span for applying it joins the trace of the request that caused it.
+  inbox, whose span for applying it joins the trace of the request that caused it;
+- a batch of only events the inbox passes over (see `_passes_over`) waits up to `defer_ms` to
+  be recorded together with the batches read after it, in one transaction and one XACK.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from redis.exceptions import ResponseError
 
 from shared.events import Envelope
 from shared.messaging.bus import Bus
-from shared.messaging.inbox import Inbox, UnknownEvent
+from shared.messaging.inbox import Inbox, UnknownEvent, is_known
 from shared.messaging.sealing import FAMILY_FIELD
 from shared.messaging.streams import dead_letter_stream, errors_key, replay_result_key
 from shared.runtime import tracing
@@ -52,6 +54,14 @@ REPLAY_ID = b"replay_id"
 REPLAY_GROUP = b"replay_group"
 REPLAY_RESULT_SECONDS = 3600
 CLAIM_PAGE = 100  # idle messages claimed per pass at most
+# How long a batch the inbox only passes over may wait for the next ones. Such a batch has no
+# effect but its inbox record (the aggregates' versions) and its ack, which cost a transaction
+# and an XACK per read; at 20-80 events/s a read holds 1-3 events, so a quarter of a second
+# records 5-20 of them at the cost of one. Nothing waits on that record except an event of
+# the same aggregate read by another replica (parked behind the gap until the record
+# commits): a quarter of a second keeps that rare delay within the command-to-report lag
+# goal (issue 14), and far below the claimer's idle time.
+DEFER_MS = 250
 
 # Acknowledge and dead-letter in one step, only if the message was still pending: the reader
 # and the claimer may both give up on the same message, and it must be one dead letter.
@@ -77,6 +87,7 @@ class StreamConsumer:
         max_deliveries: int = 5,
         poll_ms: int = 100,
         supervise_interval: float = 1.0,
+        defer_ms: int = DEFER_MS,
     ) -> None:
         self.bus = bus
         self.redis = bus.redis
@@ -93,9 +104,18 @@ class StreamConsumer:
         self.dead_letters = dead_letter_stream(bus.prefix, group)
         self._errors = errors_key(self.stream, group)
         self._move_to_dead_letters = self.redis.register_script(MOVE_TO_DEAD_LETTERS)
-        # The batch being applied (its transaction, then its acks) while the reader fetches
-        # and decodes the next one: at most one in flight, so batches apply in their order.
+        # The last batch handed over to be applied (its transaction, then its acks) while the
+        # reader fetches and decodes the next one; each waits for the one handed over before
+        # it, so batches apply in the order read.
         self._applying: asyncio.Task[None] | None = None
+        # Batches the inbox only passes over, read but not yet applied (so still pending: a
+        # crash leaves them to the claimer), and the timer that hands them over. At most half
+        # the claim idle time: the claimer must not take a waiting batch for a dead replica's.
+        self.batch_size = batch_size
+        self.defer = min(defer_ms, claim_idle_ms // 2) / 1000
+        self._waiting: list[_Decoded] = []
+        self._waiting_messages = 0
+        self._flush_timer: asyncio.Task[None] | None = None
         self.reader = bus.broker.subscriber(
             stream=StreamSub(
                 self.stream,
@@ -226,19 +246,86 @@ class StreamConsumer:
             await self._on_claimed(message_id, entry, int(pending["times_delivered"]) + 1)
 
     async def _on_batch(self, batch: Any) -> None:
-        """Decode the batch, wait for the one before it to be applied, and hand it over to be
-        applied while faststream reads the next: the database's round trips and commit of one
-        batch overlap the reading and decoding of the next. Its acks go out after its commit,
-        as before; a batch whose handling is cut short stays pending (claimed and retried)."""
+        """Decode the batch, hand it over to be applied after the one before it, and wait
+        for that one: this batch is applied while faststream reads the next, so the database's
+        round trips and commit of one batch overlap the reading and decoding of the next. Its
+        acks go out after its commit; a batch whose handling is cut short stays pending
+        (claimed and retried).
+
+        A batch the inbox only passes over waits (`defer_ms` at most, or until a full batch
+        waits) and goes with the batches after it; any other batch takes the waiting ones
+        with it, before its own messages, in one transaction: its reactions are not delayed,
+        and each aggregate's events stay in order."""
         # `batch`: the entries as read (see _as_read), typed Any so that faststream's
         # dependency injection passes it on without validating it.
         decoded = self._decoded(batch["message_ids"], batch["data"])
-        await self.drain()
-        self._applying = asyncio.create_task(self._applied(decoded))
+        if self._passes_over(decoded):
+            self._waiting.append(decoded)
+            self._waiting_messages += len(decoded.ids)
+            if self._waiting_messages < self.batch_size:
+                if self._flush_timer is None:
+                    self._flush_timer = asyncio.create_task(self._flush_later())
+                return
+        else:
+            self._waiting.append(decoded)
+        # Handed over before any await: a reader stopped while it waits below has still
+        # handed its batch over, and the timer finds nothing left.
+        before = self._applying
+        self._hand_over(self._take_waiting())
+        if before is not None:
+            # Read the next batch while this one is applied, not while several wait.
+            await self._applied_before(before)
+
+    async def _applied_before(self, before: asyncio.Task[None]) -> None:
+        await asyncio.wait([before])  # not `await`: its outcome is its own (see _applied)
+
+    @property
+    def waiting(self) -> int:
+        """How many messages read wait to be recorded with the next reads."""
+        return self._waiting_messages
+
+    def _passes_over(self, decoded: _Decoded) -> bool:
+        """Whether the inbox will only record the batch's events as applied: every message
+        readable, none a replay (its operator waits for the answer), every event of a type
+        this code knows (an unknown one is dead-lettered at once, not passed over) and that
+        the inbox does not handle."""
+        handles = self.inbox.handles
+        return (
+            self.defer > 0
+            and handles is not None
+            and len(decoded.readable) == len(decoded.ids)
+            and not any(REPLAY_ID in e or REPLAY_GROUP in e for e in decoded.by_id.values())
+            and all(
+                envelope.event_type not in handles and is_known(envelope)
+                for _, envelope in decoded.readable
+            )
+        )
+
+    def _take_waiting(self) -> _Decoded:
+        """The waiting batches as one, in the order read; the timer is no longer needed."""
+        waiting, self._waiting, self._waiting_messages = self._waiting, [], 0
+        timer, self._flush_timer = self._flush_timer, None
+        if timer is not None and timer is not asyncio.current_task():
+            timer.cancel()
+        return _joined(waiting)
+
+    async def _flush_later(self) -> None:
+        await asyncio.sleep(self.defer)
+        self._flush()
+
+    def _flush(self) -> None:
+        """Hand the waiting batches over now (after the one in flight, if any)."""
+        if self._waiting:
+            self._hand_over(self._take_waiting())
+
+    def _hand_over(self, decoded: _Decoded) -> None:
+        """Apply the batch after the one handed over before it, if any: one batch after
+        another, in the order they were read, whether the reader or the timer hands it over."""
+        self._applying = asyncio.create_task(self._applied(decoded, after=self._applying))
 
     async def drain(self) -> None:
-        """Wait for the batch in flight, if any, to be applied and acknowledged (shielded: a
-        reader stopped meanwhile does not cut its transaction short)."""
+        """Wait for the batches handed over, if any, to be applied and acknowledged (shielded:
+        a reader stopped meanwhile does not cut their transaction short)."""
         applying = self._applying
         if applying is not None:
             await asyncio.shield(applying)
@@ -246,14 +333,19 @@ class StreamConsumer:
                 self._applying = None
 
     async def stop(self) -> None:
-        """Stop reading and claiming; the batch in flight is still applied."""
+        """Stop reading and claiming; the batches in flight or waiting are still applied."""
         await self._stop_claiming()
         if self.reader.running:
             await self.reader.stop()
+        self._flush()
         with contextlib.suppress(Exception):
             await self.drain()
 
-    async def _applied(self, decoded: _Decoded) -> None:
+    async def _applied(self, decoded: _Decoded, *, after: asyncio.Task[None] | None) -> None:
+        if after is not None:
+            # Not `await after`: its cancellation (a loop shutting down) must not be taken
+            # for this task's; either way its messages stay pending if it did not finish.
+            await asyncio.wait([after])
         try:
             await self._apply(decoded)
         except Exception:
@@ -444,6 +536,20 @@ class _Decoded:
     # Dead-lettered at once: retrying cannot help (an unknown event), or an operator is
     # waiting for the answer (a replay).
     now: set[bytes] = field(default_factory=set)
+
+
+def _joined(batches: Sequence[_Decoded]) -> _Decoded:
+    """Batches read one after another, as one (applied in one transaction, acked at once)."""
+    if len(batches) == 1:
+        return batches[0]
+    joined = _Decoded([i for batch in batches for i in batch.ids], {}, deliveries=1)
+    for batch in batches:
+        joined.by_id.update(batch.by_id)
+        joined.readable.extend(batch.readable)
+        joined.traces.update(batch.traces)
+        joined.failed.update(batch.failed)
+        joined.now.update(batch.now)
+    return joined
 
 
 async def _entries_only(message: Mapping[str, Any]) -> RedisBatchStreamMessage:

@@ -149,7 +149,13 @@ class Inbox:
         trace context it travelled with (its span's parent when tracing is on)."""
         if not envelopes:
             return []
-        keys = await self.keys.keys_for(envelopes) if self.keys is not None else {}
+        # Keys only for the events the handler will see: the others are never opened, and a
+        # batch of only those (a consumer passing over most of a stream) costs no round trip.
+        keys = (
+            await self.keys.keys_for(e for e in envelopes if self._wants(e))
+            if self.keys is not None
+            else {}
+        )
         try:
             await self._in_transaction(envelopes, keys, traces)
             self.on_commit()
@@ -197,7 +203,7 @@ class Inbox:
         nothing) if one of them is of a type or version this code does not know."""
         self._hold_unknown(envelopes)
         if keys is None and self.keys is not None:
-            keys = await self.keys.keys_for(envelopes)
+            keys = await self.keys.keys_for(e for e in envelopes if self._wants(e))
         by_stream: dict[str, list[Envelope]] = defaultdict(list)
         for envelope in envelopes:
             by_stream[envelope.stream_id].append(envelope)
@@ -240,6 +246,10 @@ class Inbox:
     async def _apply_set_wise(self, conn: AsyncConnection, envelopes: list[Envelope]) -> None:
         if self.set_wise is not None:
             await self.set_wise(conn, envelopes)
+
+    def _wants(self, envelope: Envelope) -> bool:
+        """Whether the event goes to the handler (else it is only recorded as applied)."""
+        return self.handles is None or envelope.event_type in self.handles
 
     def _hold_unknown(self, envelopes: Sequence[Envelope]) -> None:
         for envelope in envelopes:
@@ -292,7 +302,7 @@ class Inbox:
         collected: list[Envelope] | None,
         traceparent: str | None = None,
     ) -> None:
-        if self.handles is not None and envelope.event_type not in self.handles:
+        if not self._wants(envelope):
             return  # not of interest to this consumer: skipped on purpose, counted as applied
         if self.keys is not None:
             envelope = self.keys.open(envelope, keys)
@@ -372,7 +382,9 @@ class Inbox:
         remaining = False
         parked = [(row.version, Envelope.model_validate(row.envelope)) for row in rows.all()]
         keys = (
-            await self.keys.keys_for(e for _, e in parked if e.aggregate_version > last)
+            await self.keys.keys_for(
+                e for _, e in parked if e.aggregate_version > last and self._wants(e)
+            )
             if self.keys is not None
             else {}
         )

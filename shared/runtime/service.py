@@ -147,6 +147,7 @@ class ServiceRuntime:
                     batch_size=self.settings.consumer_batch_size,
                     claim_idle_ms=self.settings.claim_idle_ms,
                     max_deliveries=self.settings.max_deliveries,
+                    defer_ms=self.settings.consumer_defer_ms,
                 )
                 await consumer.ensure_group()
                 self.consumers.append(consumer)

@@ -48,6 +48,9 @@ class ServiceSettings(BaseSettings):
     # backlog is applied in transactions of up to this many (fewer statements per event).
     consumer_batch_size: int = Field(1000, validation_alias="ASYSTA_CONSUMER_BATCH_SIZE")
     claim_idle_ms: int = Field(30_000, validation_alias="ASYSTA_CLAIM_IDLE_MS")
+    # How long a read whose events the consumer only passes over may wait to be recorded with
+    # the next reads, in one transaction (0: never; why 250: shared/messaging/consumer.py).
+    consumer_defer_ms: int = Field(250, ge=0, validation_alias="ASYSTA_CONSUMER_DEFER_MS")
     max_deliveries: int = Field(5, validation_alias="ASYSTA_MAX_DELIVERIES")
     clock_shift_days: int = Field(0, validation_alias="ASYSTA_CLOCK_SHIFT_DAYS")
     data_key: SecretStr | None = Field(None, validation_alias="ASYSTA_DATA_KEY")
