@@ -4,7 +4,6 @@ letting the reads it passes over wait far longer than any test runs:
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 from shared.events import AssistantRegistered
@@ -13,6 +12,7 @@ from shared.messaging.consumer import StreamConsumer
 from shared.messaging.inbox import Inbox
 from shared.runtime.database import create_engine
 from shared.runtime.logging import configure_logging
+from shared.runtime.loop import run
 from tests.integration.kit import record_effect
 
 
@@ -36,4 +36,5 @@ async def main(database_url: str, prefix: str, redis_url: str, name: str) -> Non
 
 if __name__ == "__main__":
     configure_logging("consumer-test", level="WARNING", json=True)
-    asyncio.run(main(*sys.argv[1:5]))
+    # On the loop the workers run on (uvloop).
+    run(main(*sys.argv[1:5]))
