@@ -53,6 +53,10 @@ DATA_KEY = b"__data__"
 REPLAY_ID = b"replay_id"
 REPLAY_GROUP = b"replay_group"
 REPLAY_RESULT_SECONDS = 3600
+# How long a stop waits for the reader and for the batches handed over. A batch not applied by
+# then stays pending, unacknowledged, and is claimed again: waiting longer would only hold up
+# a shutdown (an orchestrator kills the process anyway).
+STOP_WAIT_SECONDS = 10.0
 CLAIM_PAGE = 100  # idle messages claimed per pass at most
 # How long a batch the inbox only passes over may wait for the next ones. Such a batch has no
 # effect but its inbox record (the aggregates' versions) and its ack, which cost a transaction
@@ -336,10 +340,17 @@ class StreamConsumer:
         """Stop reading and claiming; the batches in flight or waiting are still applied."""
         await self._stop_claiming()
         if self.reader.running:
-            await self.reader.stop()
+            try:
+                await asyncio.wait_for(self.reader.stop(), STOP_WAIT_SECONDS)
+            except TimeoutError:
+                log.warning("consumer.reader_stop_timed_out", stream=self.stream, group=self.group)
         self._flush()
-        with contextlib.suppress(Exception):
-            await self.drain()
+        try:
+            await asyncio.wait_for(self.drain(), STOP_WAIT_SECONDS)
+        except TimeoutError:
+            log.warning("consumer.stopped_with_batch_pending", stream=self.stream, group=self.group)
+        except Exception:
+            log.exception("consumer.batch_failed", stream=self.stream, group=self.group)
 
     async def _applied(self, decoded: _Decoded, *, after: asyncio.Task[None] | None) -> None:
         if after is not None:
