@@ -49,7 +49,7 @@ from bench.infra import PG_ADMIN_DSN, REDIS_URL
 from suite.demo_data import pesel
 from suite.embedded_redis import free_port
 from suite.processes import SERVICES, SuiteProcesses
-from suite.scenario import Suite, wait_for
+from suite.scenario import Suite, assign_with_consent, wait_for
 
 LOAD_DISTRICT = "1465068"  # Ochota: the commands
 PROBE_DISTRICT = "1465188"  # Wola: the lag probe's one case, which nothing else touches
@@ -277,24 +277,7 @@ def working_case(client: Suite, district: str, assistant_id: str) -> str:
         return rows[0]["case_id"] if rows else None
 
     found = wait_for("the case", case_id, timeout=30)
-
-    def assigned() -> bool | None:
-        response = head.client("casework").post(
-            f"/cases/{found}/assignment", json={"assistant_id": assistant_id}
-        )
-        if response.status_code == 404:  # casework has not heard of the assistant yet
-            return None
-        if response.status_code != 200:
-            raise RuntimeError(f"assignment: {response.status_code} {response.text}")
-        return True
-
-    wait_for("the assignment", assigned, timeout=30)
-    head.call(
-        "casework",
-        "POST",
-        f"/cases/{found}/consent",
-        json={"given_on": date.today().isoformat(), "signed_by": ["Anna Obciążeniowa"]},
-    )
+    assign_with_consent(head, found, assistant_id, date.today(), "Anna Obciążeniowa", timeout=30)
     return found
 
 

@@ -89,7 +89,7 @@ from shared.runtime.metrics import read_group_lag
 from suite.demo_data import pesel
 from suite.embedded_redis import free_port
 from suite.processes import SERVICES, SuiteProcesses
-from suite.scenario import Suite, wait_for
+from suite.scenario import Suite, assign_with_consent, wait_for
 
 DISTRICT = "1465068"  # Ochota
 YEAR_AGO = 365
@@ -291,24 +291,7 @@ def _assigned_case(suite: WebSuite, assistant_id: str, surname: str, started: da
     try:
         case = _granted_case(client, surname)
         head = client.head(DISTRICT)
-
-        def assigned() -> bool | None:
-            response = head.client("casework").post(
-                f"/cases/{case}/assignment", json={"assistant_id": assistant_id}
-            )
-            if response.status_code == 404:  # casework has not heard of the assistant yet
-                return None
-            if response.status_code != 200:
-                raise RuntimeError(f"assignment: {response.status_code} {response.text}")
-            return True
-
-        wait_for("the assignment", assigned, timeout=60)
-        head.call(
-            "casework",
-            "POST",
-            f"/cases/{case}/consent",
-            json={"given_on": started.isoformat(), "signed_by": [f"Anna {surname}"]},
-        )
+        assign_with_consent(head, case, assistant_id, started, f"Anna {surname}", timeout=60)
         return case
     finally:
         client.close()

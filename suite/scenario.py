@@ -396,3 +396,28 @@ def format_city(report: dict[str, Any]) -> str:
             f"{r['waiting_families']:>9}{r['families_in_monitoring']:>10}"
         )
     return "\n".join(lines)
+
+
+def assign_with_consent(
+    head: Suite, case_id: str, assistant_id: str, given_on: date, signed_by: str, *, timeout: float
+) -> None:
+    """The head assigns the assistant (once casework has heard of them) and records the
+    family's consent: the step every prepared working case goes through."""
+
+    def assigned() -> bool | None:
+        response = head.client("casework").post(
+            f"/cases/{case_id}/assignment", json={"assistant_id": assistant_id}
+        )
+        if response.status_code == 404:  # casework has not heard of the assistant yet
+            return None
+        if response.status_code != 200:
+            raise RuntimeError(f"assignment: {response.status_code} {response.text}")
+        return True
+
+    wait_for("the assignment", assigned, timeout=timeout)
+    head.call(
+        "casework",
+        "POST",
+        f"/cases/{case_id}/consent",
+        json={"given_on": given_on.isoformat(), "signed_by": [signed_by]},
+    )
