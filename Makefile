@@ -45,7 +45,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 typecheck: $(STAMP)
-	$(BIN)/mypy shared services suite asysta
+	$(BIN)/mypy shared services suite asysta bench
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -39,7 +39,7 @@ from shared.eventstore import kernel_metadata
 from shared.runtime.database import create_engine, create_schema
 from shared.runtime.logging import configure_logging
 
-SECONDS: collections.Counter[str] = collections.Counter()
+SECONDS: collections.defaultdict[str, float] = collections.defaultdict(float)
 CALLS: collections.Counter[str] = collections.Counter()
 
 

@@ -30,7 +30,8 @@ from shared.runtime.database import create_engine, create_schema
 PIPELINE = 500  # the relay's default batch size
 STORE_CHUNK = 1000  # events per transaction while filling the store (not timed)
 
-Entry = dict[bytes, bytes]
+# As the client answers them (bytes: no decode_responses) and as XADD takes them back.
+Entry = dict[bytes | str, bytes | str]
 
 
 async def compare(
@@ -110,5 +111,7 @@ async def _read_all(client: aioredis.Redis, stream: str) -> list[Entry]:
         chunk = await client.xrange(stream, min=after, count=5000)
         if not chunk:
             return entries
-        entries.extend(fields for _, fields in chunk)
-        after = f"({chunk[-1][0].decode()}"
+        # The client answers bytes (no decode_responses); a reply without fields is none.
+        entries.extend(fields for _, fields in chunk if fields)
+        last = chunk[-1][0]
+        after = f"({last.decode() if isinstance(last, bytes) else last}"

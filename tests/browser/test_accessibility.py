@@ -83,7 +83,6 @@ def test_pages_reflow_on_a_320_px_wide_screen(web_suite: WebSuite, context: Brow
         width = page.evaluate("document.documentElement.scrollWidth")
         if width > 320:
             too_wide[path] = width
-    screenshot(page, "assistant-case-320px")
     page.goto(f"{web_suite.web_url}/assistant")
     screenshot(page, "assistant-my-families-320px")
     page.goto(f"{web_suite.web_url}/assistant/offline")
