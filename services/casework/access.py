@@ -60,7 +60,7 @@ async def case_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scop
         case_id = UUID(str(params["case_id"]))
     except ValueError as exc:
         raise NotFound(entity="case", id=params["case_id"]) from exc
-    async with runtime.engine.connect() as conn:
+    async with runtime.reads.connect() as conn:
         row = (await conn.execute(_SCOPE, {"case_id": case_id})).first()
         if row is None:
             raise NotFound(entity="case", id=case_id)

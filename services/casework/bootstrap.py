@@ -84,7 +84,7 @@ def build_app(settings: CaseworkSettings | None = None, clock: Clock | None = No
         clock=clock,
     )
 
-    runtime.assistant_logins = lookup_in(lambda: runtime.engine, assistant_logins)
+    runtime.assistant_logins = lookup_in(lambda: runtime.reads, assistant_logins)
     index = CaseIndex(runtime.store.keyring, settings.lookup_key())
     read_models = projections(index)
 

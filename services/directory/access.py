@@ -41,7 +41,7 @@ async def _scope(
         resource_id = UUID(str(params[key]))
     except ValueError as exc:
         raise NotFound(entity=entity, id=params[key]) from exc
-    async with runtime.engine.connect() as conn:
+    async with runtime.reads.connect() as conn:
         row = (
             await conn.execute(select(table.c.district).where(table.c[key] == resource_id))
         ).first()

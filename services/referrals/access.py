@@ -44,7 +44,7 @@ def _uuid(params: Mapping[str, Any], name: str, entity: str) -> UUID:
 
 async def referral_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scope:
     referral_id = _uuid(params, "referral_id", "referral")
-    async with runtime.engine.connect() as conn:
+    async with runtime.reads.connect() as conn:
         row = (
             await conn.execute(
                 select(referrals.c.district, referrals.c.family_id).where(
@@ -64,7 +64,7 @@ async def referral_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> 
 
 async def notification_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scope:
     notification_id = _uuid(params, "notification_id", "notification")
-    async with runtime.engine.connect() as conn:
+    async with runtime.reads.connect() as conn:
         row = (
             await conn.execute(
                 select(notifications.c.sender_subject, notifications.c.district).where(
@@ -84,7 +84,7 @@ async def notification_scope(runtime: ServiceRuntime, params: Mapping[str, Any])
 
 async def family_scope(runtime: ServiceRuntime, params: Mapping[str, Any]) -> Scope:
     family_id = _uuid(params, "family_id", "family")
-    async with runtime.engine.connect() as conn:
+    async with runtime.reads.connect() as conn:
         district = await family_district(conn, family_id)
     if district is None:
         raise NotFound(entity="family", id=family_id)

@@ -183,7 +183,7 @@ async def get_caseload(
     _grant: Annotated[Grant, POLICY.require("reports.caseload", district_param="district")],
     district: District,
 ) -> CaseloadReport:
-    async with reporting.engine.connect() as conn:
+    async with reporting.reads.connect() as conn:
         report = await reports.caseload_report(
             conn, district=district, today=reporting.clock.today()
         )
@@ -201,7 +201,7 @@ async def get_operational(
     district: District,
     as_of: Annotated[ReportDate | None, Query(description="stan na dzień (domyślnie dziś)")] = None,
 ) -> OperationalReport:
-    async with reporting.engine.connect() as conn:
+    async with reporting.reads.connect() as conn:
         report = await reports.operational_report(
             conn, district=district, today=as_of or reporting.clock.today()
         )
@@ -221,7 +221,7 @@ async def get_outcomes(
     end: To = None,
 ) -> OutcomesReport:
     scope = grant.district_or_city(district)
-    async with reporting.engine.connect() as conn:
+    async with reporting.reads.connect() as conn:
         report = await reports.outcomes_report(
             conn, district=scope, period=_period(reporting.clock.today(), start, end)
         )
@@ -250,7 +250,7 @@ async def get_statutory(
     format: ReportFormat = ReportFormat.JSON,
 ) -> Any:
     scope = grant.district_or_city(district)
-    async with reporting.engine.connect() as conn:
+    async with reporting.reads.connect() as conn:
         report = await reports.statutory_report(
             conn, district=scope, period=Period.half_year(year, half)
         )
@@ -281,7 +281,7 @@ async def get_city(
     start: From = None,
     end: To = None,
 ) -> CityReport:
-    async with reporting.engine.connect() as conn:
+    async with reporting.reads.connect() as conn:
         report = await reports.city_report(
             conn, period=_period(reporting.clock.today(), start, end), today=reporting.clock.today()
         )
@@ -330,7 +330,7 @@ async def _my_tasks(
     administrator's for the district asked for, or every district their token names."""
     today = reporting.clock.today()
     principal = grant.principal
-    async with reporting.engine.connect() as conn:
+    async with reporting.reads.connect() as conn:
         if principal.role is Role.ASSISTANT:
             if grant.assistant_id is None:
                 return []

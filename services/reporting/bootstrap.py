@@ -39,6 +39,11 @@ class ReportingApp:
         # Read through the runtime: a test may give it an engine of its own.
         return self.runtime.engine
 
+    @property
+    def reads(self) -> AsyncEngine:
+        """The engine for the reports' reads (no BEGIN and ROLLBACK around them)."""
+        return self.runtime.reads
+
 
 def build_reporting(
     settings: ReportingSettings | None = None, clock: Clock | None = None
@@ -56,7 +61,7 @@ def build_reporting(
         clock=clock,
         probes=[caseload_probe],
     )
-    runtime.assistant_logins = lookup_in(lambda: runtime.engine, assistant_logins)
+    runtime.assistant_logins = lookup_in(lambda: runtime.reads, assistant_logins)
     runtime.jobs.append(daily_digest_job(settings, runtime, clock))
     return ReportingApp(settings=settings, runtime=runtime, clock=clock)
 

@@ -18,7 +18,8 @@ it leaves to us on Redis (see ../shared/docs/faststream-redis.md):
 - with tracing on, each event's trace context (its message's `traceparent` header) goes to the
   inbox, whose span for applying it joins the trace of the request that caused it;
 - a batch of only events the inbox passes over (see `_passes_over`) waits up to `defer_ms` to
-  be recorded together with the batches read after it, in one transaction and one XACK.
+  be recorded together with the batches read after it, in one transaction and one XACK; any
+  other batch waits up to `linger_ms` (shorter) for the same.
 """
 
 from __future__ import annotations
@@ -66,6 +67,13 @@ CLAIM_PAGE = 100  # idle messages claimed per pass at most
 # commits): a quarter of a second keeps that rare delay within the command-to-report lag
 # goal (issue 14), and far below the claimer's idle time.
 DEFER_MS = 250
+# How long a read of events the inbox applies may wait for the reads after it, to be applied
+# with them in one transaction and one XACK. A consumer that keeps up reads one or two events
+# at a time (20-100 commands/s), and each batch costs its transaction, its inbox statements
+# and its ack whatever its size: waiting a few tens of milliseconds lets several commands'
+# events share them (measured in bench/load.py, CPU per command by process), at the cost of
+# that much command-to-report lag. A busy consumer's reads are full and never wait.
+LINGER_MS = 40
 
 # Acknowledge and dead-letter in one step, only if the message was still pending: the reader
 # and the claimer may both give up on the same message, and it must be one dead letter.
@@ -92,6 +100,7 @@ class StreamConsumer:
         poll_ms: int = 100,
         supervise_interval: float = 1.0,
         defer_ms: int = DEFER_MS,
+        linger_ms: int = LINGER_MS,
     ) -> None:
         self.bus = bus
         self.redis = bus.redis
@@ -117,9 +126,13 @@ class StreamConsumer:
         # the claim idle time: the claimer must not take a waiting batch for a dead replica's.
         self.batch_size = batch_size
         self.defer = min(defer_ms, claim_idle_ms // 2) / 1000
+        # Reads of events to apply wait less (see LINGER_MS), and never longer than the reads
+        # passed over.
+        self.linger = min(linger_ms, defer_ms, claim_idle_ms // 2) / 1000
         self._waiting: list[_Decoded] = []
         self._waiting_messages = 0
         self._flush_timer: asyncio.Task[None] | None = None
+        self._flush_deadline = 0.0
         self.reader = bus.broker.subscriber(
             stream=StreamSub(
                 self.stream,
@@ -256,22 +269,19 @@ class StreamConsumer:
         acks go out after its commit; a batch whose handling is cut short stays pending
         (claimed and retried).
 
-        A batch the inbox only passes over waits (`defer_ms` at most, or until a full batch
-        waits) and goes with the batches after it; any other batch takes the waiting ones
-        with it, before its own messages, in one transaction: its reactions are not delayed,
-        and each aggregate's events stay in order."""
+        A batch waits for the batches read after it, to go with them in one transaction, in
+        the order read (each aggregate's events stay in order): a batch the inbox only passes
+        over `defer_ms` at most, any other `linger_ms` at most (a replay not at all); all of
+        them go as soon as a full batch waits, or when the soonest of their waits ends."""
         # `batch`: the entries as read (see _as_read), typed Any so that faststream's
         # dependency injection passes it on without validating it.
         decoded = self._decoded(batch["message_ids"], batch["data"])
-        if self._passes_over(decoded):
-            self._waiting.append(decoded)
-            self._waiting_messages += len(decoded.ids)
-            if self._waiting_messages < self.batch_size:
-                if self._flush_timer is None:
-                    self._flush_timer = asyncio.create_task(self._flush_later())
-                return
-        else:
-            self._waiting.append(decoded)
+        self._waiting.append(decoded)
+        self._waiting_messages += len(decoded.ids)
+        wait = self.defer if self._passes_over(decoded) else self._linger(decoded)
+        if wait > 0 and self._waiting_messages < self.batch_size:
+            self._flush_within(wait)
+            return
         # Handed over before any await: a reader stopped while it waits below has still
         # handed its batch over, and the timer finds nothing left.
         before = self._applying
@@ -313,8 +323,26 @@ class StreamConsumer:
             timer.cancel()
         return _joined(waiting)
 
-    async def _flush_later(self) -> None:
-        await asyncio.sleep(self.defer)
+    def _linger(self, decoded: _Decoded) -> float:
+        """How long a read with events to apply may wait for the next reads: `linger`, but
+        not at all for a replay (its operator waits for the answer)."""
+        if any(REPLAY_ID in e or REPLAY_GROUP in e for e in decoded.by_id.values()):
+            return 0.0
+        return self.linger
+
+    def _flush_within(self, wait: float) -> None:
+        """Hand the waiting reads over `wait` seconds from now at the latest (a timer set
+        earlier for a sooner moment stands)."""
+        deadline = asyncio.get_running_loop().time() + wait
+        if self._flush_timer is not None:
+            if self._flush_deadline <= deadline:
+                return
+            self._flush_timer.cancel()
+        self._flush_deadline = deadline
+        self._flush_timer = asyncio.create_task(self._flush_later(wait))
+
+    async def _flush_later(self, wait: float) -> None:
+        await asyncio.sleep(wait)
         self._flush()
 
     def _flush(self) -> None:

@@ -60,6 +60,25 @@ def is_sqlite(engine: AsyncEngine) -> bool:
     return engine.dialect.name == "sqlite"
 
 
+def reads_of(engine: AsyncEngine) -> AsyncEngine:
+    """`engine` for reads: connections it gives run their statements without BEGIN and
+    ROLLBACK around them, on PostgreSQL (autocommit; the same pool).
+
+    Why: a read on a plain connection costs three round trips (BEGIN, the SELECT, ROLLBACK),
+    and a request makes several (the caller's login, the record's scope, the query itself).
+    Under READ COMMITTED every statement takes its own snapshot inside a transaction too, so a
+    read sees nothing different. Only for SELECTs, and for a write made of one statement
+    (atomic on its own; commit it, for SQLite): several writes, or `SELECT ... FOR UPDATE`,
+    would commit (or lock) statement by statement.
+
+    SQLite keeps its transactions: the driver's autocommit switch would undo the connection
+    settings that let us issue BEGIN IMMEDIATE ourselves, and a local read costs no round
+    trip anyway."""
+    if is_sqlite(engine):
+        return engine
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
+
+
 def create_engine(url: str, *, pool_size: int = 10, pooled: bool = True) -> AsyncEngine:
     """An engine for `url`, tuned for its dialect. `pooled=False` opens a connection per use
     (for callers that run the app on more than one event loop, e.g. a test client)."""

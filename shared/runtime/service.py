@@ -23,7 +23,7 @@ from shared.messaging.inbox import Handler, Inbox, SetWise
 from shared.messaging.relay import OutboxRelay
 from shared.messaging.streams import parse_extra_groups
 from shared.migrations.runner import Migrations, prepare_schema
-from shared.runtime.database import create_engine
+from shared.runtime.database import create_engine, reads_of
 from shared.runtime.logging import get_logger
 from shared.runtime.metrics import BUILD_INFO, MetricsSampler, Probe, observe_projection_lag
 from shared.runtime.settings import ServiceSettings
@@ -69,6 +69,7 @@ class ServiceRuntime:
     consumers: list[StreamConsumer] = field(init=False, default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(init=False, default_factory=list)
     _schema_ready: bool = field(init=False, default=False)
+    _reads: tuple[AsyncEngine, AsyncEngine] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.engine = create_engine(self.settings.database_url)
@@ -80,6 +81,15 @@ class ServiceRuntime:
             now=self.clock.now,
             probes=self.probes,
         )
+
+    @property
+    def reads(self) -> AsyncEngine:
+        """The engine for reads, and for a write of one statement: no BEGIN and ROLLBACK
+        around them on PostgreSQL (`shared.runtime.database.reads_of`). Follows `engine` when
+        a test replaces it."""
+        if self._reads is None or self._reads[0] is not self.engine:
+            self._reads = (self.engine, reads_of(self.engine))
+        return self._reads[1]
 
     @property
     def consumer_name(self) -> str:
@@ -127,6 +137,7 @@ class ServiceRuntime:
                 clock=self.clock,
                 extra_groups=parse_extra_groups(self.settings.extra_consumer_groups),
                 trim_interval=self.settings.trim_interval_seconds,
+                linger=self.settings.relay_linger_ms / 1000,
             )
             self._tasks.append(asyncio.create_task(self.relay.run(), name=f"{self.name}-relay"))
         if worker and self.subscriptions:
@@ -148,6 +159,7 @@ class ServiceRuntime:
                     claim_idle_ms=self.settings.claim_idle_ms,
                     max_deliveries=self.settings.max_deliveries,
                     defer_ms=self.settings.consumer_defer_ms,
+                    linger_ms=self.settings.consumer_linger_ms,
                 )
                 await consumer.ensure_group()
                 self.consumers.append(consumer)

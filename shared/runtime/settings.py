@@ -51,6 +51,12 @@ class ServiceSettings(BaseSettings):
     # How long a read whose events the consumer only passes over may wait to be recorded with
     # the next reads, in one transaction (0: never; why 250: shared/messaging/consumer.py).
     consumer_defer_ms: int = Field(250, ge=0, validation_alias="ASYSTA_CONSUMER_DEFER_MS")
+    # How long a read with events to apply may wait for the next reads, to share their
+    # transaction (0: never; why 40: shared/messaging/consumer.py, LINGER_MS).
+    consumer_linger_ms: int = Field(40, ge=0, validation_alias="ASYSTA_CONSUMER_LINGER_MS")
+    # How long a woken relay waits for the commits behind the one that woke it (0: never; why
+    # 20: shared/messaging/relay.py, LINGER_SECONDS).
+    relay_linger_ms: int = Field(20, ge=0, le=200, validation_alias="ASYSTA_RELAY_LINGER_MS")
     max_deliveries: int = Field(5, validation_alias="ASYSTA_MAX_DELIVERIES")
     clock_shift_days: int = Field(0, validation_alias="ASYSTA_CLOCK_SHIFT_DAYS")
     data_key: SecretStr | None = Field(None, validation_alias="ASYSTA_DATA_KEY")

@@ -118,7 +118,7 @@ async def discard_held_record(
 
 
 async def held_record(runtime: ServiceRuntime, record_id: UUID) -> HeldRecord:
-    async with runtime.engine.connect() as conn:
+    async with runtime.reads.connect() as conn:
         envelopes = await runtime.store.read_stream(conn, f"{HELD_RECORD.name}-{record_id}")
     state = HELD_RECORD.fold(e.event() for e in envelopes)
     if not state.exists:
@@ -138,7 +138,7 @@ async def held_records(
     query = select(*EVENT_COLUMNS).where(events.c.aggregate_type == HELD_RECORD.name)
     if districts is not None:
         query = query.where(events.c.district.in_(districts))
-    async with runtime.engine.connect() as conn:
+    async with runtime.reads.connect() as conn:
         rows = (await conn.execute(query.order_by(events.c.position))).all()
         envelopes = await runtime.store.envelopes(conn, rows) if rows else []
     items: dict[UUID, dict[str, Any]] = {}

@@ -131,7 +131,7 @@ class CaseworkQueries:
         """Everything recorded on the case. With `only_district`, only what was recorded while the
         case was with that district's centre (a centre the family moved away from)."""
         runtime = self.runtime
-        async with runtime.engine.connect() as conn:
+        async with runtime.reads.connect() as conn:
             envelopes = await runtime.store.read_stream(conn, stream_id(CASE.name, case_id))
         state = CASE.fold(e.event() for e in envelopes)
         if not state.exists:
@@ -218,7 +218,7 @@ class CaseworkQueries:
             query = query.where(cases.c.assistant_id == assistant_id)
         if status:
             query = query.where(cases.c.status == status)
-        async with runtime.engine.connect() as conn:
+        async with runtime.reads.connect() as conn:
             rows = list(await conn.execute(query.order_by(cases.c.opened_on, cases.c.case_id)))
             keyring = runtime.store.keyring
             keys = await keyring.keys(conn, {r.family_id for r in rows}) if keyring else {}
@@ -253,7 +253,7 @@ class CaseworkQueries:
         """Rows that carry `family_id` and `family` with the family's name decrypted."""
         keyring = self.runtime.store.keyring
         if rows and keyring is not None:
-            async with self.runtime.engine.connect() as conn:
+            async with self.runtime.reads.connect() as conn:
                 keys = await keyring.keys(conn, {r.family_id for r in rows})
         else:
             keys = {}
@@ -262,7 +262,7 @@ class CaseworkQueries:
     async def overdue_assessments(self, *, district: str) -> list[dict[str, Any]]:
         runtime = self.runtime
         today = runtime.clock.today()
-        async with runtime.engine.connect() as conn:
+        async with runtime.reads.connect() as conn:
             rows = await conn.execute(
                 select(
                     cases.c.case_id,
@@ -300,7 +300,7 @@ class CaseworkQueries:
             query = query.where(cases.c.assistant_id == assistant_id)
         if overdue_only:
             query = query.where(court_opinions.c.deadline < today)
-        async with runtime.engine.connect() as conn:
+        async with runtime.reads.connect() as conn:
             found = list(await conn.execute(query.order_by(court_opinions.c.deadline)))
         return [
             {
@@ -313,7 +313,7 @@ class CaseworkQueries:
 
     async def expired_monitoring(self, *, today: date) -> list[UUID]:
         runtime = self.runtime
-        async with runtime.engine.connect() as conn:
+        async with runtime.reads.connect() as conn:
             rows = await conn.execute(
                 select(cases.c.case_id).where(
                     cases.c.status == CaseStatus.MONITORING.value, cases.c.monitoring_until < today
@@ -324,7 +324,7 @@ class CaseworkQueries:
     async def capacity(self, *, district: str) -> list[dict[str, Any]]:
         """Free places of each assistant of the district, for the head choosing one."""
         runtime = self.runtime
-        async with runtime.engine.connect() as conn:
+        async with runtime.reads.connect() as conn:
             rows = await conn.execute(
                 select(caseloads)
                 .where(caseloads.c.district == district)
@@ -369,6 +369,6 @@ class CaseworkQueries:
         )
         if districts is not None:
             query = query.where(cases.c.district.in_(districts))
-        async with runtime.engine.connect() as conn:
+        async with runtime.reads.connect() as conn:
             rows = await conn.execute(query)
             return [dict(row._mapping) for row in rows]
