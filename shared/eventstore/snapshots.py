@@ -27,14 +27,15 @@ from uuid import UUID
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import String, and_, bindparam, case, cast, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from shared.domain.aggregate import AggregateType
 from shared.domain.clock import Clock
 from shared.eventstore.crypto import Keyring
-from shared.eventstore.tables import family_keys, snapshots
+from shared.eventstore.store import EVENT_COLUMNS, PendingSnapshot
+from shared.eventstore.tables import events, family_keys, snapshots
 
 SNAPSHOTS_EVERY_VARIABLE = "ASYSTA_SNAPSHOTS_EVERY"
 DEFAULT_EVERY = 1
@@ -101,6 +102,13 @@ def fingerprint(kind: AggregateType[Any]) -> str:
     return digest.hexdigest()[:32]
 
 
+# A stream's events, the whole of it (a snapshot that could not be trusted).
+_STREAM_FROM = (
+    select(*EVENT_COLUMNS)
+    .where(events.c.stream_id == bindparam("stream"))
+    .order_by(events.c.version)
+)
+
 # Built once: a statement built per command costs its construction and cache key each time.
 # With the family's wrapped key in the same statement (one round trip fewer per command on a
 # family's aggregate); none once the family was erased.
@@ -115,6 +123,43 @@ _READ = (
     )
     .select_from(snapshots.outerjoin(family_keys, family_keys.c.family_id == snapshots.c.family_id))
     .where(snapshots.c.stream_id == bindparam("stream"))
+)
+
+
+# The snapshot whose fingerprint is the reader's, with its family's wrapped key, and the
+# stream's events after it (all of them when there is no such snapshot): one round trip for
+# what a command reads of an aggregate. One row at least (no snapshot, no event: all null);
+# the state only in the first, not repeated with every event after it.
+_ASKED = select(cast(bindparam("stream"), String).label("sid")).subquery("asked")
+_READ_WITH_STREAM = (
+    select(
+        snapshots.c.version.label("snapshot_version"),
+        snapshots.c.family_id.label("snapshot_family_id"),
+        snapshots.c.encrypted.label("snapshot_encrypted"),
+        case(
+            (func.row_number().over(order_by=events.c.version) == 1, snapshots.c.state),
+        ).label("snapshot_state"),
+        family_keys.c.wrapped_key.label("snapshot_wrapped_key"),
+        *EVENT_COLUMNS,
+    )
+    .select_from(
+        _ASKED.outerjoin(
+            snapshots,
+            and_(
+                snapshots.c.stream_id == _ASKED.c.sid,
+                snapshots.c.fingerprint == bindparam("fingerprint"),
+            ),
+        )
+        .outerjoin(family_keys, family_keys.c.family_id == snapshots.c.family_id)
+        .outerjoin(
+            events,
+            and_(
+                events.c.stream_id == _ASKED.c.sid,
+                events.c.version > func.coalesce(snapshots.c.version, 0),
+            ),
+        )
+    )
+    .order_by(events.c.version)
 )
 
 
@@ -180,22 +225,77 @@ class SnapshotStore:
         row = (await conn.execute(_READ, {"stream": stream})).first()
         if row is None or row.fingerprint != fingerprint(kind):
             return None
+        return self._opened(
+            kind, row.version, row.family_id, row.encrypted, row.state, row.wrapped_key
+        )
+
+    async def read_with_stream(
+        self, conn: AsyncConnection, kind: AggregateType[Any], stream: str
+    ) -> tuple[Snapshot | None, list[Any]]:
+        """The stream's snapshot if it is there and can be trusted, and the stored rows of the
+        events after it (selected with EVENT_COLUMNS), in one statement; with no snapshot to
+        trust, every event of the stream."""
+        rows = (
+            await conn.execute(
+                _READ_WITH_STREAM, {"stream": stream, "fingerprint": fingerprint(kind)}
+            )
+        ).all()
+        first = rows[0]
+        stored = [row for row in rows if row.event_id is not None]
+        if first.snapshot_version is None:
+            return None, stored
+        snapshot = self._opened(
+            kind,
+            first.snapshot_version,
+            first.snapshot_family_id,
+            first.snapshot_encrypted,
+            first.snapshot_state,
+            first.snapshot_wrapped_key,
+        )
+        if snapshot is None:
+            # Not to be trusted after all (its family's key destroyed, bytes that do not
+            # decode): the whole stream, as if there were none. Rare: a second statement.
+            whole = await conn.execute(_STREAM_FROM, {"stream": stream})
+            return None, list(whole.all())
+        return snapshot, stored
+
+    def _opened(
+        self,
+        kind: AggregateType[Any],
+        version: int,
+        family_id: UUID | None,
+        encrypted: bool,
+        state: bytes,
+        wrapped_key: bytes | None,
+    ) -> Snapshot | None:
         try:
-            raw = bytes(row.state)
-            if row.encrypted:
+            raw = bytes(state)
+            if encrypted:
                 key = None
-                if (
-                    self._keyring is not None
-                    and row.family_id is not None
-                    and row.wrapped_key is not None
-                ):
-                    key = self._keyring.unwrap(row.family_id, row.wrapped_key)
-                    self._keys[row.family_id] = key
-                raw = _open(key, row.family_id, raw)
-            return Snapshot(decode_state(kind, raw), int(row.version))
+                if self._keyring is not None and family_id is not None and wrapped_key is not None:
+                    key = self._keyring.unwrap(family_id, wrapped_key)
+                    self._keys[family_id] = key
+                if family_id is None:
+                    raise SnapshotUnreadable("an encrypted snapshot names no family")
+                raw = _open(key, family_id, raw)
+            return Snapshot(decode_state(kind, raw), int(version))
         except (SnapshotUnreadable, ValueError, TypeError):
             # Never trusted blindly: the stream is the truth, folding it is only slower.
             return None
+
+    def pending(
+        self, kind: AggregateType[Any], state: Any, family_id: UUID | None
+    ) -> PendingSnapshot:
+        """`state` to keep as the snapshot in the append's statement (EventStore sealing it
+        with the family's key, which it holds for the events)."""
+        return PendingSnapshot(
+            aggregate_type=kind.name,
+            fingerprint=fingerprint(kind),
+            family_id=family_id,
+            state=encode_state(kind, state),
+            taken_at=self._clock.now(),
+            seal=_seal,
+        )
 
     async def write(
         self,

@@ -265,11 +265,12 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         # The one place a state is folded: from its snapshot when there is one that can be
         # trusted, with the events after it; from the whole stream otherwise.
         conn, sid = self.connection, stream_id(kind.name, aggregate_id)
-        snapshot = (
-            await self._snapshots.read(conn, kind, sid) if self._snapshot_policy.enabled else None
-        )
+        if self._snapshot_policy.enabled:
+            snapshot, rows = await self._snapshots.read_with_stream(conn, kind, sid)
+        else:
+            snapshot = None
+            rows = list((await conn.execute(_STREAM_AFTER, {"stream": sid, "after": 0})).all())
         after = snapshot.version if snapshot is not None else 0
-        rows = (await conn.execute(_STREAM_AFTER, {"stream": sid, "after": after})).all()
         envelopes = await self._store.envelopes(conn, rows) if rows else []
         self.events_read += len(envelopes)
         start = cast(S, snapshot.state) if snapshot is not None else None
@@ -279,16 +280,26 @@ class SqlUnitOfWork(TrackingUnitOfWork):
     async def _flush(self) -> None:
         conn = self.connection
         for aggregate_id, tracked in self._changes():
-            envelopes = await self._store.append(
-                conn,
-                self._aggregate(aggregate_id, tracked),
-                tracked.version,
-                tracked.new_events,
-                self.metadata,
-            )
-            self._stored.extend(envelopes)
+            aggregate = self._aggregate(aggregate_id, tracked)
             new_version = tracked.version + len(tracked.new_events)
-            if self._snapshot_policy.due(tracked.version, new_version):
+            due = self._snapshot_policy.due(tracked.version, new_version)
+            if due:
+                # In the append's own statement where it can be (one round trip fewer).
+                envelopes, snapshotted = await self._store.append_with_snapshot(
+                    conn,
+                    aggregate,
+                    tracked.version,
+                    tracked.new_events,
+                    self.metadata,
+                    self._snapshots.pending(tracked.kind, tracked.state, aggregate.family_id),
+                )
+            else:
+                envelopes = await self._store.append(
+                    conn, aggregate, tracked.version, tracked.new_events, self.metadata
+                )
+                snapshotted = False
+            self._stored.extend(envelopes)
+            if due and not snapshotted:
                 await self._snapshots.write(
                     conn,
                     tracked.kind,
