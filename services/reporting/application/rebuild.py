@@ -21,22 +21,25 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import re
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from typing import Any, cast
 
 import httpx
 from pydantic import BaseModel, PrivateAttr
 from sqlalchemy import Index, MetaData, delete, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.reporting.adapters.tables import PROJECTION_TABLES
 from services.reporting.application.projector import project
 from services.reporting.bootstrap import ReportingApp
 from shared.events import DomainEvent, Envelope
-from shared.messaging.inbox import Inbox, is_known, reset_consumer
+from shared.messaging.inbox import Inbox, OwnTracking, is_known, reset_consumer
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -94,9 +97,29 @@ class _FeedPage(BaseModel):
     head: int
 
 
+# The end of a feed page as shared/web/feed.py writes it: where the next page starts, read off
+# the bytes as they arrive, so the next page is asked for before this one is decoded. The page
+# decoded later must say the same (else the rebuild stops: see `_Feeds.pages`).
+_PAGE_TAIL = re.compile(rb',\s*"next_after"\s*:\s*(\d+)\s*,\s*"head"\s*:\s*\d+\s*\}\s*$')
+# Pages asked for ahead of the one being applied: the feed's service (its own process, and
+# PostgreSQL) prepares them while this process decodes and folds.
+PAGES_AHEAD = 2
+# The first page asked for is this small, each next one twice the one before, up to the page
+# size: the feed's service, this process and PostgreSQL each work on a page of their own
+# after a few milliseconds, not after the feed has prepared a whole large page.
+FIRST_PAGE = 250
+
+
+def _decode_page(body: bytes) -> _FeedPage:
+    page = _FeedPage.model_validate_json(body)
+    for envelope in page.events:
+        envelope.validate_ahead()
+    return page
+
+
 class _Feeds:
-    """The producing services' feeds, read in pages from a position per feed; the next page
-    is asked for while the caller applies the one it has (the feed's service works on it
+    """The producing services' feeds, read in pages from a position per feed; the next pages
+    are asked for while the caller applies the one it has (the feed's service works on them
     meanwhile, in its own process)."""
 
     def __init__(self, client: httpx.AsyncClient, feeds: Mapping[str, str], page_size: int):
@@ -113,33 +136,65 @@ class _Feeds:
             heads[service] = int(response.json()["head"])
         return heads
 
-    async def _fetch(self, service: str, after: int) -> _FeedPage:
-        response = await self.client.get(
-            f"{self.feeds[service]}/events", params={"after": after, "limit": self.page_size}
-        )
-        response.raise_for_status()
-        page = _FeedPage.model_validate_json(response.content)
-        # The events validated here, in the task that fetched them: it runs while the caller
-        # waits for the database to write the page before (the CPU of the one overlaps the
-        # database's work on the other), not after it.
-        for envelope in page.events:
-            envelope.validate_ahead()
-        return page
+    async def _fetch(self, service: str, after: int, into: asyncio.Queue[_Fetched]) -> None:
+        """Ask for the pages from `after` one after another, each as soon as the one before
+        arrived (at most PAGES_AHEAD waiting in `into`), up to an empty one (the head)."""
+        limit = min(FIRST_PAGE, self.page_size)
+        while True:
+            response = await self.client.get(
+                f"{self.feeds[service]}/events", params={"after": after, "limit": limit}
+            )
+            limit = min(2 * limit, self.page_size)
+            response.raise_for_status()
+            body = response.content
+            tail = _PAGE_TAIL.search(body, max(0, len(body) - 120))
+            # A page written otherwise (another feed's JSON layout): decoded for its position.
+            hint = int(tail.group(1)) if tail else _FeedPage.model_validate_json(body).next_after
+            await into.put((after, body, hint))
+            if hint == after:
+                return  # no event after `after`: the head, as it was when asked
+            after = hint
 
     async def pages(self, service: str) -> AsyncIterator[Sequence[Envelope]]:
         """The pages of one feed from its position to its head; the position advances as
         each page is handed out (and applied by the caller before it asks for the next)."""
-        pending = asyncio.ensure_future(self._fetch(service, self.positions[service]))
+        fetched: asyncio.Queue[_Fetched] = asyncio.Queue(maxsize=PAGES_AHEAD)
+        fetcher = asyncio.ensure_future(self._fetch(service, self.positions[service], fetched))
         try:
             while True:
-                page = await pending
+                after, body, hint = await _next(fetched, fetcher)
+                page = _decode_page(body)
+                if page.next_after != hint or (page.events and page.next_after <= after):
+                    raise RebuildFailed(
+                        f"strona kanału {service} po {after} podaje next_after "
+                        f"{page.next_after}, a odczytano {hint}"
+                    )
                 if not page.events:
                     return
-                pending = asyncio.ensure_future(self._fetch(service, page.next_after))
                 yield page.events
                 self.positions[service] = page.next_after
         finally:
-            pending.cancel()  # a page asked for that will not be applied (an error above)
+            fetcher.cancel()  # pages asked for that will not be applied (the head, an error)
+            with contextlib.suppress(BaseException):
+                await fetcher
+
+
+# A page as fetched: the position it was asked from, its bytes, and where the next starts.
+_Fetched = tuple[int, bytes, int]
+
+
+async def _next(fetched: asyncio.Queue[_Fetched], fetcher: asyncio.Future[None]) -> _Fetched:
+    """The next page fetched; the fetcher's error if it failed first."""
+    get = asyncio.ensure_future(fetched.get())
+    try:
+        either: set[asyncio.Future[Any]] = {get, fetcher}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if not get.done():
+            fetcher.result()  # raises what stopped it
+            # It ended after putting its last page (the head), so that one is there.
+        return await get
+    finally:
+        get.cancel()
 
 
 async def rebuild_projections(
@@ -232,6 +287,85 @@ async def _index_shadow(conn: AsyncConnection, indexes: list[Index]) -> None:
     await conn.run_sync(create)
 
 
+class _Deferred:
+    """Stands for the connection while an `OwnTracking` inbox applies a page: the inbox and the
+    projector only write (nothing they send is read back), so their statements are kept, in
+    order, and sent by `_ShadowWriter` afterwards, while the next page is folded. A caller
+    that read a result, or used anything but `execute`, would fail loudly here (None, an
+    AttributeError), not read a stale one."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.statements: list[tuple[Any, Any]] = []
+
+    async def execute(self, statement: Any, parameters: Any = None) -> None:
+        self.statements.append((statement, parameters))
+
+
+class _ShadowWriter:
+    """Sends each page's writes into the shadow tables in a transaction of its own, in page
+    order, one page at a time; `send` returns as soon as the page's transaction is under way,
+    once the page before it committed. So PostgreSQL writes one page while this process
+    decodes and folds the next. A failed transaction fails the rebuild (at the next `send` or
+    at `drain`) before anything is swapped; the next rebuild makes its shadow tables anew."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self._pending: asyncio.Future[None] | None = None
+
+    async def send(self, statements: list[tuple[Any, Any]]) -> None:
+        await self.drain()
+        self._pending = asyncio.ensure_future(self._write(statements))
+
+    async def drain(self) -> None:
+        """Wait until every page sent is committed."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await pending
+
+    async def abandon(self) -> None:
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            pending.cancel()
+            with contextlib.suppress(BaseException):
+                await pending
+
+    async def _write(self, statements: list[tuple[Any, Any]]) -> None:
+        async with self.engine.begin() as conn:
+            await conn.execute(_SHADOW_PATH)
+            for statement, parameters in statements:
+                await conn.execute(statement, parameters)
+
+
+# The collector's full pass once per this many pages (see `_collector_per_page`).
+FULL_COLLECTION_PAGES = 20
+
+
+@contextlib.contextmanager
+def _collector_per_page() -> Iterator[Callable[[], None]]:
+    """A page is tens of thousands of objects (models, dicts), alive for the page and freed by
+    reference counting; the collector's automatic passes, triggered by their allocation, would
+    traverse them again and again (a third of the rebuild's CPU, measured). So automatic
+    collection is off while a rebuild runs; the function given is called after each page, and
+    every FULL_COLLECTION_PAGES pages collects (whatever cycles those pages left: few, if any).
+    Restored as it was afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    pages = 0
+
+    def page_done() -> None:
+        nonlocal pages
+        pages += 1
+        if pages % FULL_COLLECTION_PAGES == 0:
+            gc.collect()
+
+    try:
+        yield page_done
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 async def _apply_shadow(conn: AsyncConnection, inbox: Inbox, envelopes: Sequence[Envelope]) -> None:
     """Apply into the shadow tables: the projector's statements name tables unqualified
     (Core and raw SQL alike), so the search path redirects them; the inbox's own tables
@@ -261,10 +395,13 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
     engine = reporting.engine
     live = reporting.runtime.name
     shadow = shadow_consumer(live)
-    inbox = Inbox(engine, shadow, project)
     total = sum((await reader.heads()).values())
     async with engine.begin() as conn:
         tables = await _prepare_shadow(conn, shadow)
+    # Until the swap, the shadow consumer's rows are this rebuild's alone (its lock): their
+    # state is kept in memory, the pages' writes are sent while the next page is folded.
+    own = OwnTracking(engine, shadow, project)
+    writer = _ShadowWriter(engine)
     indexed = False
     done = 0
     if progress:
@@ -275,14 +412,22 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
     passes = 0
     while True:
         read = 0
-        for service in reader.feeds:
-            async for envelopes in reader.pages(service):
-                async with engine.begin() as conn:
-                    await _apply_shadow(conn, inbox, envelopes)
-                read += len(envelopes)
-                done += len(envelopes)
-                if progress:
-                    progress(done, max(total, done))
+        try:
+            with _collector_per_page() as page_done:
+                for service in reader.feeds:
+                    async for envelopes in reader.pages(service):
+                        deferred = _Deferred(engine.dialect)
+                        await own.apply(cast(AsyncConnection, deferred), envelopes)
+                        await writer.send(deferred.statements)
+                        read += len(envelopes)
+                        done += len(envelopes)
+                        if progress:
+                            progress(done, max(total, done))
+                        page_done()
+                await writer.drain()
+        except BaseException:
+            await writer.abandon()
+            raise
         passes += 1
         if not indexed:
             async with engine.begin() as conn:
@@ -293,6 +438,8 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
         total = max(total, sum((await reader.heads()).values()))
     log.info("rebuild.caught_up", events=done, positions=reader.positions)
     try:
+        # Under the swap's lock, the tail read from the rows as written (all committed now).
+        inbox = Inbox(engine, shadow, project)
         done += await _swap_in(reporting, reader, inbox, live, shadow)
     except BaseException:
         async with engine.begin() as conn:
