@@ -27,9 +27,10 @@ import sys
 import time
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
+from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel
 from sqlalchemy import Index, MetaData, delete, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
@@ -38,8 +39,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from services.reporting.adapters.tables import PROJECTION_TABLES
 from services.reporting.application.projector import project
 from services.reporting.bootstrap import ReportingApp
-from shared.events import DomainEvent, Envelope
-from shared.messaging.inbox import Inbox, OwnTracking, is_known, reset_consumer
+from shared.events import Envelope
+from shared.messaging.inbox import Inbox, OwnTracking, reset_consumer
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -64,35 +65,12 @@ def shadow_consumer(consumer: str) -> str:
     return f"{consumer}:rebuild"
 
 
-class _FedEnvelope(Envelope):
-    """An envelope read from a feed, its event validated ahead (see `_Feeds._fetch`)."""
-
-    # The payload the event was validated from, and the event: a copy of the envelope with
-    # another payload (model_copy(update=...)) validates its own again.
-    _ahead: tuple[dict[str, Any], DomainEvent] | None = PrivateAttr(default=None)
-
-    def event(self) -> DomainEvent:
-        # Read where pydantic keeps private attributes: `self._ahead` goes through its
-        # __getattr__, a few µs an event.
-        ahead = self.__pydantic_private__.get("_ahead")  # type: ignore[union-attr]
-        if ahead is not None and ahead[0] is self.payload:
-            return ahead[1]  # type: ignore[no-any-return]
-        return super().event()
-
-    def validate_ahead(self) -> None:
-        """Validate the event now, keeping it for `event()`. An event this code does not know,
-        or one that fails to validate, is left for `event()` to fail on where it would have
-        (the inbox holds an unknown one, skips one it applied already)."""
-        if is_known(self):
-            with contextlib.suppress(Exception):
-                ahead = (self.payload, super().event())
-                self.__pydantic_private__["_ahead"] = ahead  # type: ignore[index]
-
-
 class _FeedPage(BaseModel):
-    """A page of a feed (shared/web/feed.py), decoded and validated in one pass."""
+    """A page of a feed (shared/web/feed.py), its envelopes decoded and validated in one pass;
+    each event is validated where the live path validates it, when the projector asks for it
+    (`Envelope.event()`): one that fails stops the rebuild there."""
 
-    events: list[_FedEnvelope]
+    events: list[Envelope]
     next_after: int
     head: int
 
@@ -111,10 +89,7 @@ FIRST_PAGE = 250
 
 
 def _decode_page(body: bytes) -> _FeedPage:
-    page = _FeedPage.model_validate_json(body)
-    for envelope in page.events:
-        envelope.validate_ahead()
-    return page
+    return _FeedPage.model_validate_json(body)
 
 
 class _Feeds:
@@ -136,24 +111,58 @@ class _Feeds:
             heads[service] = int(response.json()["head"])
         return heads
 
+    async def _get(self, service: str, after: int, limit: int) -> bytes:
+        response = await self.client.get(
+            f"{self.feeds[service]}/events", params={"after": after, "limit": limit}
+        )
+        response.raise_for_status()
+        return response.content
+
     async def _fetch(self, service: str, after: int, into: asyncio.Queue[_Fetched]) -> None:
         """Ask for the pages from `after` one after another, each as soon as the one before
-        arrived (at most PAGES_AHEAD waiting in `into`), up to an empty one (the head)."""
+        arrived (at most PAGES_AHEAD waiting in `into`), up to an empty one (the head).
+
+        A history's positions mostly run on without a gap: the page after one of `limit`
+        events from `after` then starts after `after + limit`. That page is asked for at
+        once, with the one before it still being answered (the feed's service reads one
+        page from PostgreSQL while it writes the other out); it is kept only if the page
+        before did end there (the same request, sent earlier), else asked for again from
+        where it did end, and the next is not asked for early (positions with gaps)."""
         limit = min(FIRST_PAGE, self.page_size)
-        while True:
-            response = await self.client.get(
-                f"{self.feeds[service]}/events", params={"after": after, "limit": limit}
-            )
-            limit = min(2 * limit, self.page_size)
-            response.raise_for_status()
-            body = response.content
-            tail = _PAGE_TAIL.search(body, max(0, len(body) - 120))
-            # A page written otherwise (another feed's JSON layout): decoded for its position.
-            hint = int(tail.group(1)) if tail else _FeedPage.model_validate_json(body).next_after
-            await into.put((after, body, hint))
-            if hint == after:
-                return  # no event after `after`: the head, as it was when asked
-            after = hint
+        asked = self._ask(service, after, limit)
+        early: tuple[int, asyncio.Future[bytes]] | None = None  # the next page, at its start
+        dense = True
+        try:
+            while True:
+                following = min(2 * limit, self.page_size)
+                if dense:
+                    early = (after + limit, self._ask(service, after + limit, following))
+                body = await asked
+                tail = _PAGE_TAIL.search(body, max(0, len(body) - 120))
+                # A page written otherwise (another feed's JSON layout): decoded for its
+                # position.
+                hint = (
+                    int(tail.group(1)) if tail else _FeedPage.model_validate_json(body).next_after
+                )
+                await into.put((after, body, hint))
+                if hint == after:
+                    return  # no event after `after`: the head, as it was when asked
+                dense = hint == after + limit
+                if early is not None and early[0] == hint:
+                    asked = early[1]
+                else:
+                    if early is not None:
+                        early[1].cancel()
+                    asked = self._ask(service, hint, following)
+                early = None
+                after, limit = hint, following
+        finally:
+            asked.cancel()
+            if early is not None:
+                early[1].cancel()
+
+    def _ask(self, service: str, after: int, limit: int) -> asyncio.Future[bytes]:
+        return asyncio.ensure_future(self._get(service, after, limit))
 
     async def pages(self, service: str) -> AsyncIterator[Sequence[Envelope]]:
         """The pages of one feed from its position to its head; the position advances as
@@ -216,7 +225,13 @@ async def rebuild_projections(
     if swap and not postgres:
         raise RebuildFailed("a swapped rebuild needs PostgreSQL; SQLite rebuilds in place")
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(headers=headers, timeout=60, transport=transport) as client:
+    # A TLS context (the CA bundle loaded: tens of milliseconds, a visible part of a small
+    # rebuild) only if a feed is served over TLS; redirects are not followed, so a plain
+    # feed cannot lead the client to an unverified one.
+    tls = any(urlsplit(url).scheme == "https" for url in feeds.values())
+    async with httpx.AsyncClient(
+        headers=headers, timeout=60, transport=transport, verify=tls, follow_redirects=False
+    ) as client:
         reader = _Feeds(client, feeds, page_size)
         if swap:
             return await _swapped(reporting, reader, progress)
@@ -309,8 +324,10 @@ class _ShadowWriter:
     decodes and folds the next. A failed transaction fails the rebuild (at the next `send` or
     at `drain`) before anything is swapped; the next rebuild makes its shadow tables anew."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, ready: asyncio.Future[Any]) -> None:
+        """`ready`: the shadow tables being made; the first page's writes wait for it."""
         self.engine = engine
+        self.ready = ready
         self._pending: asyncio.Future[None] | None = None
 
     async def send(self, statements: list[tuple[Any, Any]]) -> None:
@@ -325,12 +342,14 @@ class _ShadowWriter:
 
     async def abandon(self) -> None:
         pending, self._pending = self._pending, None
-        if pending is not None:
-            pending.cancel()
-            with contextlib.suppress(BaseException):
-                await pending
+        for task in (pending, self.ready):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
 
     async def _write(self, statements: list[tuple[Any, Any]]) -> None:
+        await self.ready
         async with self.engine.begin() as conn:
             await conn.execute(_SHADOW_PATH)
             for statement, parameters in statements:
@@ -374,6 +393,85 @@ async def _apply_shadow(conn: AsyncConnection, inbox: Inbox, envelopes: Sequence
     await inbox.apply(conn, envelopes)
 
 
+# The shadow tables are analyzed after this many pages, then 4 times as many, and so on: the
+# planner's estimates for the writes' joins follow the tables as they grow from empty.
+ANALYZE_FIRST = 2
+
+
+class _ShadowPasses:
+    """Apply the feeds into the shadow tables in passes until a pass finds only a small tail:
+    the first reads the history, the next ones what the live services recorded meanwhile (a
+    bounded number: producers writing faster than this applies leave a longer tail for the
+    swap's transaction). The secondary indexes are built after the first pass."""
+
+    def __init__(
+        self, engine: AsyncEngine, reader: _Feeds, shadow: str, progress: Progress | None
+    ) -> None:
+        self.engine = engine
+        self.reader = reader
+        self.progress = progress
+        self.done = 0
+        self.total = 0
+        self.pages = 0
+
+        async def prepare() -> list[Index]:
+            async with engine.begin() as conn:
+                return await _prepare_shadow(conn, shadow)
+
+        # The shadow tables are made while the first page is read and folded (its writes wait).
+        self.preparing = asyncio.ensure_future(prepare())
+        # Until the swap, the shadow consumer's rows are this rebuild's alone (its lock): their
+        # state is kept in memory, the pages' writes are sent while the next page is folded.
+        self.own = OwnTracking(engine, shadow, project)
+        self.writer = _ShadowWriter(engine, ready=self.preparing)
+        self.analyze_at = ANALYZE_FIRST
+
+    async def run(self) -> int:
+        """The events read."""
+        try:
+            self.total = sum((await self.reader.heads()).values())
+            if self.progress:
+                self.progress(0, self.total)
+            passes = 0
+            while True:
+                read = await self._pass()
+                passes += 1
+                if passes == 1:
+                    async with self.engine.begin() as conn:
+                        await _index_shadow(conn, await self.preparing)
+                if read < SMALL_TAIL or passes >= MAX_PASSES:
+                    return self.done
+                heads = await self.reader.heads()
+                feeds = self.reader.feeds
+                if all(heads[service] <= self.reader.positions[service] for service in feeds):
+                    return self.done  # nothing recorded since: a pass would read empty pages
+                self.total = max(self.total, sum(heads.values()))
+        except BaseException:
+            await self.writer.abandon()
+            raise
+
+    async def _pass(self) -> int:
+        read = 0
+        with _collector_per_page() as page_done:
+            for service in self.reader.feeds:
+                async for envelopes in self.reader.pages(service):
+                    deferred = _Deferred(self.engine.dialect)
+                    await self.own.apply(cast(AsyncConnection, deferred), envelopes)
+                    self.pages += 1
+                    if self.pages == self.analyze_at:
+                        self.analyze_at *= 4
+                        for table in PROJECTION_TABLES:
+                            await deferred.execute(text(f"ANALYZE {SHADOW_SCHEMA}.{table.name}"))
+                    await self.writer.send(deferred.statements)
+                    read += len(envelopes)
+                    self.done += len(envelopes)
+                    if self.progress:
+                        self.progress(self.done, max(self.total, self.done))
+                    page_done()
+            await self.writer.drain()
+        return read
+
+
 # One swapped rebuild at a time per database (they share the shadow schema): a session lock
 # held on a connection of its own for the rebuild's whole run.
 _ONE_AT_A_TIME = text("SELECT pg_try_advisory_lock(hashtext('asysta-reporting-rebuild'))")
@@ -395,47 +493,7 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
     engine = reporting.engine
     live = reporting.runtime.name
     shadow = shadow_consumer(live)
-    total = sum((await reader.heads()).values())
-    async with engine.begin() as conn:
-        tables = await _prepare_shadow(conn, shadow)
-    # Until the swap, the shadow consumer's rows are this rebuild's alone (its lock): their
-    # state is kept in memory, the pages' writes are sent while the next page is folded.
-    own = OwnTracking(engine, shadow, project)
-    writer = _ShadowWriter(engine)
-    indexed = False
-    done = 0
-    if progress:
-        progress(done, total)
-    # Passes over every feed until one finds only a small tail: the first reads the history,
-    # the next ones what the live services recorded meanwhile (a bounded number: producers
-    # writing faster than this applies leave a longer tail for the swap's transaction).
-    passes = 0
-    while True:
-        read = 0
-        try:
-            with _collector_per_page() as page_done:
-                for service in reader.feeds:
-                    async for envelopes in reader.pages(service):
-                        deferred = _Deferred(engine.dialect)
-                        await own.apply(cast(AsyncConnection, deferred), envelopes)
-                        await writer.send(deferred.statements)
-                        read += len(envelopes)
-                        done += len(envelopes)
-                        if progress:
-                            progress(done, max(total, done))
-                        page_done()
-                await writer.drain()
-        except BaseException:
-            await writer.abandon()
-            raise
-        passes += 1
-        if not indexed:
-            async with engine.begin() as conn:
-                await _index_shadow(conn, tables)
-            indexed = True
-        if read < SMALL_TAIL or passes >= MAX_PASSES:
-            break
-        total = max(total, sum((await reader.heads()).values()))
+    done = await _ShadowPasses(engine, reader, shadow, progress).run()
     log.info("rebuild.caught_up", events=done, positions=reader.positions)
     try:
         # Under the swap's lock, the tail read from the rows as written (all committed now).
