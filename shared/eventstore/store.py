@@ -517,8 +517,11 @@ class EventStore:
         if conn.dialect.name == "postgresql":
             # PostgreSQL writes each envelope's JSON itself (in C, the stored payload as it
             # is); what is left here is opening the sealed fields.
-            found = (await conn.execute(_PG_FEED, {"after": after, "limit": limit})).all()
-            rows = [(r.position, r.family_id, r.event_type, r.envelope) for r in found]
+            # The rows as they come (position, family_id, event_type, envelope): a copy of
+            # each as a tuple cost a tenth of the feed's CPU.
+            rows: Sequence[Any] = (
+                await conn.execute(_PG_FEED, {"after": after, "limit": limit})
+            ).all()
         else:
             found = (await conn.execute(_after(_FEED_COLUMNS, after, limit))).all()
             rows = [(r.position, r.family_id, r.event_type, _envelope_json(r)) for r in found]

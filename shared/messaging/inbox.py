@@ -34,7 +34,7 @@ import structlog
 from sqlalchemy import and_, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.events import EVENT_TYPES, Envelope
+from shared.events import EVENT_TYPES, Envelope, stream_id
 from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.tables import inbox_parked, inbox_tracking
 from shared.messaging.sealing import BusKeys
@@ -204,9 +204,12 @@ class Inbox:
         self._hold_unknown(envelopes)
         if keys is None and self.keys is not None:
             keys = await self.keys.keys_for(e for e in envelopes if self._wants(e))
-        by_stream: dict[str, list[Envelope]] = defaultdict(list)
+        # Grouped by the aggregate, its stream's name written once per aggregate, not per
+        # event (`stream_id` formats the id anew each time it is asked).
+        by_aggregate: dict[tuple[str, UUID], list[Envelope]] = defaultdict(list)
         for envelope in envelopes:
-            by_stream[envelope.stream_id].append(envelope)
+            by_aggregate[envelope.aggregate_type, envelope.aggregate_id].append(envelope)
+        by_stream = {stream_id(kind, aid): group for (kind, aid), group in by_aggregate.items()}
         streams = sorted(by_stream)
         tracked = await self._lock_tracking(conn, streams)
         changed: list[dict[str, Any]] = []

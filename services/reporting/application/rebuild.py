@@ -262,6 +262,7 @@ async def _in_place(reporting: ReportingApp, reader: _Feeds, progress: Progress 
 # ---- the swapped rebuild (PostgreSQL) -----------------------------------------------------
 
 _SHADOW_PATH = text(f"SET LOCAL search_path TO {SHADOW_SCHEMA}, public")
+_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit TO off")
 
 
 def _shadow_metadata() -> MetaData:
@@ -352,6 +353,10 @@ class _ShadowWriter:
         await self.ready
         async with self.engine.begin() as conn:
             await conn.execute(_SHADOW_PATH)
+            # A page's commit does not wait for its WAL to reach the disk: after a crash the
+            # rebuild starts over (its shadow tables and tracking rows are made anew), and the
+            # swap's own commit, which waits, flushes every page's before it.
+            await conn.execute(_NO_FLUSH_WAIT)
             for statement, parameters in statements:
                 await conn.execute(statement, parameters)
 
