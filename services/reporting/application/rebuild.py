@@ -78,14 +78,25 @@ class _FeedPage(BaseModel):
 # The end of a feed page as shared/web/feed.py writes it: where the next page starts, read off
 # the bytes as they arrive, so the next page is asked for before this one is decoded. The page
 # decoded later must say the same (else the rebuild stops: see `_Feeds.pages`).
-_PAGE_TAIL = re.compile(rb',\s*"next_after"\s*:\s*(\d+)\s*,\s*"head"\s*:\s*\d+\s*\}\s*$')
+_PAGE_TAIL = re.compile(rb',\s*"next_after"\s*:\s*(\d+)\s*,\s*"head"\s*:\s*(\d+)\s*\}\s*$')
 # Pages asked for ahead of the one being applied: the feed's service (its own process, and
 # PostgreSQL) prepares them while this process decodes and folds.
 PAGES_AHEAD = 2
 # The first page asked for is this small, each next one twice the one before, up to the page
 # size: the feed's service, this process and PostgreSQL each work on a page of their own
-# after a few milliseconds, not after the feed has prepared a whole large page.
+# after a few milliseconds, not after the feed has prepared a whole large page. Towards the
+# feed's head (as the last page gave it) each page is at most half of what is left: the last
+# pages, which nothing overlaps (the feed's, this process's, PostgreSQL's work on them one
+# after another), are small.
 FIRST_PAGE = 250
+
+
+def _page_after(limit: int, page_size: int, left: int | None) -> int:
+    """The size to ask for after a page of `limit`, with about `left` events after it."""
+    size = min(2 * limit, page_size)
+    if left is not None:
+        size = min(size, max(FIRST_PAGE, (left + 1) // 2))
+    return size
 
 
 def _decode_page(body: bytes) -> _FeedPage:
@@ -102,10 +113,14 @@ class _Feeds:
         self.feeds = dict(feeds)
         self.page_size = page_size
         self.positions = dict.fromkeys(feeds, 0)
+        # Each feed's head as its last page (the empty one at the end of a pass) gave it.
+        self.heads_seen = dict.fromkeys(feeds, 0)
 
-    async def heads(self) -> dict[str, int]:
+    async def heads(self, services: Sequence[str] | None = None) -> dict[str, int]:
+        """The feeds' heads (of `services`; None: of every feed)."""
         heads = {}
-        for service, base in self.feeds.items():
+        for service in self.feeds if services is None else services:
+            base = self.feeds[service]
             response = await self.client.get(f"{base}/events", params={"after": 0, "limit": 1})
             response.raise_for_status()
             heads[service] = int(response.json()["head"])
@@ -132,18 +147,22 @@ class _Feeds:
         asked = self._ask(service, after, limit)
         early: tuple[int, asyncio.Future[bytes]] | None = None  # the next page, at its start
         dense = True
+        head: int | None = None
         try:
             while True:
-                following = min(2 * limit, self.page_size)
+                left = None if head is None else head - (after + limit)
+                following = _page_after(limit, self.page_size, left)
                 if dense:
                     early = (after + limit, self._ask(service, after + limit, following))
                 body = await asked
                 tail = _PAGE_TAIL.search(body, max(0, len(body) - 120))
                 # A page written otherwise (another feed's JSON layout): decoded for its
                 # position.
-                hint = (
-                    int(tail.group(1)) if tail else _FeedPage.model_validate_json(body).next_after
-                )
+                if tail:
+                    hint, head = int(tail.group(1)), int(tail.group(2))
+                else:
+                    decoded = _FeedPage.model_validate_json(body)
+                    hint, head = decoded.next_after, decoded.head
                 await into.put((after, body, hint))
                 if hint == after:
                     return  # no event after `after`: the head, as it was when asked
@@ -179,6 +198,7 @@ class _Feeds:
                         f"{page.next_after}, a odczytano {hint}"
                     )
                 if not page.events:
+                    self.heads_seen[service] = page.head
                     return
                 yield page.events
                 self.positions[service] = page.next_after
@@ -398,9 +418,10 @@ async def _apply_shadow(conn: AsyncConnection, inbox: Inbox, envelopes: Sequence
     await inbox.apply(conn, envelopes)
 
 
-# The shadow tables are analyzed after this many pages, then 4 times as many, and so on: the
-# planner's estimates for the writes' joins follow the tables as they grow from empty.
-ANALYZE_FIRST = 2
+# The shadow tables are analyzed once this many events are applied, then 100 times as many,
+# and so on: the planner's estimates for the writes' joins follow the tables as they grow from
+# empty (autovacuum's own analyze comes later, and at its own time); a few, cheap passes.
+ANALYZE_FIRST = 500
 
 
 class _ShadowPasses:
@@ -417,7 +438,6 @@ class _ShadowPasses:
         self.progress = progress
         self.done = 0
         self.total = 0
-        self.pages = 0
 
         async def prepare() -> list[Index]:
             async with engine.begin() as conn:
@@ -446,10 +466,14 @@ class _ShadowPasses:
                         await _index_shadow(conn, await self.preparing)
                 if read < SMALL_TAIL or passes >= MAX_PASSES:
                     return self.done
-                heads = await self.reader.heads()
-                feeds = self.reader.feeds
+                # Another pass would read empty pages if no feed recorded more meanwhile. The
+                # feed read last gave its head with its last page, just now; the others are
+                # asked again (they may have recorded more while the later ones were read).
+                feeds = list(self.reader.feeds)
+                heads = {feeds[-1]: self.reader.heads_seen[feeds[-1]]}
+                heads.update(await self.reader.heads(feeds[:-1]))
                 if all(heads[service] <= self.reader.positions[service] for service in feeds):
-                    return self.done  # nothing recorded since: a pass would read empty pages
+                    return self.done
                 self.total = max(self.total, sum(heads.values()))
         except BaseException:
             await self.writer.abandon()
@@ -462,9 +486,8 @@ class _ShadowPasses:
                 async for envelopes in self.reader.pages(service):
                     deferred = _Deferred(self.engine.dialect)
                     await self.own.apply(cast(AsyncConnection, deferred), envelopes)
-                    self.pages += 1
-                    if self.pages == self.analyze_at:
-                        self.analyze_at *= 4
+                    if self.done + len(envelopes) >= self.analyze_at:
+                        self.analyze_at *= 100
                         for table in PROJECTION_TABLES:
                             await deferred.execute(text(f"ANALYZE {SHADOW_SCHEMA}.{table.name}"))
                     await self.writer.send(deferred.statements)
