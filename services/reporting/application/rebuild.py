@@ -25,7 +25,7 @@ import gc
 import re
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -183,7 +183,7 @@ class _Feeds:
     def _ask(self, service: str, after: int, limit: int) -> asyncio.Future[bytes]:
         return asyncio.ensure_future(self._get(service, after, limit))
 
-    async def pages(self, service: str) -> AsyncIterator[Sequence[Envelope]]:
+    async def pages(self, service: str) -> AsyncGenerator[Sequence[Envelope], None]:
         """The pages of one feed from its position to its head; the position advances as
         each page is handed out (and applied by the caller before it asks for the next)."""
         fetched: asyncio.Queue[_Fetched] = asyncio.Queue(maxsize=PAGES_AHEAD)
@@ -269,12 +269,14 @@ async def _in_place(reporting: ReportingApp, reader: _Feeds, progress: Progress 
     if progress:
         progress(done, total)
     for service in reader.feeds:
-        async for envelopes in reader.pages(service):
-            async with reporting.engine.begin() as conn:
-                await inbox.apply(conn, envelopes)
-            done += len(envelopes)
-            if progress:
-                progress(done, max(total, done))
+        # Closed at once if what follows fails: its fetcher stops asking for pages.
+        async with contextlib.aclosing(reader.pages(service)) as pages:
+            async for envelopes in pages:
+                async with reporting.engine.begin() as conn:
+                    await inbox.apply(conn, envelopes)
+                done += len(envelopes)
+                if progress:
+                    progress(done, max(total, done))
         log.info("rebuild.feed_done", source=service, position=reader.positions[service])
     return done
 
@@ -483,19 +485,23 @@ class _ShadowPasses:
         read = 0
         with _collector_per_page() as page_done:
             for service in self.reader.feeds:
-                async for envelopes in self.reader.pages(service):
-                    deferred = _Deferred(self.engine.dialect)
-                    await self.own.apply(cast(AsyncConnection, deferred), envelopes)
-                    if self.done + len(envelopes) >= self.analyze_at:
-                        self.analyze_at *= 100
-                        for table in PROJECTION_TABLES:
-                            await deferred.execute(text(f"ANALYZE {SHADOW_SCHEMA}.{table.name}"))
-                    await self.writer.send(deferred.statements)
-                    read += len(envelopes)
-                    self.done += len(envelopes)
-                    if self.progress:
-                        self.progress(self.done, max(self.total, self.done))
-                    page_done()
+                # Closed at once if what follows fails: its fetcher stops asking for pages.
+                async with contextlib.aclosing(self.reader.pages(service)) as pages:
+                    async for envelopes in pages:
+                        deferred = _Deferred(self.engine.dialect)
+                        await self.own.apply(cast(AsyncConnection, deferred), envelopes)
+                        if self.done + len(envelopes) >= self.analyze_at:
+                            self.analyze_at *= 100
+                            for table in PROJECTION_TABLES:
+                                await deferred.execute(
+                                    text(f"ANALYZE {SHADOW_SCHEMA}.{table.name}")
+                                )
+                        await self.writer.send(deferred.statements)
+                        read += len(envelopes)
+                        self.done += len(envelopes)
+                        if self.progress:
+                            self.progress(self.done, max(self.total, self.done))
+                        page_done()
             await self.writer.drain()
         return read
 
@@ -605,9 +611,11 @@ async def _swap_in(
         await _lock(conn, tables)
         for attempt in (1, 2):
             for service in reader.feeds:
-                async for envelopes in reader.pages(service):
-                    await _apply_shadow(conn, inbox, envelopes)
-                    read += len(envelopes)
+                # Closed at once if what follows fails: its fetcher stops asking for pages.
+                async with contextlib.aclosing(reader.pages(service)) as pages:
+                    async for envelopes in pages:
+                        await _apply_shadow(conn, inbox, envelopes)
+                        read += len(envelopes)
             behind = (await conn.execute(_BEHIND, {"live": live, "shadow": shadow})).scalar_one()
             if not behind:
                 break
