@@ -84,6 +84,8 @@ def district_name(code: str) -> str:
 
 
 def _district(code: str) -> str:
+    if code in WARSAW_DISTRICTS:
+        return code  # well-formed by definition: the common case, a set lookup
     try:
         return check_terc(code)
     except InvalidDistrictCode as exc:

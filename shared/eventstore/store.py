@@ -284,7 +284,10 @@ _SEALED_TEXT = re.compile(r'\{"\$enc":\s?"([A-Za-z0-9+/=]*)"\}')
 
 
 # PostgreSQL: the envelope's JSON as `Envelope` serializes it (instants in UTC with a "Z",
-# whatever the session's time zone), the payload's stored text inside it.
+# whatever the session's time zone), the payload's stored text inside it. Built for the page's
+# rows only: with the ORDER BY and LIMIT on the same level, a plan that sorts (a table not yet
+# analyzed: a fresh history, a restored one) built it for every event after `after`, sorted
+# them all and kept the page (measured: 3-4 times the time of the page's own).
 _PG_UTC = '\'YYYY-MM-DD"T"HH24\\:MI\\:SS.US"Z"\''  # the colons escaped for text()
 _PG_FEED = text(
     "SELECT position, family_id, event_type, json_build_object("
@@ -295,7 +298,8 @@ _PG_FEED = text(
     f" 'recorded_at', to_char(recorded_at AT TIME ZONE 'UTC', {_PG_UTC}),"
     " 'actor', actor, 'correlation_id', correlation_id, 'causation_id', causation_id,"
     " 'payload', payload)::text AS envelope"
-    " FROM events WHERE position > :after ORDER BY position LIMIT :limit"
+    " FROM (SELECT * FROM events WHERE position > :after ORDER BY position LIMIT :limit) AS page"
+    " ORDER BY position"
 )
 
 
@@ -630,8 +634,11 @@ class EventStore:
         if conn.dialect.name == "postgresql":
             # PostgreSQL writes each envelope's JSON itself (in C, the stored payload as it
             # is); what is left here is opening the sealed fields.
-            found = (await conn.execute(_PG_FEED, {"after": after, "limit": limit})).all()
-            rows = [(r.position, r.family_id, r.event_type, r.envelope) for r in found]
+            # The rows as they come (position, family_id, event_type, envelope): a copy of
+            # each as a tuple cost a tenth of the feed's CPU.
+            rows: Sequence[Any] = (
+                await conn.execute(_PG_FEED, {"after": after, "limit": limit})
+            ).all()
         else:
             found = (await conn.execute(_after(_FEED_COLUMNS, after, limit))).all()
             rows = [(r.position, r.family_id, r.event_type, _envelope_json(r)) for r in found]

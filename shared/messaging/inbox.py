@@ -34,7 +34,7 @@ import structlog
 from sqlalchemy import and_, bindparam, delete, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from shared.events import EVENT_TYPES, Envelope
+from shared.events import EVENT_TYPES, Envelope, stream_id
 from shared.eventstore.sql import insert_ignoring_duplicates
 from shared.eventstore.tables import inbox_parked, inbox_tracking
 from shared.messaging.sealing import BusKeys
@@ -204,9 +204,12 @@ class Inbox:
         self._hold_unknown(envelopes)
         if keys is None and self.keys is not None:
             keys = await self.keys.keys_for(e for e in envelopes if self._wants(e))
-        by_stream: dict[str, list[Envelope]] = defaultdict(list)
+        # Grouped by the aggregate, its stream's name written once per aggregate, not per
+        # event (`stream_id` formats the id anew each time it is asked).
+        by_aggregate: dict[tuple[str, UUID], list[Envelope]] = defaultdict(list)
         for envelope in envelopes:
-            by_stream[envelope.stream_id].append(envelope)
+            by_aggregate[envelope.aggregate_type, envelope.aggregate_id].append(envelope)
+        by_stream = {stream_id(kind, aid): group for (kind, aid), group in by_aggregate.items()}
         streams = sorted(by_stream)
         tracked = await self._lock_tracking(conn, streams)
         changed: list[dict[str, Any]] = []
@@ -372,15 +375,9 @@ class Inbox:
         self, conn: AsyncConnection, sid: str, last: int, collected: list[Envelope] | None
     ) -> tuple[int, Any, bool]:
         """Apply parked events that now follow on; drop parked ones already applied."""
-        where = and_(inbox_parked.c.consumer == self.consumer, inbox_parked.c.stream_id == sid)
-        rows = await conn.execute(
-            select(inbox_parked.c.version, inbox_parked.c.envelope)
-            .where(where)
-            .order_by(inbox_parked.c.version)
-        )
         last_event_id = None
         remaining = False
-        parked = [(row.version, Envelope.model_validate(row.envelope)) for row in rows.all()]
+        parked = await self._parked_of(conn, sid)
         keys = (
             await self.keys.keys_for(
                 e for _, e in parked if e.aggregate_version > last and self._wants(e)
@@ -397,8 +394,94 @@ class Inbox:
             await self._handle(conn, envelope, keys, collected)
             last = envelope.aggregate_version
             last_event_id = envelope.event_id
-        await conn.execute(delete(inbox_parked).where(where, inbox_parked.c.version <= last))
+        await self._drop_parked(conn, sid, last)
         return last, last_event_id, remaining
+
+    async def _parked_of(self, conn: AsyncConnection, sid: str) -> list[tuple[int, Envelope]]:
+        """The stream's parked events, in version order."""
+        rows = await conn.execute(
+            select(inbox_parked.c.version, inbox_parked.c.envelope)
+            .where(inbox_parked.c.consumer == self.consumer, inbox_parked.c.stream_id == sid)
+            .order_by(inbox_parked.c.version)
+        )
+        return [(row.version, Envelope.model_validate(row.envelope)) for row in rows.all()]
+
+    async def _drop_parked(self, conn: AsyncConnection, sid: str, last: int) -> None:
+        """Forget the stream's parked events up to version `last` (applied now, or before)."""
+        await conn.execute(
+            delete(inbox_parked).where(
+                inbox_parked.c.consumer == self.consumer,
+                inbox_parked.c.stream_id == sid,
+                inbox_parked.c.version <= last,
+            )
+        )
+
+
+class OwnTracking(Inbox):
+    """An inbox for a consumer whose tracking and parked rows no one else writes while it runs
+    (a rebuild's shadow consumer, under the rebuild's lock), starting with none (reset). What
+    those rows say is kept in memory as this inbox writes them, so `apply` reads nothing from
+    the database: every statement it (and a set-wise handler) sends is a write, in the order
+    the caller must send them. The caller may hand `apply` a stand-in that keeps them and send
+    them later, in a transaction, while it works on the next batch (see the rebuild). If a
+    transaction of those writes fails, this inbox's memory is ahead of the database: the
+    caller must give up on it (and the consumer's rows) then."""
+
+    def __init__(
+        self,
+        engine: AsyncEngine,
+        consumer: str,
+        handler: Handler,
+        *,
+        handles: Collection[str] | None = None,
+    ) -> None:
+        super().__init__(engine, consumer, handler, handles=handles)
+        self._tracked: dict[str, tuple[int, bool]] = {}
+        self._parked: dict[str, dict[int, Envelope]] = {}
+
+    async def _lock_tracking(
+        self,
+        conn: AsyncConnection,  # noqa: ARG002  (nothing read: its rows are in memory)
+        streams: list[str],
+    ) -> dict[str, tuple[int, bool]]:
+        # A stream without a row yet is at version 0: `_record` inserts the row.
+        tracked = self._tracked
+        return {sid: tracked.get(sid, (0, False)) for sid in streams}
+
+    async def _record(self, conn: AsyncConnection, changed: list[dict[str, Any]]) -> None:
+        new = [c["b_stream"] for c in changed if c["b_stream"] not in self._tracked]
+        if new and conn.dialect.name != "postgresql":
+            # The base's SQLite statement only updates: the rows a lock would have made first.
+            await conn.execute(
+                insert_ignoring_duplicates(conn, inbox_tracking),
+                [{"consumer": self.consumer, "stream_id": sid, "version": 0} for sid in new],
+            )
+        for c in changed:
+            self._tracked[c["b_stream"]] = (c["b_version"], c["b_has_parked"])
+        await super()._record(conn, changed)
+
+    async def _park(self, conn: AsyncConnection, envelope: Envelope) -> None:
+        # As the stored row: one kept per version, the first (ON CONFLICT DO NOTHING).
+        self._parked.setdefault(envelope.stream_id, {}).setdefault(
+            envelope.aggregate_version, envelope
+        )
+        await super()._park(conn, envelope)
+
+    async def _parked_of(
+        self,
+        conn: AsyncConnection,  # noqa: ARG002  (nothing read: they are in memory)
+        sid: str,
+    ) -> list[tuple[int, Envelope]]:
+        return sorted(self._parked.get(sid, {}).items())
+
+    async def _drop_parked(self, conn: AsyncConnection, sid: str, last: int) -> None:
+        parked = self._parked.get(sid)
+        if parked:
+            for version in [v for v in parked if v <= last]:
+                del parked[version]
+            if not parked:
+                del self._parked[sid]
+        await super()._drop_parked(conn, sid, last)
 
 
 async def reset_consumer(conn: AsyncConnection, consumer: str) -> None:

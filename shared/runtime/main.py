@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import ctypes
 import errno
+import gc
 import os
 import signal
 import socket
@@ -61,6 +62,7 @@ def main(
         print(problem, file=sys.stderr, flush=True)
         return 3
     if args.mode == "worker":
+        _freeze_startup_objects()
         # uvloop, as uvicorn runs the API modes (shared/runtime/loop.py).
         run_on_fast_loop(_run_worker(runtime))
         return 0
@@ -77,10 +79,20 @@ def main(
             return 3
         return _serve_api_workers(runtime, build_api, workers)
     app = build_api(runtime, True, args.mode == "all")
+    _freeze_startup_objects()
     # uvicorn re-raises the signal after a graceful shutdown.
     with contextlib.suppress(KeyboardInterrupt):
         uvicorn.Server(_uvicorn_config(app, runtime)).run()
     return 0
+
+
+def _freeze_startup_objects() -> None:
+    """What the imports and the app's construction made (modules, schemas, routes: hundreds of
+    thousands of objects, kept for the process's life) out of the collector's full passes:
+    each pass traversed them all again, and a request handling thousands of rows (a feed's
+    page) triggers passes often (measured: up to a quarter of the feed's CPU)."""
+    gc.collect()
+    gc.freeze()
 
 
 def _uvicorn_config(app: FastAPI, runtime: ServiceRuntime) -> uvicorn.Config:

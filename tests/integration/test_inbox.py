@@ -7,12 +7,14 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from shared.eventstore import kernel_metadata
-from shared.messaging.inbox import Inbox
+from shared.eventstore.tables import inbox_parked, inbox_tracking
+from shared.messaging.inbox import Inbox, OwnTracking
 from shared.runtime.database import create_engine, create_schema
-from tests.integration.kit import effect_rows, effects_metadata, envelope, record_effect
+from tests.integration.kit import effect_rows, effects, effects_metadata, envelope, record_effect
 
 pytestmark = pytest.mark.integration
 
@@ -84,3 +86,49 @@ async def test_replicas_interleaving_one_aggregate_apply_it_in_order(engine: Asy
     rows = await effect_rows(engine)
     for agg in aggregates:
         assert [r[1] for r in rows if r[0] == f"assistant-{agg}"] == list(range(1, 11))
+
+
+async def test_an_inbox_owning_its_tracking_applies_and_records_as_the_inbox_does(
+    engine: AsyncEngine,
+) -> None:
+    """OwnTracking (a rebuild's shadow consumer) keeps what its tracking and parked rows say in
+    memory and only writes them: the same effects, in the same order, and the same rows, as
+    the inbox that reads them back, through gaps, parking, draining and redeliveries."""
+    agg, other = uuid.uuid4(), uuid.uuid4()
+    a = [envelope(agg, v, f"A{v}") for v in (1, 2, 3, 4, 5)]
+    o = [envelope(other, v, f"O{v}") for v in (1, 2)]
+    batches = [[a[2]], [a[1], a[3], o[0]], [a[0], o[1], a[4]], [a[1], a[2], o[0]], [a[4]]]
+    found = {}
+    for consumer, kind in (("reading", Inbox), ("owning", OwnTracking)):
+        inbox = kind(engine, consumer, record_effect)
+        effects_seen = []
+        for batch in batches:
+            async with engine.begin() as conn:
+                await inbox.apply(conn, batch)
+            effects_seen.append(await effect_rows(engine))
+        async with engine.begin() as conn:
+            tracking = await conn.execute(
+                select(
+                    inbox_tracking.c.stream_id,
+                    inbox_tracking.c.version,
+                    inbox_tracking.c.last_event_id,
+                    inbox_tracking.c.has_parked,
+                )
+                .where(inbox_tracking.c.consumer == consumer)
+                .order_by(inbox_tracking.c.stream_id)
+            )
+            parked = await conn.execute(
+                select(func.count()).where(inbox_parked.c.consumer == consumer)
+            )
+            found[consumer] = (effects_seen, tracking.all(), parked.scalar_one())
+            await conn.execute(delete(effects))
+    assert found["owning"] == found["reading"]
+    effects_seen, tracking, parked = found["owning"]
+    for stream, names in ((f"assistant-{agg}", "A"), (f"assistant-{other}", "O")):
+        applied = [row[1:] for row in effects_seen[-1] if row[0] == stream]
+        assert applied == [(v, f"{names}{v}") for v in range(1, len(applied) + 1)]
+    assert {row.stream_id: (row.version, row.has_parked) for row in tracking} == {
+        f"assistant-{agg}": (5, False),
+        f"assistant-{other}": (2, False),
+    }
+    assert parked == 0

@@ -21,22 +21,26 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import re
 import sys
 import time
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping, Sequence
+from typing import Any, cast
+from urllib.parse import urlsplit
 
 import httpx
-from pydantic import BaseModel, PrivateAttr
+from pydantic import BaseModel
 from sqlalchemy import Index, MetaData, delete, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from services.reporting.adapters.tables import PROJECTION_TABLES
 from services.reporting.application.projector import project
 from services.reporting.bootstrap import ReportingApp
-from shared.events import DomainEvent, Envelope
-from shared.messaging.inbox import Inbox, is_known, reset_consumer
+from shared.events import Envelope
+from shared.messaging.inbox import Inbox, OwnTracking, reset_consumer
 from shared.runtime.logging import get_logger
 
 log = get_logger(__name__)
@@ -61,42 +65,47 @@ def shadow_consumer(consumer: str) -> str:
     return f"{consumer}:rebuild"
 
 
-class _FedEnvelope(Envelope):
-    """An envelope read from a feed, its event validated ahead (see `_Feeds._fetch`)."""
-
-    # The payload the event was validated from, and the event: a copy of the envelope with
-    # another payload (model_copy(update=...)) validates its own again.
-    _ahead: tuple[dict[str, Any], DomainEvent] | None = PrivateAttr(default=None)
-
-    def event(self) -> DomainEvent:
-        # Read where pydantic keeps private attributes: `self._ahead` goes through its
-        # __getattr__, a few µs an event.
-        ahead = self.__pydantic_private__.get("_ahead")  # type: ignore[union-attr]
-        if ahead is not None and ahead[0] is self.payload:
-            return ahead[1]  # type: ignore[no-any-return]
-        return super().event()
-
-    def validate_ahead(self) -> None:
-        """Validate the event now, keeping it for `event()`. An event this code does not know,
-        or one that fails to validate, is left for `event()` to fail on where it would have
-        (the inbox holds an unknown one, skips one it applied already)."""
-        if is_known(self):
-            with contextlib.suppress(Exception):
-                ahead = (self.payload, super().event())
-                self.__pydantic_private__["_ahead"] = ahead  # type: ignore[index]
-
-
 class _FeedPage(BaseModel):
-    """A page of a feed (shared/web/feed.py), decoded and validated in one pass."""
+    """A page of a feed (shared/web/feed.py), its envelopes decoded and validated in one pass;
+    each event is validated where the live path validates it, when the projector asks for it
+    (`Envelope.event()`): one that fails stops the rebuild there."""
 
-    events: list[_FedEnvelope]
+    events: list[Envelope]
     next_after: int
     head: int
 
 
+# The end of a feed page as shared/web/feed.py writes it: where the next page starts, read off
+# the bytes as they arrive, so the next page is asked for before this one is decoded. The page
+# decoded later must say the same (else the rebuild stops: see `_Feeds.pages`).
+_PAGE_TAIL = re.compile(rb',\s*"next_after"\s*:\s*(\d+)\s*,\s*"head"\s*:\s*(\d+)\s*\}\s*$')
+# Pages asked for ahead of the one being applied: the feed's service (its own process, and
+# PostgreSQL) prepares them while this process decodes and folds.
+PAGES_AHEAD = 2
+# The first page asked for is this small, each next one twice the one before, up to the page
+# size: the feed's service, this process and PostgreSQL each work on a page of their own
+# after a few milliseconds, not after the feed has prepared a whole large page. Towards the
+# feed's head (as the last page gave it) each page is at most half of what is left: the last
+# pages, which nothing overlaps (the feed's, this process's, PostgreSQL's work on them one
+# after another), are small.
+FIRST_PAGE = 250
+
+
+def _page_after(limit: int, page_size: int, left: int | None) -> int:
+    """The size to ask for after a page of `limit`, with about `left` events after it."""
+    size = min(2 * limit, page_size)
+    if left is not None:
+        size = min(size, max(FIRST_PAGE, (left + 1) // 2))
+    return size
+
+
+def _decode_page(body: bytes) -> _FeedPage:
+    return _FeedPage.model_validate_json(body)
+
+
 class _Feeds:
-    """The producing services' feeds, read in pages from a position per feed; the next page
-    is asked for while the caller applies the one it has (the feed's service works on it
+    """The producing services' feeds, read in pages from a position per feed; the next pages
+    are asked for while the caller applies the one it has (the feed's service works on them
     meanwhile, in its own process)."""
 
     def __init__(self, client: httpx.AsyncClient, feeds: Mapping[str, str], page_size: int):
@@ -104,42 +113,117 @@ class _Feeds:
         self.feeds = dict(feeds)
         self.page_size = page_size
         self.positions = dict.fromkeys(feeds, 0)
+        # Each feed's head as its last page (the empty one at the end of a pass) gave it.
+        self.heads_seen = dict.fromkeys(feeds, 0)
 
-    async def heads(self) -> dict[str, int]:
+    async def heads(self, services: Sequence[str] | None = None) -> dict[str, int]:
+        """The feeds' heads (of `services`; None: of every feed)."""
         heads = {}
-        for service, base in self.feeds.items():
+        for service in self.feeds if services is None else services:
+            base = self.feeds[service]
             response = await self.client.get(f"{base}/events", params={"after": 0, "limit": 1})
             response.raise_for_status()
             heads[service] = int(response.json()["head"])
         return heads
 
-    async def _fetch(self, service: str, after: int) -> _FeedPage:
+    async def _get(self, service: str, after: int, limit: int) -> bytes:
         response = await self.client.get(
-            f"{self.feeds[service]}/events", params={"after": after, "limit": self.page_size}
+            f"{self.feeds[service]}/events", params={"after": after, "limit": limit}
         )
         response.raise_for_status()
-        page = _FeedPage.model_validate_json(response.content)
-        # The events validated here, in the task that fetched them: it runs while the caller
-        # waits for the database to write the page before (the CPU of the one overlaps the
-        # database's work on the other), not after it.
-        for envelope in page.events:
-            envelope.validate_ahead()
-        return page
+        return response.content
 
-    async def pages(self, service: str) -> AsyncIterator[Sequence[Envelope]]:
-        """The pages of one feed from its position to its head; the position advances as
-        each page is handed out (and applied by the caller before it asks for the next)."""
-        pending = asyncio.ensure_future(self._fetch(service, self.positions[service]))
+    async def _fetch(self, service: str, after: int, into: asyncio.Queue[_Fetched]) -> None:
+        """Ask for the pages from `after` one after another, each as soon as the one before
+        arrived (at most PAGES_AHEAD waiting in `into`), up to an empty one (the head).
+
+        A history's positions mostly run on without a gap: the page after one of `limit`
+        events from `after` then starts after `after + limit`. That page is asked for at
+        once, with the one before it still being answered (the feed's service reads one
+        page from PostgreSQL while it writes the other out); it is kept only if the page
+        before did end there (the same request, sent earlier), else asked for again from
+        where it did end, and the next is not asked for early (positions with gaps)."""
+        limit = min(FIRST_PAGE, self.page_size)
+        asked = self._ask(service, after, limit)
+        early: tuple[int, asyncio.Future[bytes]] | None = None  # the next page, at its start
+        dense = True
+        head: int | None = None
         try:
             while True:
-                page = await pending
+                left = None if head is None else head - (after + limit)
+                following = _page_after(limit, self.page_size, left)
+                if dense:
+                    early = (after + limit, self._ask(service, after + limit, following))
+                body = await asked
+                tail = _PAGE_TAIL.search(body, max(0, len(body) - 120))
+                # A page written otherwise (another feed's JSON layout): decoded for its
+                # position.
+                if tail:
+                    hint, head = int(tail.group(1)), int(tail.group(2))
+                else:
+                    decoded = _FeedPage.model_validate_json(body)
+                    hint, head = decoded.next_after, decoded.head
+                await into.put((after, body, hint))
+                if hint == after:
+                    return  # no event after `after`: the head, as it was when asked
+                dense = hint == after + limit
+                if early is not None and early[0] == hint:
+                    asked = early[1]
+                else:
+                    if early is not None:
+                        early[1].cancel()
+                    asked = self._ask(service, hint, following)
+                early = None
+                after, limit = hint, following
+        finally:
+            asked.cancel()
+            if early is not None:
+                early[1].cancel()
+
+    def _ask(self, service: str, after: int, limit: int) -> asyncio.Future[bytes]:
+        return asyncio.ensure_future(self._get(service, after, limit))
+
+    async def pages(self, service: str) -> AsyncGenerator[Sequence[Envelope], None]:
+        """The pages of one feed from its position to its head; the position advances as
+        each page is handed out (and applied by the caller before it asks for the next)."""
+        fetched: asyncio.Queue[_Fetched] = asyncio.Queue(maxsize=PAGES_AHEAD)
+        fetcher = asyncio.ensure_future(self._fetch(service, self.positions[service], fetched))
+        try:
+            while True:
+                after, body, hint = await _next(fetched, fetcher)
+                page = _decode_page(body)
+                if page.next_after != hint or (page.events and page.next_after <= after):
+                    raise RebuildFailed(
+                        f"strona kanału {service} po {after} podaje next_after "
+                        f"{page.next_after}, a odczytano {hint}"
+                    )
                 if not page.events:
+                    self.heads_seen[service] = page.head
                     return
-                pending = asyncio.ensure_future(self._fetch(service, page.next_after))
                 yield page.events
                 self.positions[service] = page.next_after
         finally:
-            pending.cancel()  # a page asked for that will not be applied (an error above)
+            fetcher.cancel()  # pages asked for that will not be applied (the head, an error)
+            with contextlib.suppress(BaseException):
+                await fetcher
+
+
+# A page as fetched: the position it was asked from, its bytes, and where the next starts.
+_Fetched = tuple[int, bytes, int]
+
+
+async def _next(fetched: asyncio.Queue[_Fetched], fetcher: asyncio.Future[None]) -> _Fetched:
+    """The next page fetched; the fetcher's error if it failed first."""
+    get = asyncio.ensure_future(fetched.get())
+    try:
+        either: set[asyncio.Future[Any]] = {get, fetcher}
+        await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        if not get.done():
+            fetcher.result()  # raises what stopped it
+            # It ended after putting its last page (the head), so that one is there.
+        return await get
+    finally:
+        get.cancel()
 
 
 async def rebuild_projections(
@@ -161,7 +245,13 @@ async def rebuild_projections(
     if swap and not postgres:
         raise RebuildFailed("a swapped rebuild needs PostgreSQL; SQLite rebuilds in place")
     headers = {"Authorization": f"Bearer {token}"}
-    async with httpx.AsyncClient(headers=headers, timeout=60, transport=transport) as client:
+    # A TLS context (the CA bundle loaded: tens of milliseconds, a visible part of a small
+    # rebuild) only if a feed is served over TLS; redirects are not followed, so a plain
+    # feed cannot lead the client to an unverified one.
+    tls = any(urlsplit(url).scheme == "https" for url in feeds.values())
+    async with httpx.AsyncClient(
+        headers=headers, timeout=60, transport=transport, verify=tls, follow_redirects=False
+    ) as client:
         reader = _Feeds(client, feeds, page_size)
         if swap:
             return await _swapped(reporting, reader, progress)
@@ -179,12 +269,14 @@ async def _in_place(reporting: ReportingApp, reader: _Feeds, progress: Progress 
     if progress:
         progress(done, total)
     for service in reader.feeds:
-        async for envelopes in reader.pages(service):
-            async with reporting.engine.begin() as conn:
-                await inbox.apply(conn, envelopes)
-            done += len(envelopes)
-            if progress:
-                progress(done, max(total, done))
+        # Closed at once if what follows fails: its fetcher stops asking for pages.
+        async with contextlib.aclosing(reader.pages(service)) as pages:
+            async for envelopes in pages:
+                async with reporting.engine.begin() as conn:
+                    await inbox.apply(conn, envelopes)
+                done += len(envelopes)
+                if progress:
+                    progress(done, max(total, done))
         log.info("rebuild.feed_done", source=service, position=reader.positions[service])
     return done
 
@@ -192,6 +284,7 @@ async def _in_place(reporting: ReportingApp, reader: _Feeds, progress: Progress 
 # ---- the swapped rebuild (PostgreSQL) -----------------------------------------------------
 
 _SHADOW_PATH = text(f"SET LOCAL search_path TO {SHADOW_SCHEMA}, public")
+_NO_FLUSH_WAIT = text("SET LOCAL synchronous_commit TO off")
 
 
 def _shadow_metadata() -> MetaData:
@@ -232,12 +325,185 @@ async def _index_shadow(conn: AsyncConnection, indexes: list[Index]) -> None:
     await conn.run_sync(create)
 
 
+class _Deferred:
+    """Stands for the connection while an `OwnTracking` inbox applies a page: the inbox and the
+    projector only write (nothing they send is read back), so their statements are kept, in
+    order, and sent by `_ShadowWriter` afterwards, while the next page is folded. A caller
+    that read a result, or used anything but `execute`, would fail loudly here (None, an
+    AttributeError), not read a stale one."""
+
+    def __init__(self, dialect: Dialect) -> None:
+        self.dialect = dialect
+        self.statements: list[tuple[Any, Any]] = []
+
+    async def execute(self, statement: Any, parameters: Any = None) -> None:
+        self.statements.append((statement, parameters))
+
+
+class _ShadowWriter:
+    """Sends each page's writes into the shadow tables in a transaction of its own, in page
+    order, one page at a time; `send` returns as soon as the page's transaction is under way,
+    once the page before it committed. So PostgreSQL writes one page while this process
+    decodes and folds the next. A failed transaction fails the rebuild (at the next `send` or
+    at `drain`) before anything is swapped; the next rebuild makes its shadow tables anew."""
+
+    def __init__(self, engine: AsyncEngine, ready: asyncio.Future[Any]) -> None:
+        """`ready`: the shadow tables being made; the first page's writes wait for it."""
+        self.engine = engine
+        self.ready = ready
+        self._pending: asyncio.Future[None] | None = None
+
+    async def send(self, statements: list[tuple[Any, Any]]) -> None:
+        await self.drain()
+        self._pending = asyncio.ensure_future(self._write(statements))
+
+    async def drain(self) -> None:
+        """Wait until every page sent is committed."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            await pending
+
+    async def abandon(self) -> None:
+        pending, self._pending = self._pending, None
+        for task in (pending, self.ready):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await task
+
+    async def _write(self, statements: list[tuple[Any, Any]]) -> None:
+        await self.ready
+        async with self.engine.begin() as conn:
+            await conn.execute(_SHADOW_PATH)
+            # A page's commit does not wait for its WAL to reach the disk: after a crash the
+            # rebuild starts over (its shadow tables and tracking rows are made anew), and the
+            # swap's own commit, which waits, flushes every page's before it.
+            await conn.execute(_NO_FLUSH_WAIT)
+            for statement, parameters in statements:
+                await conn.execute(statement, parameters)
+
+
+# The collector's full pass once per this many pages (see `_collector_per_page`).
+FULL_COLLECTION_PAGES = 20
+
+
+@contextlib.contextmanager
+def _collector_per_page() -> Iterator[Callable[[], None]]:
+    """A page is tens of thousands of objects (models, dicts), alive for the page and freed by
+    reference counting; the collector's automatic passes, triggered by their allocation, would
+    traverse them again and again (a third of the rebuild's CPU, measured). So automatic
+    collection is off while a rebuild runs; the function given is called after each page, and
+    every FULL_COLLECTION_PAGES pages collects (whatever cycles those pages left: few, if any).
+    Restored as it was afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    pages = 0
+
+    def page_done() -> None:
+        nonlocal pages
+        pages += 1
+        if pages % FULL_COLLECTION_PAGES == 0:
+            gc.collect()
+
+    try:
+        yield page_done
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 async def _apply_shadow(conn: AsyncConnection, inbox: Inbox, envelopes: Sequence[Envelope]) -> None:
     """Apply into the shadow tables: the projector's statements name tables unqualified
     (Core and raw SQL alike), so the search path redirects them; the inbox's own tables
     exist in public only, where the shadow consumer's rows are kept apart by its name."""
     await conn.execute(_SHADOW_PATH)
     await inbox.apply(conn, envelopes)
+
+
+# The shadow tables are analyzed once this many events are applied, then 100 times as many,
+# and so on: the planner's estimates for the writes' joins follow the tables as they grow from
+# empty (autovacuum's own analyze comes later, and at its own time); a few, cheap passes.
+ANALYZE_FIRST = 500
+
+
+class _ShadowPasses:
+    """Apply the feeds into the shadow tables in passes until a pass finds only a small tail:
+    the first reads the history, the next ones what the live services recorded meanwhile (a
+    bounded number: producers writing faster than this applies leave a longer tail for the
+    swap's transaction). The secondary indexes are built after the first pass."""
+
+    def __init__(
+        self, engine: AsyncEngine, reader: _Feeds, shadow: str, progress: Progress | None
+    ) -> None:
+        self.engine = engine
+        self.reader = reader
+        self.progress = progress
+        self.done = 0
+        self.total = 0
+
+        async def prepare() -> list[Index]:
+            async with engine.begin() as conn:
+                return await _prepare_shadow(conn, shadow)
+
+        # The shadow tables are made while the first page is read and folded (its writes wait).
+        self.preparing = asyncio.ensure_future(prepare())
+        # Until the swap, the shadow consumer's rows are this rebuild's alone (its lock): their
+        # state is kept in memory, the pages' writes are sent while the next page is folded.
+        self.own = OwnTracking(engine, shadow, project)
+        self.writer = _ShadowWriter(engine, ready=self.preparing)
+        self.analyze_at = ANALYZE_FIRST
+
+    async def run(self) -> int:
+        """The events read."""
+        try:
+            self.total = sum((await self.reader.heads()).values())
+            if self.progress:
+                self.progress(0, self.total)
+            passes = 0
+            while True:
+                read = await self._pass()
+                passes += 1
+                if passes == 1:
+                    async with self.engine.begin() as conn:
+                        await _index_shadow(conn, await self.preparing)
+                if read < SMALL_TAIL or passes >= MAX_PASSES:
+                    return self.done
+                # Another pass would read empty pages if no feed recorded more meanwhile. The
+                # feed read last gave its head with its last page, just now; the others are
+                # asked again (they may have recorded more while the later ones were read).
+                feeds = list(self.reader.feeds)
+                heads = {feeds[-1]: self.reader.heads_seen[feeds[-1]]}
+                heads.update(await self.reader.heads(feeds[:-1]))
+                if all(heads[service] <= self.reader.positions[service] for service in feeds):
+                    return self.done
+                self.total = max(self.total, sum(heads.values()))
+        except BaseException:
+            await self.writer.abandon()
+            raise
+
+    async def _pass(self) -> int:
+        read = 0
+        with _collector_per_page() as page_done:
+            for service in self.reader.feeds:
+                # Closed at once if what follows fails: its fetcher stops asking for pages.
+                async with contextlib.aclosing(self.reader.pages(service)) as pages:
+                    async for envelopes in pages:
+                        deferred = _Deferred(self.engine.dialect)
+                        await self.own.apply(cast(AsyncConnection, deferred), envelopes)
+                        if self.done + len(envelopes) >= self.analyze_at:
+                            self.analyze_at *= 100
+                            for table in PROJECTION_TABLES:
+                                await deferred.execute(
+                                    text(f"ANALYZE {SHADOW_SCHEMA}.{table.name}")
+                                )
+                        await self.writer.send(deferred.statements)
+                        read += len(envelopes)
+                        self.done += len(envelopes)
+                        if self.progress:
+                            self.progress(self.done, max(self.total, self.done))
+                        page_done()
+            await self.writer.drain()
+        return read
 
 
 # One swapped rebuild at a time per database (they share the shadow schema): a session lock
@@ -261,38 +527,11 @@ async def _swapped_alone(reporting: ReportingApp, reader: _Feeds, progress: Prog
     engine = reporting.engine
     live = reporting.runtime.name
     shadow = shadow_consumer(live)
-    inbox = Inbox(engine, shadow, project)
-    total = sum((await reader.heads()).values())
-    async with engine.begin() as conn:
-        tables = await _prepare_shadow(conn, shadow)
-    indexed = False
-    done = 0
-    if progress:
-        progress(done, total)
-    # Passes over every feed until one finds only a small tail: the first reads the history,
-    # the next ones what the live services recorded meanwhile (a bounded number: producers
-    # writing faster than this applies leave a longer tail for the swap's transaction).
-    passes = 0
-    while True:
-        read = 0
-        for service in reader.feeds:
-            async for envelopes in reader.pages(service):
-                async with engine.begin() as conn:
-                    await _apply_shadow(conn, inbox, envelopes)
-                read += len(envelopes)
-                done += len(envelopes)
-                if progress:
-                    progress(done, max(total, done))
-        passes += 1
-        if not indexed:
-            async with engine.begin() as conn:
-                await _index_shadow(conn, tables)
-            indexed = True
-        if read < SMALL_TAIL or passes >= MAX_PASSES:
-            break
-        total = max(total, sum((await reader.heads()).values()))
+    done = await _ShadowPasses(engine, reader, shadow, progress).run()
     log.info("rebuild.caught_up", events=done, positions=reader.positions)
     try:
+        # Under the swap's lock, the tail read from the rows as written (all committed now).
+        inbox = Inbox(engine, shadow, project)
         done += await _swap_in(reporting, reader, inbox, live, shadow)
     except BaseException:
         async with engine.begin() as conn:
@@ -372,9 +611,11 @@ async def _swap_in(
         await _lock(conn, tables)
         for attempt in (1, 2):
             for service in reader.feeds:
-                async for envelopes in reader.pages(service):
-                    await _apply_shadow(conn, inbox, envelopes)
-                    read += len(envelopes)
+                # Closed at once if what follows fails: its fetcher stops asking for pages.
+                async with contextlib.aclosing(reader.pages(service)) as pages:
+                    async for envelopes in pages:
+                        await _apply_shadow(conn, inbox, envelopes)
+                        read += len(envelopes)
             behind = (await conn.execute(_BEHIND, {"live": live, "shadow": shadow})).scalar_one()
             if not behind:
                 break

@@ -1,6 +1,6 @@
-"""A feed page as the rebuild decodes it: each event validated ahead (in the task that fetched
-the page) and kept for `event()`; one that fails to validate, or that this code does not know,
-fails where it always did, when the inbox or the projector asks for it."""
+"""A feed page as the rebuild decodes it: its envelopes validated in one pass; each event
+validated where the live path validates it, when the projector asks for it (`event()`): one
+that fails to validate, or that this code does not know, fails there, not when read."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from services.reporting.application.rebuild import _FeedPage
+from services.reporting.application.rebuild import _decode_page, _FeedPage
 from shared.events import AssistantRegistered, UnknownEventType
 
 
@@ -45,18 +45,14 @@ GOOD = AssistantRegistered(
 
 def _page(*events: dict[str, Any]) -> _FeedPage:
     body = json.dumps({"events": list(events), "next_after": len(events), "head": len(events)})
-    page = _FeedPage.model_validate_json(body)
-    for envelope in page.events:
-        envelope.validate_ahead()
-    return page
+    return _decode_page(body.encode())
 
 
-def test_an_event_validated_ahead_is_the_one_event_gives() -> None:
+def test_the_events_of_a_page_are_the_ones_the_feed_sent() -> None:
     (envelope,) = _page(_envelope("AssistantRegistered", GOOD)).events
     event = envelope.event()
     assert isinstance(event, AssistantRegistered) and event.first_name == "Ewa"
-    assert envelope.event() is event  # kept, not validated again
-    # A copy with another payload validates its own.
+    # A copy with another payload gives its own.
     other = envelope.model_copy(update={"payload": {**GOOD, "first_name": "Anna"}})
     assert other.event().first_name == "Anna"  # type: ignore[attr-defined]
 
@@ -70,3 +66,8 @@ def test_an_invalid_or_unknown_event_fails_when_asked_for_not_when_read() -> Non
         bad.event()
     with pytest.raises(UnknownEventType):
         unknown.event()
+
+
+def test_an_invalid_envelope_fails_the_page() -> None:
+    with pytest.raises(ValidationError):
+        _page({**_envelope("AssistantRegistered", GOOD), "district": "9999999"})
