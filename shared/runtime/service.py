@@ -30,6 +30,16 @@ from shared.runtime.settings import ServiceSettings
 
 log = get_logger(__name__)
 
+STOP_STEP_SECONDS = 10.0
+
+
+async def _bounded(step: str, awaitable: Awaitable[object]) -> None:
+    """Wait for a step of a stop, at most STOP_STEP_SECONDS (see ServiceRuntime.stop)."""
+    try:
+        await asyncio.wait_for(awaitable, STOP_STEP_SECONDS)
+    except TimeoutError:
+        log.warning("runtime.stop_step_timed_out", step=step, seconds=STOP_STEP_SECONDS)
+
 
 @dataclass(frozen=True)
 class PeriodicJob:
@@ -208,22 +218,36 @@ class ServiceRuntime:
             await asyncio.sleep(job.interval_seconds)
 
     async def stop(self) -> None:
-        await self.metrics.stop()
+        """Stop the relay, the consumers and the jobs, then let go of Redis and the database.
+        Each step waits at most STOP_STEP_SECONDS: a stop must end (an orchestrator kills the
+        process after its grace period anyway, and a test's teardown must not hang on it);
+        what a cut-short step leaves is safe (outbox rows still there, messages still
+        pending), and the step is logged."""
+        await _bounded("metrics", self.metrics.stop())
         for task in self._tasks:
             task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if self._tasks:
+            done, stuck = await asyncio.wait(self._tasks, timeout=STOP_STEP_SECONDS)
+            for task in done:
+                if not task.cancelled():
+                    task.exception()  # retrieved: it ended with an error while stopping
+            if stuck:
+                log.warning("runtime.tasks_not_stopped", tasks=[t.get_name() for t in stuck])
         self._tasks.clear()
         if self.relay is not None:
-            with contextlib.suppress(Exception):
-                await self.relay.publish_pending()
-                await self.relay.release()
+            relay = self.relay
+
+            async def last_publish() -> None:
+                with contextlib.suppress(Exception):
+                    await relay.publish_pending()
+                    await relay.release()
+
+            await _bounded("relay", last_publish())
         for consumer in self.consumers:
             await consumer.stop()  # the batch in flight is applied and acknowledged first
         if self.bus is not None:
-            await self.bus.close()
-        await self.engine.dispose()
+            await _bounded("bus", self.bus.close())
+        await _bounded("database", self.engine.dispose())
 
     def events_committed(self) -> None:
         """Tell the relay new events are waiting (it also polls, for other processes' writes)."""
