@@ -595,6 +595,11 @@ class EventStore:
         families = {row.family_id for row in rows if row.family_id is not None}
         if families and self._keyring is not None:
             keys = await self._keyring.keys(conn, families)
+        return self._decrypted(rows, keys)
+
+    def _decrypted(self, rows: Sequence[Any], keys: dict[UUID, bytes]) -> list[Envelope]:
+        """The rows' envelopes, each family's personal fields opened with its key in `keys`
+        (a family missing there reads as erased)."""
         return [
             _envelope(
                 row,
@@ -688,15 +693,7 @@ class EventStore:
                 family, wrapped = row.family_id, row.wrapped_key
                 if family is not None and wrapped is not None and family not in keys:
                     keys[family] = self._keyring.unwrap(family, wrapped)
-        return [
-            _envelope(
-                row,
-                decrypt_payload(row.event_type, row.payload, keys.get(row.family_id), row.family_id)
-                if row.family_id is not None and self._keyring is not None
-                else row.payload,
-            )
-            for row in rows
-        ]
+        return self._decrypted(rows, keys)
 
     async def head_position(self, conn: AsyncConnection) -> int:
         result = await conn.execute(select(func.coalesce(func.max(events.c.position), 0)))
