@@ -109,23 +109,6 @@ _STREAM_FROM = (
     .order_by(events.c.version)
 )
 
-# Built once: a statement built per command costs its construction and cache key each time.
-# With the family's wrapped key in the same statement (one round trip fewer per command on a
-# family's aggregate); none once the family was erased.
-_READ = (
-    select(
-        snapshots.c.version,
-        snapshots.c.fingerprint,
-        snapshots.c.family_id,
-        snapshots.c.encrypted,
-        snapshots.c.state,
-        family_keys.c.wrapped_key,
-    )
-    .select_from(snapshots.outerjoin(family_keys, family_keys.c.family_id == snapshots.c.family_id))
-    .where(snapshots.c.stream_id == bindparam("stream"))
-)
-
-
 # The snapshot whose fingerprint is the reader's, with its family's wrapped key, and the
 # stream's events after it (all of them when there is no such snapshot): one round trip for
 # what a command reads of an aggregate. One row at least (no snapshot, no event: all null);
@@ -165,7 +148,8 @@ _READ_WITH_STREAM = (
 
 @cache
 def _upsert(dialect_name: str) -> Any:
-    """The snapshot's upsert, built once per dialect (as `_READ`)."""
+    """The snapshot's upsert, built once per dialect (a statement built per command costs its
+    construction and cache key each time)."""
     dialect = sqlite if dialect_name == "sqlite" else postgresql
     statement = dialect.insert(snapshots)
     changed = ("version", "fingerprint", "family_id", "encrypted", "state", "taken_at")
@@ -217,17 +201,6 @@ class SnapshotStore:
         self._keyring = keyring
         self._clock = clock
         self._keys: dict[UUID, bytes] = {}
-
-    async def read(
-        self, conn: AsyncConnection, kind: AggregateType[Any], stream: str
-    ) -> Snapshot | None:
-        """The stream's snapshot if it is there and can be trusted, else None."""
-        row = (await conn.execute(_READ, {"stream": stream})).first()
-        if row is None or row.fingerprint != fingerprint(kind):
-            return None
-        return self._opened(
-            kind, row.version, row.family_id, row.encrypted, row.state, row.wrapped_key
-        )
 
     async def read_with_stream(
         self, conn: AsyncConnection, kind: AggregateType[Any], stream: str

@@ -18,7 +18,7 @@ from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
 from uuid import UUID
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncTransaction
 
@@ -28,13 +28,12 @@ from shared.domain.errors import NotFound
 from shared.events import DomainEvent, Envelope, stream_id
 from shared.eventstore.snapshots import SnapshotPolicy, SnapshotStore
 from shared.eventstore.store import (
-    EVENT_COLUMNS,
     Aggregate,
     ConcurrencyConflict,
     EventMetadata,
     EventStore,
 )
-from shared.eventstore.tables import events, idempotency_keys
+from shared.eventstore.tables import idempotency_keys
 
 S = TypeVar("S")
 
@@ -43,14 +42,6 @@ InlineProjection = Callable[[AsyncConnection, UUID, Any, list[Envelope]], Awaita
 envelopes just stored)."""
 
 NOT_REMEMBERED: Any = object()
-
-# A stream's events after a version, built once (built per command, its construction and cache
-# key cost more than a hundred microseconds each time).
-_STREAM_AFTER = (
-    select(*EVENT_COLUMNS)
-    .where(events.c.stream_id == bindparam("stream"), events.c.version > bindparam("after"))
-    .order_by(events.c.version)
-)
 
 
 class UnitOfWork(Protocol):
@@ -267,11 +258,10 @@ class SqlUnitOfWork(TrackingUnitOfWork):
         conn, sid = self.connection, stream_id(kind.name, aggregate_id)
         if self._snapshot_policy.enabled:
             snapshot, rows = await self._snapshots.read_with_stream(conn, kind, sid)
+            envelopes = await self._store.envelopes(conn, rows) if rows else []
         else:
-            snapshot = None
-            rows = list((await conn.execute(_STREAM_AFTER, {"stream": sid, "after": 0})).all())
+            snapshot, envelopes = None, await self._store.read_stream(conn, sid)
         after = snapshot.version if snapshot is not None else 0
-        envelopes = await self._store.envelopes(conn, rows) if rows else []
         self.events_read += len(envelopes)
         start = cast(S, snapshot.state) if snapshot is not None else None
         state = kind.fold((e.event() for e in envelopes), start)
