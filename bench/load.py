@@ -46,6 +46,7 @@ import httpx
 import redis as sync_redis
 
 from bench.infra import PG_ADMIN_DSN, REDIS_URL
+from shared.domain.clock import poland_today
 from suite.demo_data import pesel
 from suite.embedded_redis import free_port
 from suite.processes import SERVICES, SuiteProcesses
@@ -277,13 +278,13 @@ def working_case(client: Suite, district: str, assistant_id: str) -> str:
         return rows[0]["case_id"] if rows else None
 
     found = wait_for("the case", case_id, timeout=30)
-    assign_with_consent(head, found, assistant_id, date.today(), "Anna Obciążeniowa", timeout=30)
+    assign_with_consent(head, found, assistant_id, poland_today(), "Anna Obciążeniowa", timeout=30)
     return found
 
 
 def visit_body(n: int) -> dict[str, Any]:
     return {
-        "visited_on": date.today().isoformat(),
+        "visited_on": poland_today().isoformat(),
         "duration_minutes": 60 + n % 60,
         "place": "home",
         "present": ["matka", "córka"],
@@ -297,7 +298,7 @@ def plan_body(n: int) -> dict[str, Any]:
         "actions": [
             {
                 "description": "Regularne wizyty w poradni psychologicznej.",
-                "deadline": (date.today() + timedelta(days=60 + n % 30)).isoformat(),
+                "deadline": (poland_today() + timedelta(days=60 + n % 30)).isoformat(),
                 "expected_effect": "Poprawa relacji w rodzinie.",
             }
         ],
@@ -307,7 +308,7 @@ def plan_body(n: int) -> dict[str, Any]:
 
 def assessment_body(n: int) -> dict[str, Any]:
     return {
-        "assessed_on": date.today().isoformat(),
+        "assessed_on": poland_today().isoformat(),
         "summary": f"Sytuacja rodziny stabilna, dzieci chodzą do szkoły (ocena {n}).",
     }
 

@@ -80,7 +80,7 @@ from services.casework.bootstrap import build_app, projections
 from services.casework.domain.case.commands import AssessFamily, LogVisit, UpdatePlan
 from services.casework.settings import CaseworkSettings
 from services.web.session import COOKIE_NAME, fernet_for
-from shared.domain.clock import FixedClock
+from shared.domain.clock import FixedClock, poland_today
 from shared.events.casework import PlanAction, VisitPlace, VisitTopic
 from shared.eventstore.runner import CommandRunner
 from shared.eventstore.store import EventMetadata
@@ -300,7 +300,7 @@ def _assigned_case(suite: WebSuite, assistant_id: str, surname: str, started: da
 def build_year_ago(suite: WebSuite, assistants: int, families: int) -> District:
     """Step 1: the assistants, and each one's families granted, assigned and consenting, on
     the services' clock standing a year ago."""
-    started = date.today() - timedelta(days=YEAR_AGO)
+    started = poland_today() - timedelta(days=YEAR_AGO)
     district = District()
     client = suite.client()
     try:
@@ -421,7 +421,7 @@ async def write_history(suite: WebSuite, district: District, weeks: int | None) 
     app = build_app(settings)
     runtime = app.runtime
     read_models = projections(app.index)
-    today = date.today()
+    today = poland_today()
     semaphore = asyncio.Semaphore(HISTORY_CONCURRENCY)
     done = 0
 

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import httpx
 
+from shared.domain.clock import poland_today
 from shared.web.auth import Role, issue_token
 from suite.demo_data import ASSIGNMENTS, ASSISTANTS, MOKOTOW, OCHOTA, REFERRALS, WOLA
 
@@ -111,7 +112,7 @@ def load_directory_seed(suite: Suite, *, log: Callable[[str], None] = print) -> 
 def run_scenario(suite: Suite, *, log: Callable[[str], None] = print) -> dict[str, Any]:
     """Drive the scenario, each step as the person who does it at a centre; return the ids it
     created, keyed by family."""
-    run = _Run(suite, log, date.today())
+    run = _Run(suite, log, poland_today())
     run.register_assistants()
     run.take_referrals()
     run.interview()

@@ -19,12 +19,18 @@ class Clock(Protocol):
         ...
 
 
+def poland_today() -> date:
+    """Today's date in Poland now: what a user means by 'today', whatever the machine's time
+    zone (between 23:00 and midnight UTC in winter, it is already tomorrow in Warsaw)."""
+    return datetime.now(WARSAW).date()
+
+
 class SystemClock:
     def now(self) -> datetime:
         return datetime.now(UTC)
 
     def today(self) -> date:
-        return datetime.now(WARSAW).date()
+        return poland_today()
 
 
 class FixedClock:

@@ -42,6 +42,7 @@ from services.referrals.settings import ReferralsSettings
 from services.reporting.api import build_api as reporting_api
 from services.reporting.bootstrap import build_reporting
 from services.reporting.settings import ReportingSettings
+from shared.domain.clock import poland_today
 from shared.events import (
     AssistanceGranted,
     AssistantRegistered,
@@ -405,7 +406,7 @@ async def _build_world(tmp: Path) -> World:
         family_id=uuid.uuid4(),
         source="social_worker",
         obligatory=False,
-        decided_on=date.today(),
+        decided_on=poland_today(),
         members=(
             {
                 "role": "parent",

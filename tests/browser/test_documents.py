@@ -7,11 +7,12 @@ the city analyst gets the 403 page for the same address."""
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from playwright.sync_api import BrowserContext, expect
 
+from shared.domain.clock import poland_today
 from shared.domain.labels import format_date
 from suite.demo_data import ASSIGNMENTS, ASSISTANTS, OCHOTA
 from tests.browser.conftest import (
@@ -31,7 +32,7 @@ def test_the_assistant_prints_and_downloads_the_work_plan_and_the_analyst_may_no
     web_suite: WebSuite, context: BrowserContext
 ) -> None:
     web = web_suite
-    today = date.today()
+    today = poland_today()
     case_id = web.demo["cases"]["nowak"]
     assistant_id = web.demo["assistants"][ASSIGNMENTS["nowak"]]
     api = web.client()

@@ -6,10 +6,11 @@ sees it on the desk, counted on "Biurko kierownika"."""
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from shared.domain.clock import poland_today
 from shared.domain.labels import format_date
 from suite.demo_data import ASSIGNMENTS, OCHOTA, WOLA
 from suite.scenario import wait_for
@@ -49,7 +50,7 @@ def test_the_start_pages_list_the_reminders_and_the_menu_counts_them(
     web_suite: WebSuite, context: BrowserContext
 ) -> None:
     web = web_suite
-    today = date.today()
+    today = poland_today()
     case_id = web.demo["cases"]["nowak"]
     assistant_id = web.demo["assistants"][ASSIGNMENTS["nowak"]]
     api = web.client()

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from playwright.sync_api import BrowserContext, Locator, Page, expect
 
+from shared.domain.clock import poland_today
 from suite.demo_data import OCHOTA, pesel
 from suite.scenario import wait_for
 from tests.browser.conftest import WebSuite, screenshot, sign_in, sign_in_as_assistant
@@ -142,7 +143,7 @@ def test_a_school_referral_becomes_a_family_in_work_as_each_role_in_turn(
     first_action = page.locator("fieldset", has_text="Działanie 1")
     first_action.get_by_label("Co zostanie zrobione").fill("Codzienne odprowadzanie do szkoły")
     first_action.get_by_label("Termin", exact=True).fill(
-        (date.today() + timedelta(days=14)).isoformat()
+        (poland_today() + timedelta(days=14)).isoformat()
     )
     first_action.get_by_label("Oczekiwany efekt").fill("Obecność w szkole powyżej 90%")
     page.get_by_role("button", name="Zapisz plan").click()

@@ -7,6 +7,7 @@ import itertools
 from datetime import date
 from typing import Any
 
+from shared.domain.clock import poland_today
 from suite.demo_data import pesel
 from suite.scenario import Suite, wait_for
 
@@ -85,7 +86,7 @@ def interview(suite: Suite, district: str, referral_id: str) -> dict[str, Any]:
             "referrals",
             "POST",
             f"/referrals/{referral_id}/interview",
-            json={"conducted_on": date.today().isoformat(), "social_worker": "Anna Kaczmarek"},
+            json={"conducted_on": poland_today().isoformat(), "social_worker": "Anna Kaczmarek"},
         ).json()
     )
 
@@ -145,7 +146,7 @@ def consent(suite: Suite, district: str, case_id: str, on: date | None = None) -
             "casework",
             "POST",
             f"/cases/{case_id}/consent",
-            json={"given_on": (on or date.today()).isoformat(), "signed_by": ["Anna Testowa"]},
+            json={"given_on": (on or poland_today()).isoformat(), "signed_by": ["Anna Testowa"]},
         ).json()
     )
 

@@ -8,13 +8,13 @@ import asyncio
 import json
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
+from shared.domain.clock import poland_today
 from shared.events import Envelope
 from shared.eventstore.tables import events, outbox
 from shared.messaging.bus import Bus
@@ -50,7 +50,7 @@ def test_two_api_processes_serve_commands_and_publish_each_event_once(
         # A connection per command (no keep-alive): the kernel hands each to a process.
         url, headers = target
         body = {
-            "visited_on": date.today().isoformat(),
+            "visited_on": poland_today().isoformat(),
             "duration_minutes": 45,
             "place": "home",
             "present": ["matka"],

@@ -13,7 +13,6 @@ import json
 import re
 import signal
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +22,7 @@ import redis as sync_redis
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from shared.domain.clock import poland_today
 from shared.runtime.database import create_engine
 from shared.web.auth import Role
 from suite.embedded_redis import free_port
@@ -188,7 +188,7 @@ def test_an_erased_familys_data_is_nowhere_in_clear_not_even_in_dead_letters(
         "POST",
         f"/cases/{case_id}/visits",
         json={
-            "visited_on": date.today().isoformat(),
+            "visited_on": poland_today().isoformat(),
             "duration_minutes": 45,
             "topics": ["parenting"],
             "present": [f"Anna {surname}"],
@@ -270,7 +270,7 @@ def test_a_reporting_deployment_stopped_while_redis_lost_its_data_catches_up(
             "POST",
             f"/cases/{case_id}/visits",
             json={
-                "visited_on": date.today().isoformat(),
+                "visited_on": poland_today().isoformat(),
                 "duration_minutes": minutes,
                 "topics": ["parenting"],
             },

@@ -5,11 +5,12 @@ with their clock moved on) and deadlines fall due."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from shared.domain.clock import poland_today
 from suite.scenario import wait_for
 from tests.e2e.conftest import RunningSuite
 from tests.e2e.flows import assign, case_file, open_case, register_assistant, working_case
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.e2e
 
 OCHOTA, WOLA, BEMOWO = "1465068", "1465188", "1465028"
 PROBLEM = "https://asysta.pl/problems/"
-TODAY = date.today()
+TODAY = poland_today()
 
 
 def test_the_waiting_list_shows_how_long_families_wait(running_suite: RunningSuite) -> None:

@@ -11,6 +11,7 @@ from datetime import date
 
 import pytest
 
+from shared.domain.clock import poland_today
 from suite.demo_data import pesel
 from suite.scenario import caseload_reports, run_scenario, wait_for, wait_for_reports
 from tests.e2e.conftest import RunningSuite
@@ -80,7 +81,7 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
         "referrals",
         "POST",
         f"/referrals/{referral['referral_id']}/interview",
-        json={"conducted_on": date.today().isoformat(), "social_worker": "Anna Kaczmarek"},
+        json={"conducted_on": poland_today().isoformat(), "social_worker": "Anna Kaczmarek"},
     )
     decided = head.call(
         "referrals",
@@ -126,17 +127,17 @@ def test_a_school_referral_flows_to_the_caseload_report(running_suite: RunningSu
         "casework",
         "POST",
         f"/cases/{case_id}/consent",
-        json={"given_on": date.today().isoformat(), "signed_by": ["Katarzyna Nowak"]},
+        json={"given_on": poland_today().isoformat(), "signed_by": ["Katarzyna Nowak"]},
     )
     case = assistant_user.call("casework", "GET", f"/cases/{case_id}").json()
-    assert case["work_started_on"] == date.today().isoformat()
+    assert case["work_started_on"] == poland_today().isoformat()
 
     assistant_user.call(
         "casework",
         "POST",
         f"/cases/{case_id}/visits",
         json={
-            "visited_on": date.today().isoformat(),
+            "visited_on": poland_today().isoformat(),
             "duration_minutes": 90,
             "place": "home",
             "present": ["Katarzyna"],

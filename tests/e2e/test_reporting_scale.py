@@ -12,7 +12,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from datetime import date, timedelta
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -22,6 +22,7 @@ import httpx
 import pytest
 import redis as sync_redis
 
+from shared.domain.clock import poland_today
 from shared.messaging.streams import consumed_streams, events_stream
 from shared.web.auth import Role
 from suite.embedded_redis import free_port
@@ -41,7 +42,7 @@ MONITORED = 2
 WAITING = 2
 HELD_BY_LEAVER = 2
 VISITS_PER_FAMILY = 3
-TODAY = date.today()
+TODAY = poland_today()
 COURT_DEADLINE = TODAY + timedelta(days=30)
 # A day past every assessment and court deadline: all of them overdue, all tied.
 LATER = TODAY + timedelta(days=200)

@@ -4,11 +4,12 @@ schools and courts send."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from shared.domain.clock import poland_today
 from shared.web.auth import Role
 from suite.scenario import Suite, wait_for
 from tests.e2e.conftest import RunningSuite
@@ -52,7 +53,7 @@ def test_a_voluntary_route_is_granted_and_work_waits_for_consent(
         .post(
             f"/cases/{case_id}/visits",
             json={
-                "visited_on": date.today().isoformat(),
+                "visited_on": poland_today().isoformat(),
                 "duration_minutes": 60,
                 "topics": ["budget"],
             },
@@ -62,7 +63,7 @@ def test_a_voluntary_route_is_granted_and_work_waits_for_consent(
     assert refused.json()["type"] == PROBLEM + "work-not-started"
     started = consent(suite, OCHOTA, case_id)
     assert started["events"] == ["FamilyConsentRecorded", "WorkStarted"]
-    assert case_file(suite, OCHOTA, case_id)["work_started_on"] == date.today().isoformat()
+    assert case_file(suite, OCHOTA, case_id)["work_started_on"] == poland_today().isoformat()
 
 
 @pytest.mark.parametrize("source", ["school", "institution"])
@@ -113,7 +114,7 @@ def test_an_obligatory_route_cannot_be_declined_and_needs_no_consent(
     assign(suite, MOKOTOW, case_id, assistant)
     case = case_file(suite, MOKOTOW, case_id)
     assert case["obligatory"]
-    assert case["work_started_on"] == date.today().isoformat()
+    assert case["work_started_on"] == poland_today().isoformat()
 
 
 def test_a_declined_referral_keeps_its_reason(running_suite: RunningSuite) -> None:
@@ -266,7 +267,7 @@ def test_a_courts_opinion_request_goes_to_the_familys_case_with_its_deadline(
     case_id = open_case(suite, MOKOTOW, members=members)
     assign(suite, MOKOTOW, case_id, assistant)
     consent(suite, MOKOTOW, case_id)
-    deadline = date.today() + timedelta(days=21)
+    deadline = poland_today() + timedelta(days=21)
     body = court_notification(
         "opinion_request", [members[0]], "III Nsm 612/26", deadline=deadline.isoformat()
     )
@@ -296,13 +297,13 @@ def test_a_courts_opinion_request_goes_to_the_familys_case_with_its_deadline(
             "casework",
             "POST",
             f"/cases/{case_id}/court-opinions/{request['request_id']}/submission",
-            json={"submitted_on": date.today().isoformat(), "summary": "Rodzina współpracuje."},
+            json={"submitted_on": poland_today().isoformat(), "summary": "Rodzina współpracuje."},
         )
         .json()
     )
     assert submitted["events"] == ["CourtOpinionSubmitted"]
     opinions = case_file(suite, MOKOTOW, case_id)["court_opinions"]
-    assert opinions[0]["submitted_on"] == date.today().isoformat()
+    assert opinions[0]["submitted_on"] == poland_today().isoformat()
     due = head.call("casework", "GET", "/court-opinions", params={"district": MOKOTOW}).json()
     assert request["request_id"] not in {d["request_id"] for d in due}
 

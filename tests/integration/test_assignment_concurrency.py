@@ -18,6 +18,7 @@ from services.casework.application.reactions import react
 from services.casework.bootstrap import CaseworkApp, build_app
 from services.casework.domain.caseload import CASELOAD
 from services.casework.settings import CaseworkSettings
+from shared.domain.clock import poland_today
 from shared.events import (
     AssistanceGranted,
     AssistantRegistered,
@@ -52,7 +53,7 @@ async def grant_cases(casework: CaseworkApp, count: int) -> list[uuid.UUID]:
             family_id=uuid.uuid4(),
             source="social_worker",
             obligatory=False,
-            decided_on=date.today(),
+            decided_on=poland_today(),
             members=(
                 FamilyMember(
                     role="parent",

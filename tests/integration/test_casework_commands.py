@@ -18,6 +18,7 @@ from services.casework.application.reactions import case_id_for, react
 from services.casework.bootstrap import build_app
 from services.casework.domain.case.commands import AssignAssistant, RecordConsent
 from services.casework.settings import CaseworkSettings
+from shared.domain.clock import poland_today
 from shared.events import AssistanceGranted, AssistantRegistered, FamilyMember
 from shared.eventstore import EventMetadata
 from shared.web.auth import Role
@@ -97,7 +98,7 @@ async def working(pg_url: str) -> AsyncIterator[WorkingCase]:
 
 def visit(note: str = "Rozmowa") -> dict[str, object]:
     return {
-        "visited_on": date.today().isoformat(),
+        "visited_on": poland_today().isoformat(),
         "duration_minutes": 60,
         "present": ["Anna"],
         "topics": ["budget"],
@@ -176,7 +177,7 @@ async def test_a_nul_byte_in_a_reason_or_a_signature_is_a_422_problem(
         f"{case}/transfer/decision", json={"decision": "declined", "reason": "a\x00b"}
     )
     consent = await working.head.post(
-        f"{case}/consent", json={"given_on": date.today().isoformat(), "signed_by": ["A\x00"]}
+        f"{case}/consent", json={"given_on": poland_today().isoformat(), "signed_by": ["A\x00"]}
     )
     assert [r.status_code for r in (closing, declining, consent)] == [422, 422, 422]
     assert {r.json()["type"] for r in (closing, declining, consent)} == {

@@ -27,6 +27,7 @@ from services.reporting.adapters.tables import cases_view, visits_view
 from services.reporting.application.projector import project
 from services.reporting.bootstrap import build_reporting
 from services.reporting.settings import ReportingSettings
+from shared.domain.clock import poland_today
 from shared.events import AssistanceGranted, AssistantRegistered, FamilyMember
 from shared.eventstore import EventMetadata
 from shared.eventstore.tables import events
@@ -108,7 +109,7 @@ async def field(pg_url: str) -> AsyncIterator[Field]:
 
 
 def visit(case_id: uuid.UUID, *, days_ago: int = 0, note: str = "Budżet") -> dict[str, Any]:
-    on = date.today() - timedelta(days=days_ago)
+    on = poland_today() - timedelta(days=days_ago)
     return {
         "record_id": str(uuid.uuid4()),
         "device_id": "tablet-7",
@@ -174,7 +175,7 @@ async def test_the_same_outbox_sent_from_two_tabs_at_once_has_one_effect(field: 
     outbox.append(note)
     # A consent signed on paper the day before the one recorded at the office: both are kept,
     # the earliest counts, in casework and in reporting.
-    yesterday = date.today() - timedelta(days=1)
+    yesterday = poland_today() - timedelta(days=1)
     consent = {
         **visit(field.case_id, days_ago=1),
         "kind": "consent",
