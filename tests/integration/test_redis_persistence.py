@@ -55,7 +55,12 @@ async def test_redis_killed_under_load_loses_no_accepted_event(
     tasks = [asyncio.create_task(relay.run()), asyncio.create_task(consumer.supervise())]
     store = EventStore()
     aggregates = [uuid.uuid4() for _ in range(AGGREGATES)]
+
+    async def applied_some() -> bool:
+        return bool(await effect_rows(engine))
+
     try:
+        # Each append awaits the database, so the relay and the consumer run between them.
         for round_ in range(ROUNDS):
             for agg in aggregates:
                 async with engine.begin() as conn:  # committed: the command is accepted
@@ -68,9 +73,11 @@ async def test_redis_killed_under_load_loses_no_accepted_event(
                     )
                 relay.wake()
             if round_ == ROUNDS // 2:
-                server.kill()  # mid-load, with entries published, pending and unread
+                # Mid-load, once some entries were published and applied, the latest pending
+                # or unread.
+                await eventually(applied_some, what="the first events applied")
+                server.kill()
                 server.start()
-            await asyncio.sleep(0)  # let the relay and the consumer interleave with the writes
 
         expected = {
             (f"assistant-{agg}", v, f"R{v}") for agg in aggregates for v in range(1, ROUNDS + 1)
