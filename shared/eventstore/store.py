@@ -379,21 +379,7 @@ class EventStore:
         (another writer got there first). Nothing is written then; the caller's transaction
         should be rolled back. Returns the envelopes as stored (in clear).
         """
-        if not new_events:
-            return []
-        sid = aggregate.stream_id
-        if conn.dialect.name != "postgresql":
-            # SQLite: the transaction holds the write lock from its BEGIN; reading is local.
-            await self._check_version(conn, sid, expected_version)
-        try:
-            envelopes = self._envelopes(aggregate, expected_version, new_events, metadata)
-        except ValidationError:
-            # Events that make no envelope (e.g. a stream's later events appended as if it
-            # were new, with none of what its first event says): a conflict if the stream
-            # moved on, which is what the caller must hear first.
-            await self._check_version(conn, sid, expected_version)
-            raise
-        await self._store(conn, envelopes, expected_version)
+        envelopes, _ = await self._append(conn, aggregate, expected_version, new_events, metadata)
         return envelopes
 
     async def append_with_snapshot(
@@ -408,16 +394,33 @@ class EventStore:
         """As `append`, and the aggregate's snapshot as of the new events in the same
         statement where it can be (PostgreSQL, one family's key at hand). Also says whether
         the snapshot was written: if not, the caller writes it (or not) as before."""
-        if conn.dialect.name != "postgresql" or not new_events:
-            return await self.append(conn, aggregate, expected_version, new_events, metadata), False
+        return await self._append(conn, aggregate, expected_version, new_events, metadata, snapshot)
+
+    async def _append(
+        self,
+        conn: AsyncConnection,
+        aggregate: Aggregate,
+        expected_version: int,
+        new_events: Sequence[DomainEvent],
+        metadata: EventMetadata,
+        snapshot: PendingSnapshot | None = None,
+    ) -> tuple[list[Envelope], bool]:
+        if not new_events:
+            return [], False
+        sid = aggregate.stream_id
+        if conn.dialect.name != "postgresql":
+            # SQLite: the transaction holds the write lock from its BEGIN; reading is local.
+            await self._check_version(conn, sid, expected_version)
         try:
             envelopes = self._envelopes(aggregate, expected_version, new_events, metadata)
         except ValidationError:
-            await self._check_version(conn, aggregate.stream_id, expected_version)
+            # Events that make no envelope (e.g. a stream's later events appended as if it
+            # were new, with none of what its first event says): a conflict if the stream
+            # moved on, which is what the caller must hear first.
+            await self._check_version(conn, sid, expected_version)
             raise
-        self.stored += len(envelopes)
-        written = await self._store_postgresql(conn, envelopes, expected_version, snapshot)
-        return envelopes, written
+        snapshotted = await self._store(conn, envelopes, expected_version, snapshot)
+        return envelopes, snapshotted
 
     async def _check_version(self, conn: AsyncConnection, sid: str, expected: int) -> None:
         current = await self.stream_version(conn, sid)
@@ -457,15 +460,19 @@ class EventStore:
         await self._store(conn, envelopes, 0)
 
     async def _store(
-        self, conn: AsyncConnection, envelopes: Sequence[Envelope], expected_version: int
-    ) -> None:
+        self,
+        conn: AsyncConnection,
+        envelopes: Sequence[Envelope],
+        expected_version: int,
+        snapshot: PendingSnapshot | None = None,
+    ) -> bool:
         """The events and their outbox rows. On PostgreSQL, with an `expected_version` above
-        0, only if the first envelope's stream has that version stored."""
+        0, only if the first envelope's stream has that version stored; with `snapshot`, that
+        too where it can go in the same statement (returns whether it went: never on SQLite)."""
         self.stored += len(envelopes)
         first = envelopes[0]
         if conn.dialect.name == "postgresql":
-            await self._store_postgresql(conn, envelopes, expected_version)
-            return
+            return await self._store_postgresql(conn, envelopes, expected_version, snapshot)
         rows = self._rows(envelopes, await self._keys(conn, envelopes))
         try:
             await conn.execute(insert(events), rows)
@@ -476,6 +483,7 @@ class EventStore:
             insert(outbox),
             [{"event_id": e.event_id, "traceparent": traceparent} for e in envelopes],
         )
+        return False
 
     async def _store_postgresql(
         self,

@@ -308,7 +308,7 @@ class StreamConsumer:
             self.defer > 0
             and handles is not None
             and len(decoded.readable) == len(decoded.ids)
-            and not any(REPLAY_ID in e or REPLAY_GROUP in e for e in decoded.by_id.values())
+            and not decoded.has_replay
             and all(
                 envelope.event_type not in handles and is_known(envelope)
                 for _, envelope in decoded.readable
@@ -326,9 +326,7 @@ class StreamConsumer:
     def _linger(self, decoded: _Decoded) -> float:
         """How long a read with events to apply may wait for the next reads: `linger`, but
         not at all for a replay (its operator waits for the answer)."""
-        if any(REPLAY_ID in e or REPLAY_GROUP in e for e in decoded.by_id.values()):
-            return 0.0
-        return self.linger
+        return 0.0 if decoded.has_replay else self.linger
 
     def _flush_within(self, wait: float) -> None:
         """Hand the waiting reads over `wait` seconds from now at the latest (a timer set
@@ -575,6 +573,11 @@ class _Decoded:
     # Dead-lettered at once: retrying cannot help (an unknown event), or an operator is
     # waiting for the answer (a replay).
     now: set[bytes] = field(default_factory=set)
+
+    @property
+    def has_replay(self) -> bool:
+        """Whether a message is a replayed dead letter (its operator waits for the answer)."""
+        return any(REPLAY_ID in e or REPLAY_GROUP in e for e in self.by_id.values())
 
 
 def _joined(batches: Sequence[_Decoded]) -> _Decoded:

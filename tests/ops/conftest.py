@@ -4,7 +4,11 @@ reporting (consumes them), so every figure /metrics exports has something to sho
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator, Callable
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +26,29 @@ from shared.web.auth import Role
 from tests.conftest import token
 
 OCHOTA = "1465068"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@contextlib.contextmanager
+def service_process(
+    log_path: Path, service: str, mode: str, env: dict[str, str], *, stop: signal.Signals
+) -> Iterator[None]:
+    """`python -m services.<service> <mode>` as deployed, its output in `log_path`; stopped
+    with `stop` on leaving, and it must exit 0 (the log says why if not)."""
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", f"services.{service}", mode],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            yield
+        finally:
+            process.send_signal(stop)
+            code = process.wait(timeout=60)
+    assert code == 0, log_path.read_text()
 
 
 def samples(text: str) -> list[Sample]:

@@ -6,10 +6,7 @@ that behaves differently from h11."""
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -19,9 +16,9 @@ import pytest
 from shared.web.auth import Role
 from suite.embedded_redis import free_port
 from tests.conftest import token
+from tests.ops.conftest import service_process
 from tests.waiting import eventually
 
-ROOT = Path(__file__).resolve().parents[2]
 OCHOTA = "1465068"
 OVER_THE_CAP = 1_000_001  # shared/web/middleware.py: CorrelationMiddleware's max_body_bytes
 
@@ -30,29 +27,15 @@ OVER_THE_CAP = 1_000_001  # shared/web/middleware.py: CorrelationMiddleware's ma
 def directory_url(tmp_path: Path, redis_url: str, stream_prefix: str) -> Iterator[str]:
     port = free_port()
     env = {
-        **os.environ,
         "REDIS_URL": redis_url,
         "ASYSTA_STREAM_PREFIX": stream_prefix,
         "DIRECTORY_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/directory.db",
         "DIRECTORY_PORT": str(port),
         "ASYSTA_LOG_JSON": "true",
     }
-    log = open(tmp_path / "directory.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services.directory", "api"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
+    # SIGINT: uvicorn stops gracefully and the process exits 0 (SIGTERM is re-raised).
+    with service_process(tmp_path / "directory.log", "directory", "api", env, stop=signal.SIGINT):
         yield f"http://127.0.0.1:{port}"
-    finally:
-        # SIGINT: uvicorn stops gracefully and the process exits 0 (SIGTERM is re-raised).
-        process.send_signal(signal.SIGINT)
-        code = process.wait(timeout=60)
-        log.close()
-        assert code == 0, (tmp_path / "directory.log").read_text()
 
 
 async def _chunks(*pieces: bytes) -> AsyncIterator[bytes]:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,17 +10,14 @@ import httpx
 import pytest
 
 from suite.embedded_redis import free_port
-from tests.ops.conftest import value
+from tests.ops.conftest import service_process, value
 from tests.waiting import eventually
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
 def worker(tmp_path: Path, redis_url: str, stream_prefix: str) -> Iterator[int]:
     port = free_port()
     env = {
-        **os.environ,
         "REDIS_URL": redis_url,
         "ASYSTA_STREAM_PREFIX": stream_prefix,
         "REPORTING_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/reporting.db",
@@ -31,18 +25,8 @@ def worker(tmp_path: Path, redis_url: str, stream_prefix: str) -> Iterator[int]:
         "ASYSTA_METRICS_INTERVAL_SECONDS": "0.2",
         "ASYSTA_LOG_JSON": "true",
     }
-    log = open(tmp_path / "worker.log", "wb")  # noqa: SIM115
-    process = subprocess.Popen(
-        [sys.executable, "-m", "services.reporting", "worker"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield port
-    process.send_signal(signal.SIGTERM)
-    assert process.wait(timeout=60) == 0
-    log.close()
+    with service_process(tmp_path / "worker.log", "reporting", "worker", env, stop=signal.SIGTERM):
+        yield port
 
 
 async def test_a_worker_serves_its_consumer_groups(worker: int) -> None:
