@@ -11,7 +11,18 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Sequence
 from uuid import UUID
 
-from sqlalchemy import Column, MetaData, String, Table, Uuid, delete, insert, or_, select
+from sqlalchemy import (
+    Column,
+    MetaData,
+    String,
+    Table,
+    Uuid,
+    bindparam,
+    delete,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from shared.events import Envelope
@@ -90,12 +101,14 @@ async def project_logins(
 def lookup_in(engine: Callable[[], AsyncEngine], table: Table) -> AssistantLookup:
     """The lookup over `table` (the engine is read at each call: a test may replace it)."""
 
+    # Built once: it runs on every request of an assistant (a statement built per call costs
+    # its construction and its cache key each time).
+    query = select(table.c.assistant_id).where(table.c.login == bindparam("login"))
+
     async def assistant_of(login: str) -> UUID | None:
         async with engine().connect() as conn:
             found: UUID | None = (
-                await conn.execute(
-                    select(table.c.assistant_id).where(table.c.login == login.strip().lower())
-                )
+                await conn.execute(query, {"login": login.strip().lower()})
             ).scalar()
         return found
 

@@ -6,6 +6,7 @@ development and tests, are signed with the shared secret from settings (HS256).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -74,7 +75,19 @@ class AuthenticationFailed(DomainError):
     detail_en = "A valid bearer token is required (Authorization: Bearer …): {reason}."
 
 
+# Tokens verified lately, remembered per verifier (the oldest forgotten first).
+REMEMBERED_TOKENS = 4096
+
+
 class TokenVerifier:
+    """Checks a bearer token's signature, audience and claims, and makes its Principal.
+
+    A token verified once is remembered by its text, with the instants it is valid between:
+    its signature and claims are the same on its next request, so only its validity window is
+    checked again (a session sends the same token on every request; the signature costs tens
+    of microseconds with HS256, more with the provider's RS256). A token that failed is never
+    remembered, and one past its `exp` is verified anew, which refuses it as before."""
+
     def __init__(
         self,
         *,
@@ -93,8 +106,25 @@ class TokenVerifier:
             raise ValueError("a JWT secret or public key is required")
         self._audience = audience
         self._login_claim = login_claim
+        # token -> (its principal, valid from, valid until): as PyJWT checks them (`iat` and
+        # `nbf` not after now, `exp` after now), in seconds since the epoch.
+        self._verified: dict[str, tuple[Principal, float, float]] = {}
 
     def verify(self, token: str) -> Principal:
+        remembered = self._verified.get(token)
+        if remembered is not None:
+            principal, valid_from, valid_until = remembered
+            if valid_from <= time.time() < valid_until:
+                return principal
+            del self._verified[token]
+        principal, claims = self._verified_claims(token)
+        if len(self._verified) >= REMEMBERED_TOKENS:
+            del self._verified[next(iter(self._verified))]
+        valid_from = max(_instant(claims.get("iat")), _instant(claims.get("nbf")))
+        self._verified[token] = (principal, valid_from, float(int(claims["exp"])))
+        return principal
+
+    def _verified_claims(self, token: str) -> tuple[Principal, dict[str, Any]]:
         try:
             claims = jwt.decode(
                 token,
@@ -118,12 +148,18 @@ class TokenVerifier:
             raise AuthenticationFailed(reason="pole districts musi być listą kodów TERC")
         subject = str(claims["sub"])
         login = claims.get(self._login_claim)
-        return Principal(
+        principal = Principal(
             subject=subject,
             role=role,
             districts=frozenset(districts),
             login=str(login) if isinstance(login, str | int) and str(login) else subject,
         )
+        return principal, claims
+
+
+def _instant(claim: Any) -> float:
+    """A verified token's `iat` or `nbf` (PyJWT checked it is an integer), or no bound."""
+    return float("-inf") if claim is None else float(int(claim))
 
 
 def issue_token(

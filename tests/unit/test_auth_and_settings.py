@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import jwt
@@ -11,6 +12,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from pydantic import ValidationError
 
 from shared.runtime.settings import DEVELOPMENT_JWT_SECRET, ServiceSettings
+from shared.web import auth
 from shared.web.auth import AuthenticationFailed, Role, TokenVerifier, issue_token
 
 
@@ -59,6 +61,43 @@ def test_bad_tokens_are_refused(claims: dict[str, object]) -> None:
     verifier = TokenVerifier(secret="s" * 40, public_key=None, audience="asysta")
     with pytest.raises(AuthenticationFailed):
         verifier.verify(jwt.encode(claims, "s" * 40, algorithm="HS256"))
+
+
+def test_a_verified_token_is_remembered_until_it_expires(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifier = TokenVerifier(secret="s" * 40, public_key=None, audience="asysta")
+    token = issue_token("s" * 40, subject="a-1", role=Role.ASSISTANT, ttl=timedelta(minutes=5))
+    decoded = []
+    decode = jwt.decode
+    monkeypatch.setattr(auth.jwt, "decode", lambda *a, **k: decoded.append(1) or decode(*a, **k))
+    first = verifier.verify(token)
+    assert verifier.verify(token) is first and len(decoded) == 1  # its signature checked once
+
+    # Outside its validity window it is verified anew (PyJWT, on its own clock, refuses an
+    # expired one: test_bad_tokens_are_refused).
+    now = time.time()
+    monkeypatch.setattr(auth.time, "time", lambda: now + 301)  # past its exp
+    verifier.verify(token)
+    monkeypatch.setattr(auth.time, "time", lambda: now - 3600)  # the clock set back: before iat
+    verifier.verify(token)
+    assert len(decoded) == 3
+
+
+def test_a_refused_token_is_never_remembered_and_the_memory_is_bounded(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    verifier = TokenVerifier(secret="s" * 40, public_key=None, audience="asysta")
+    forged = issue_token("f" * 40, subject="x", role=Role.HEAD)
+    for _ in range(2):
+        with pytest.raises(AuthenticationFailed):
+            verifier.verify(forged)
+    monkeypatch.setattr(auth, "REMEMBERED_TOKENS", 3)
+    tokens = [issue_token("s" * 40, subject=f"u{i}", role=Role.HEAD) for i in range(5)]
+    for token in tokens:
+        verifier.verify(token)
+    assert [verifier.verify(t).subject for t in tokens] == [f"u{i}" for i in range(5)]
+    assert len(verifier._verified) == 3
 
 
 @pytest.mark.parametrize("secret", [None, DEVELOPMENT_JWT_SECRET, "short"])
