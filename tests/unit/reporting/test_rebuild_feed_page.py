@@ -5,8 +5,6 @@ that fails to validate, or that this code does not know, fails there, not when r
 from __future__ import annotations
 
 import json
-import uuid
-from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -14,33 +12,7 @@ from pydantic import ValidationError
 
 from services.reporting.application.rebuild import _decode_page, _FeedPage
 from shared.events import AssistantRegistered, UnknownEventType
-
-
-def _envelope(event_type: str, payload: dict[str, Any]) -> dict[str, Any]:
-    now = datetime.now(UTC).isoformat()
-    return {
-        "event_id": str(uuid.uuid4()),
-        "event_type": event_type,
-        "schema_version": 1,
-        "aggregate_type": "assistant",
-        "aggregate_id": str(uuid.uuid4()),
-        "aggregate_version": 1,
-        "district": "1465188",
-        "occurred_at": now,
-        "recorded_at": now,
-        "actor": "admin:x",
-        "correlation_id": "c",
-        "payload": payload,
-    }
-
-
-GOOD = AssistantRegistered(
-    first_name="Ewa",
-    last_name="Dąbrowska",
-    district="1465188",
-    employment_form="civil_law_contract",
-    works_since=date(2026, 1, 1),
-).model_dump(mode="json")
+from tests.unit.reporting.feed_events import REGISTERED, feed_envelope
 
 
 def _page(*events: dict[str, Any]) -> _FeedPage:
@@ -49,18 +21,18 @@ def _page(*events: dict[str, Any]) -> _FeedPage:
 
 
 def test_the_events_of_a_page_are_the_ones_the_feed_sent() -> None:
-    (envelope,) = _page(_envelope("AssistantRegistered", GOOD)).events
+    (envelope,) = _page(feed_envelope(REGISTERED)).events
     event = envelope.event()
     assert isinstance(event, AssistantRegistered) and event.first_name == "Ewa"
     # A copy with another payload gives its own.
-    other = envelope.model_copy(update={"payload": {**GOOD, "first_name": "Anna"}})
+    other = envelope.model_copy(update={"payload": {**REGISTERED, "first_name": "Anna"}})
     assert other.event().first_name == "Anna"  # type: ignore[attr-defined]
 
 
 def test_an_invalid_or_unknown_event_fails_when_asked_for_not_when_read() -> None:
     bad, unknown = _page(
-        _envelope("AssistantRegistered", {**GOOD, "district": "9999999"}),
-        _envelope("SomethingFromTheFuture", {}),
+        feed_envelope({**REGISTERED, "district": "9999999"}),
+        feed_envelope({}, event_type="SomethingFromTheFuture"),
     ).events
     with pytest.raises(ValidationError):
         bad.event()
@@ -70,4 +42,4 @@ def test_an_invalid_or_unknown_event_fails_when_asked_for_not_when_read() -> Non
 
 def test_an_invalid_envelope_fails_the_page() -> None:
     with pytest.raises(ValidationError):
-        _page({**_envelope("AssistantRegistered", GOOD), "district": "9999999"})
+        _page({**feed_envelope(REGISTERED), "district": "9999999"})

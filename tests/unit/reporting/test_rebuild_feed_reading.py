@@ -7,40 +7,17 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import UTC, date, datetime
 from typing import Any
 
 import httpx
 import pytest
 
 from services.reporting.application.rebuild import RebuildFailed, _Feeds
-from shared.events import AssistantRegistered
-
-PAYLOAD = AssistantRegistered(
-    first_name="Ewa",
-    last_name="Nowak",
-    district="1465188",
-    employment_form="civil_law_contract",
-    works_since=date(2026, 1, 1),
-).model_dump(mode="json")
+from tests.unit.reporting.feed_events import REGISTERED, feed_envelope
 
 
 def _event(n: int) -> dict[str, Any]:
-    now = datetime.now(UTC).isoformat()
-    return {
-        "event_id": str(uuid.uuid4()),
-        "event_type": "AssistantRegistered",
-        "schema_version": 1,
-        "aggregate_type": "assistant",
-        "aggregate_id": str(uuid.UUID(int=n)),
-        "aggregate_version": 1,
-        "district": "1465188",
-        "occurred_at": now,
-        "recorded_at": now,
-        "actor": "admin:x",
-        "correlation_id": f"c{n}",
-        "payload": PAYLOAD,
-    }
+    return feed_envelope(REGISTERED, aggregate_id=uuid.UUID(int=n), correlation_id=f"c{n}")
 
 
 class Feed:
